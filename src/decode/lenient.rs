@@ -1,0 +1,287 @@
+//! serde field types that accept whatever a log puts in a field.
+//!
+//! Real CloudTrail data has numbers as strings (`"partNumber":"3"`), floats where integers belong
+//! (`"bytesTransferredIn":21838.0`), `null`, and hand-edited exports put strings where objects
+//! belong. A wrong type in one field must cost that field, never the record, so every field the
+//! decoder reads uses one of these types instead of a plain `String`, `u64` or struct.
+
+use std::borrow::Cow;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+
+/// A text field. Numbers are kept as their decimal text; objects, arrays, booleans and `null`
+/// count as absent.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Text<'a>(pub Option<Cow<'a, str>>);
+
+impl<'a> Text<'a> {
+    /// The text, if present and not empty.
+    pub fn get(&self) -> Option<&str> {
+        self.0.as_deref().filter(|s| !s.is_empty())
+    }
+
+    /// The text as an owned string, if present and not empty.
+    pub fn owned(&self) -> Option<String> {
+        self.get().map(str::to_owned)
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<'a>(PhantomData<&'a ()>);
+        impl<'de: 'a, 'a> Visitor<'de> for V<'a> {
+            type Value = Text<'a>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
+                Ok(Text(Some(Cow::Borrowed(v))))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
+                Ok(Text(Some(Cow::Owned(v.to_owned()))))
+            }
+            fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
+                Ok(Text(Some(Cow::Owned(v))))
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
+                Ok(Text(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
+                Ok(Text(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
+                Ok(Text(Some(Cow::Owned(v.to_string()))))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Text(None))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Text(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                IgnoredAny.visit_map(map).map(|_| Text(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                IgnoredAny.visit_seq(seq).map(|_| Text(None))
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// A non-negative integer field: accepts integers, integral floats and numeric strings.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct Num(pub Option<u64>);
+
+fn float_to_u64(v: f64) -> Option<u64> {
+    (v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v < 1.8e19).then_some(v as u64)
+}
+
+impl<'de> Deserialize<'de> for Num {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Num;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_u64<E>(self, v: u64) -> Result<Num, E> {
+                Ok(Num(Some(v)))
+            }
+            fn visit_i64<E>(self, v: i64) -> Result<Num, E> {
+                Ok(Num(u64::try_from(v).ok()))
+            }
+            fn visit_f64<E>(self, v: f64) -> Result<Num, E> {
+                Ok(Num(float_to_u64(v)))
+            }
+            fn visit_str<E>(self, v: &str) -> Result<Num, E> {
+                let v = v.trim();
+                Ok(Num(v
+                    .parse::<u64>()
+                    .ok()
+                    .or_else(|| v.parse::<f64>().ok().and_then(float_to_u64))))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Num, E> {
+                Ok(Num(None))
+            }
+            fn visit_unit<E>(self) -> Result<Num, E> {
+                Ok(Num(None))
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Num, A::Error> {
+                IgnoredAny.visit_map(map).map(|_| Num(None))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Num, A::Error> {
+                IgnoredAny.visit_seq(seq).map(|_| Num(None))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// An object field: any other JSON type counts as absent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lenient<T>(pub Option<T>);
+
+impl<T> Default for Lenient<T> {
+    fn default() -> Self {
+        Lenient(None)
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for Lenient<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = Lenient<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(|t| Lenient(Some(t)))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
+                IgnoredAny.visit_seq(seq).map(|_| Lenient(None))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(Lenient(None))
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+/// A field that holds one object or an array of them (XML converted to JSON does this).
+/// Elements of the wrong type are dropped.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OneOrMany<T>(pub Vec<T>);
+
+impl<T> Default for OneOrMany<T> {
+    fn default() -> Self {
+        OneOrMany(Vec::new())
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V<T>(PhantomData<T>);
+        impl<'de, T: Deserialize<'de>> Visitor<'de> for V<T> {
+            type Value = OneOrMany<T>;
+            fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+                f.write_str("any JSON value")
+            }
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
+                T::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|t| OneOrMany(vec![t]))
+            }
+            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+                let mut out = Vec::new();
+                while let Some(Lenient(item)) = seq.next_element::<Lenient<T>>()? {
+                    out.extend(item);
+                }
+                Ok(OneOrMany(out))
+            }
+            fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+                Ok(OneOrMany::default())
+            }
+            fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+                Ok(OneOrMany::default())
+            }
+            fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+                Ok(OneOrMany::default())
+            }
+            fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+                Ok(OneOrMany::default())
+            }
+            fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+                Ok(OneOrMany::default())
+            }
+            fn visit_unit<E>(self) -> Result<Self::Value, E> {
+                Ok(OneOrMany::default())
+            }
+        }
+        d.deserialize_any(V(PhantomData))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde::Deserialize;
+
+    #[derive(Deserialize)]
+    struct Probe<'a> {
+        #[serde(borrow, default)]
+        t: Text<'a>,
+        #[serde(default)]
+        n: Num,
+        #[serde(default)]
+        o: Lenient<Inner>,
+        #[serde(default)]
+        m: OneOrMany<Inner>,
+    }
+
+    #[derive(Deserialize, Debug, PartialEq, Eq)]
+    struct Inner {
+        #[serde(default)]
+        x: Num,
+    }
+
+    fn probe(json: &str) -> Probe<'_> {
+        serde_json::from_str(json).unwrap()
+    }
+
+    #[test]
+    fn wrong_types_cost_only_the_field() {
+        let p = probe(r#"{"t": {"a": [1]}, "n": "x", "o": "str", "m": 5}"#);
+        assert_eq!((p.t.0, p.n.0, p.o.0, p.m.0.len()), (None, None, None, 0));
+    }
+
+    #[test]
+    fn numbers_in_every_spelling() {
+        for (json, want) in [
+            (r#"{"n": 3}"#, Some(3)),
+            (r#"{"n": "3"}"#, Some(3)),
+            (r#"{"n": 21838.0}"#, Some(21838)),
+            (r#"{"n": " 7 "}"#, Some(7)),
+            (r#"{"n": -1}"#, None),
+            (r#"{"n": 1.5}"#, None),
+            (r#"{"n": null}"#, None),
+        ] {
+            assert_eq!(probe(json).n.0, want, "{json}");
+        }
+        assert_eq!(
+            probe(r#"{"t": 123456789012}"#).t.get(),
+            Some("123456789012")
+        );
+    }
+
+    #[test]
+    fn one_or_many() {
+        assert_eq!(
+            probe(r#"{"m": {"x": 1}}"#).m.0,
+            vec![Inner { x: Num(Some(1)) }]
+        );
+        let many = probe(r#"{"m": [{"x": 1}, "junk", {"x": "2"}]}"#).m.0;
+        assert_eq!(
+            many,
+            vec![Inner { x: Num(Some(1)) }, Inner { x: Num(Some(2)) }]
+        );
+    }
+}

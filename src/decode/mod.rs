@@ -1,0 +1,296 @@
+//! Stage 2: bytes of one input in, multipart and lifecycle events out, with an exact account.
+//!
+//! `decode` is the only stage that touches gzip and JSON. It runs once per input file, in
+//! parallel, and never fails: a damaged file yields whatever could be read before the damage plus
+//! a problem that says what went wrong. Every record read lands in exactly one [`Category`], so the
+//! counts of the report add up.
+
+mod frame;
+pub mod gzip;
+mod lenient;
+mod record;
+pub mod skim;
+
+use std::collections::BTreeMap;
+use std::hash::{Hash, Hasher};
+
+pub use record::{parse_rules_file, parse_time};
+
+use crate::model::{Event, LifecycleChange, Time};
+
+/// What the decode stage needs to know about the run.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// The most bytes one input may decompress to.
+    pub max_decoded: u64,
+    /// Multipart events before this time are counted and dropped.
+    pub since: Option<Time>,
+    /// Multipart events at or after this time are counted and dropped.
+    pub until: Option<Time>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            max_decoded: DEFAULT_MAX_DECODED,
+            since: None,
+            until: None,
+        }
+    }
+}
+
+/// The default cap on what one input may decompress to: 1 GiB. CloudTrail delivers at most
+/// 50 MB of gzip per file, which is far below this.
+pub const DEFAULT_MAX_DECODED: u64 = 1 << 30;
+
+impl Options {
+    /// Whether `t` lies in the `--since` / `--until` window.
+    pub fn contains(&self, t: Time) -> bool {
+        self.since.is_none_or(|s| t >= s) && self.until.is_none_or(|u| t < u)
+    }
+}
+
+/// What became of a record. Every record read falls in exactly one category; a record whose
+/// `eventID` was already read is a duplicate instead (decided across all files, in `ingest`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+#[repr(u8)]
+pub enum Category {
+    /// A multipart event, kept.
+    Multipart = 0,
+    /// A lifecycle-configuration change, kept.
+    Lifecycle = 1,
+    /// Any other API call: counted, not needed.
+    Other = 2,
+    /// A CloudTrail Insights event: not an API call.
+    Insight = 3,
+    /// A record that cannot be used (see the problems).
+    Invalid = 4,
+    /// A multipart event outside `--since` / `--until`.
+    OutsideWindow = 5,
+}
+
+/// The number of [`Category`] values.
+pub const CATEGORIES: usize = 6;
+
+impl Category {
+    /// All categories, indexed by their number.
+    pub const ALL: [Category; CATEGORIES] = [
+        Category::Multipart,
+        Category::Lifecycle,
+        Category::Other,
+        Category::Insight,
+        Category::Invalid,
+        Category::OutsideWindow,
+    ];
+}
+
+/// Whether a bucket was seen in data events, management events or both (bit flags).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct BucketSeen(pub u8);
+
+impl BucketSeen {
+    /// Seen in an S3 data event (object-level, including multipart calls).
+    pub const DATA: BucketSeen = BucketSeen(1);
+    /// Seen in an S3 management event (bucket-level).
+    pub const MANAGEMENT: BucketSeen = BucketSeen(2);
+
+    /// Whether any data event named the bucket.
+    pub fn has_data(self) -> bool {
+        self.0 & 1 != 0
+    }
+}
+
+/// At most this many problems are kept per input; the rest are counted.
+const MAX_PROBLEMS: usize = 20;
+
+/// Everything one input yielded.
+#[derive(Debug, Default)]
+pub struct Decoded {
+    /// CloudTrail records read (duplicates included).
+    pub records: u64,
+    /// Per category, records that carry no `eventID` (so cannot be duplicates).
+    pub unidentified: [u64; CATEGORIES],
+    /// For records with an `eventID`: a hash of the ID with the category in the low 3 bits.
+    pub fingerprints: Vec<u64>,
+    /// Multipart events.
+    pub events: Vec<Event>,
+    /// Lifecycle-configuration changes.
+    pub lifecycle: Vec<LifecycleChange>,
+    /// Buckets named by S3 records in the window.
+    pub buckets: BTreeMap<String, BucketSeen>,
+    /// The earliest and latest `eventTime` of any record.
+    pub span: Option<(Time, Time)>,
+    /// What went wrong, in plain words.
+    pub problems: Vec<String>,
+    /// Problems beyond [`MAX_PROBLEMS`].
+    pub problems_dropped: u64,
+    /// The input could not be read to its end.
+    pub failed: bool,
+    /// The input is a CloudTrail digest file.
+    pub digest: bool,
+    /// JSON objects that are not CloudTrail records.
+    pub foreign_objects: u64,
+    foreign_kinds: Vec<String>,
+    /// Bytes after decompression.
+    pub bytes_decoded: u64,
+}
+
+impl Decoded {
+    /// Records a problem.
+    pub fn problem(&mut self, message: String) {
+        if self.problems.len() < MAX_PROBLEMS {
+            self.problems.push(message);
+        } else {
+            self.problems_dropped += 1;
+        }
+    }
+
+    fn tally(&mut self, category: Category, event_id: Option<&str>) {
+        match event_id {
+            Some(id) => self.fingerprints.push(fingerprint(id, category)),
+            None => self.unidentified[category as usize] += 1,
+        }
+    }
+
+    fn foreign(&mut self, kind: String) {
+        self.foreign_objects += 1;
+        if self.foreign_kinds.len() < 3 && !self.foreign_kinds.contains(&kind) {
+            self.foreign_kinds.push(kind);
+        }
+    }
+
+    fn rename_last_foreign(&mut self, kind: String) {
+        if let Some(last) = self.foreign_kinds.last_mut() {
+            *last = kind;
+        }
+    }
+
+    fn saw_time(&mut self, t: Time) {
+        self.span = Some(match self.span {
+            None => (t, t),
+            Some((a, b)) => (a.min(t), b.max(t)),
+        });
+    }
+
+    fn saw_bucket(&mut self, bucket: &str, seen: BucketSeen) {
+        match self.buckets.get_mut(bucket) {
+            Some(flags) => flags.0 |= seen.0,
+            None => {
+                self.buckets.insert(bucket.to_owned(), seen);
+            }
+        }
+    }
+}
+
+/// A 64-bit hash of an `eventID`, with the record's category in the low 3 bits. Duplicates are
+/// counted over all records, so only this hash is kept for records the analysis does not need.
+pub fn fingerprint(event_id: &str, category: Category) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    event_id.hash(&mut h);
+    (h.finish() & !0b111) | category as u64
+}
+
+/// Decodes one input. Never fails: problems are reported in the result.
+pub fn decode(bytes: &[u8], origin: u32, opts: &Options) -> Decoded {
+    let mut out = Decoded::default();
+    let inflated;
+    let (json, gzip_error) = if gzip::is_gzip(bytes) {
+        inflated = gzip::gunzip(bytes, opts.max_decoded);
+        (&inflated.data[..], inflated.error.clone())
+    } else if bytes.len() as u64 > opts.max_decoded {
+        (
+            &bytes[..opts.max_decoded as usize],
+            Some(gzip::GzipError::TooLarge {
+                limit: opts.max_decoded,
+            }),
+        )
+    } else {
+        (bytes, None)
+    };
+    out.bytes_decoded = json.len() as u64;
+    let json = json.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(json);
+    let start = skim::skip_ws(json, 0);
+
+    if start == json.len() {
+        if gzip_error.is_none() {
+            out.problem("the file is empty".to_owned());
+        }
+    } else if let Some(kind) = not_json(&json[start..]) {
+        out.failed = true;
+        out.problem(kind);
+    } else {
+        let damage = frame::Framer {
+            out: &mut out,
+            origin,
+            opts,
+        }
+        .document(json);
+        if let Some(damage) = damage {
+            out.failed = true;
+            // When the gzip data was cut short, the JSON ends early too: say it once.
+            if !(gzip_error.is_some() && damage.error == skim::SkimError::Truncated) {
+                let kept = out.records;
+                out.problem(match damage.error {
+                    skim::SkimError::Truncated => format!(
+                        "the JSON is truncated; the {kept} records before the end were read"
+                    ),
+                    error => format!(
+                        "invalid JSON at line {} ({error}); the {kept} records before it were read",
+                        damage.line
+                    ),
+                });
+            }
+        }
+    }
+    if let Some(error) = gzip_error {
+        out.failed = true;
+        let kept = out.records;
+        let message = match error {
+            gzip::GzipError::Truncated | gzip::GzipError::Corrupt(_) => {
+                format!("{error}; the {kept} records before the damage were read")
+            }
+            gzip::GzipError::TooLarge { .. } => {
+                format!("{error}; the {kept} records within the limit were read")
+            }
+        };
+        out.problems.insert(0, message);
+    }
+    if out.records == 0 && out.foreign_objects > 0 && !out.digest {
+        out.failed = true;
+        let kinds = out.foreign_kinds.join("; ");
+        let n = out.foreign_objects;
+        out.problem(format!(
+            "no CloudTrail records: the file holds {n} other JSON object(s) ({kinds})"
+        ));
+    } else if out.foreign_objects > 0 {
+        let kinds = out.foreign_kinds.join("; ");
+        let n = out.foreign_objects;
+        out.problem(format!(
+            "{n} JSON object(s) that are not CloudTrail records were skipped ({kinds})"
+        ));
+    }
+    out
+}
+
+/// Why bytes that should be JSON are not, or `None` if they start like JSON.
+fn not_json(b: &[u8]) -> Option<String> {
+    match b.first() {
+        Some(b'{' | b'[') | None => None,
+        Some(_) if b.starts_with(b"PK\x03\x04") => {
+            Some("a zip archive: give it a .zip name to have its members read".to_owned())
+        }
+        Some(_) if b.get(257..262) == Some(b"ustar") => Some(
+            "a tar archive: give it a .tar or .tar.gz name to have its members read".to_owned(),
+        ),
+        Some(_) if b.starts_with(b"\xFF\xFE") || b.starts_with(b"\xFE\xFF") => {
+            Some("UTF-16 text: CloudTrail files are UTF-8".to_owned())
+        }
+        Some(_) => {
+            let head: String = String::from_utf8_lossy(&b[..b.len().min(24)])
+                .chars()
+                .map(|c| if c.is_control() { ' ' } else { c })
+                .collect();
+            Some(format!("not JSON (it starts with {:?})", head.trim_end()))
+        }
+    }
+}

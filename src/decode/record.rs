@@ -1,0 +1,598 @@
+//! Typed, borrowed views of the CloudTrail records that matter, and their normalisation.
+//!
+//! `frame` hands over the bytes of one record it has classified as a multipart or
+//! lifecycle-configuration event; this module parses them with serde into structs that borrow from
+//! the input, then builds the owned [`Event`] or [`LifecycleChange`]. Field-name case variants
+//! (`key`/`Key`, `ARN`/`arn`) are separate fields, read in order of preference.
+
+use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use serde_json::value::RawValue;
+
+use super::lenient::{Lenient, Num, OneOrMany, Text};
+use super::skim;
+use crate::model::{
+    AbortHint, Actor, Event, Evidence, IdentityKind, LifecycleChange, Op, Rule, Time,
+};
+
+#[derive(Deserialize)]
+struct RawRecord<'a> {
+    #[serde(rename = "eventTime", borrow, default)]
+    event_time: Text<'a>,
+    #[serde(rename = "eventName", borrow, default)]
+    event_name: Text<'a>,
+    #[serde(rename = "awsRegion", borrow, default)]
+    region: Text<'a>,
+    #[serde(rename = "sourceIPAddress", borrow, default)]
+    source_ip: Text<'a>,
+    #[serde(rename = "userAgent", borrow, default)]
+    user_agent: Text<'a>,
+    #[serde(rename = "errorCode", borrow, default)]
+    error_code: Text<'a>,
+    #[serde(rename = "requestID", borrow, default)]
+    request_id: Text<'a>,
+    #[serde(rename = "eventID", borrow, default)]
+    event_id: Text<'a>,
+    #[serde(rename = "recipientAccountId", borrow, default)]
+    recipient_account: Text<'a>,
+    #[serde(rename = "userIdentity", borrow, default)]
+    identity: Lenient<RawIdentity<'a>>,
+    #[serde(rename = "requestParameters", borrow, default)]
+    request: Lenient<RawRequest<'a>>,
+    #[serde(rename = "responseElements", borrow, default)]
+    response: Option<&'a RawValue>,
+    #[serde(rename = "additionalEventData", default)]
+    additional: Lenient<RawAdditional>,
+    #[serde(borrow, default)]
+    resources: OneOrMany<RawResource<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawIdentity<'a> {
+    #[serde(rename = "type", borrow, default)]
+    kind: Text<'a>,
+    #[serde(borrow, default)]
+    arn: Text<'a>,
+    #[serde(rename = "ARN", borrow, default)]
+    arn_upper: Text<'a>,
+    #[serde(rename = "accountId", borrow, default)]
+    account_id: Text<'a>,
+    #[serde(rename = "principalId", borrow, default)]
+    principal_id: Text<'a>,
+    #[serde(rename = "invokedBy", borrow, default)]
+    invoked_by: Text<'a>,
+    #[serde(rename = "userName", borrow, default)]
+    user_name: Text<'a>,
+    #[serde(rename = "userId", borrow, default)]
+    user_id: Text<'a>,
+    #[serde(rename = "sessionContext", borrow, default)]
+    session: Lenient<RawSessionContext<'a>>,
+    #[serde(rename = "onBehalfOf", borrow, default)]
+    on_behalf_of: Lenient<RawOnBehalfOf<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawSessionContext<'a> {
+    #[serde(rename = "sessionIssuer", borrow, default)]
+    issuer: Lenient<RawIssuer<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawIssuer<'a> {
+    #[serde(borrow, default)]
+    arn: Text<'a>,
+    #[serde(rename = "ARN", borrow, default)]
+    arn_upper: Text<'a>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawOnBehalfOf<'a> {
+    #[serde(rename = "userId", borrow, default)]
+    user_id: Text<'a>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawRequest<'a> {
+    #[serde(rename = "bucketName", borrow, default)]
+    bucket: Text<'a>,
+    #[serde(rename = "BucketName", borrow, default)]
+    bucket_upper: Text<'a>,
+    #[serde(borrow, default)]
+    key: Text<'a>,
+    #[serde(rename = "Key", borrow, default)]
+    key_upper: Text<'a>,
+    #[serde(rename = "uploadId", borrow, default)]
+    upload_id: Text<'a>,
+    #[serde(rename = "UploadId", borrow, default)]
+    upload_id_upper: Text<'a>,
+    #[serde(rename = "partNumber", default)]
+    part_number: Num,
+    #[serde(rename = "PartNumber", default)]
+    part_number_upper: Num,
+    #[serde(rename = "LifecycleConfiguration", borrow, default)]
+    lifecycle: Lenient<RawLifecycleConfiguration<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawAdditional {
+    #[serde(rename = "bytesTransferredIn", default)]
+    bytes_in: Num,
+}
+
+#[derive(Deserialize, Default)]
+struct RawResource<'a> {
+    #[serde(rename = "type", borrow, default)]
+    kind: Text<'a>,
+    #[serde(rename = "ARN", borrow, default)]
+    arn_upper: Text<'a>,
+    #[serde(borrow, default)]
+    arn: Text<'a>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawLifecycleConfiguration<'a> {
+    #[serde(rename = "Rule", borrow, default)]
+    rule: Option<OneOrMany<RawRule<'a>>>,
+    #[serde(rename = "Rules", borrow, default)]
+    rules: Option<OneOrMany<RawRule<'a>>>,
+}
+
+impl RawLifecycleConfiguration<'_> {
+    /// The rules, or `None` when the object has neither `Rules` nor `Rule`.
+    fn normalise(&self) -> Option<Vec<Rule>> {
+        if self.rule.is_none() && self.rules.is_none() {
+            return None;
+        }
+        let all = self.rules.iter().chain(&self.rule).flat_map(|r| &r.0);
+        Some(all.map(RawRule::normalise).collect())
+    }
+}
+
+/// One lifecycle rule as the S3 API spells it, both in CloudTrail `requestParameters` and in the
+/// output of `aws s3api get-bucket-lifecycle-configuration`.
+#[derive(Deserialize, Default)]
+struct RawRule<'a> {
+    #[serde(rename = "ID", borrow, default)]
+    id: Text<'a>,
+    #[serde(rename = "Status", borrow, default)]
+    status: Text<'a>,
+    #[serde(rename = "Prefix", borrow, default)]
+    prefix: Text<'a>,
+    #[serde(rename = "Filter", borrow, default)]
+    filter: Lenient<RawFilter<'a>>,
+    #[serde(rename = "AbortIncompleteMultipartUpload", default)]
+    abort: Lenient<RawAbort>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawFilter<'a> {
+    #[serde(rename = "Prefix", borrow, default)]
+    prefix: Text<'a>,
+    #[serde(rename = "And", borrow, default)]
+    and: Lenient<RawAnd<'a>>,
+    #[serde(rename = "Tag", default)]
+    tag: Option<IgnoredAny>,
+    #[serde(rename = "ObjectSizeGreaterThan", default)]
+    size_above: Option<IgnoredAny>,
+    #[serde(rename = "ObjectSizeLessThan", default)]
+    size_below: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawAnd<'a> {
+    #[serde(rename = "Prefix", borrow, default)]
+    prefix: Text<'a>,
+    #[serde(rename = "Tags", default)]
+    tags: Option<IgnoredAny>,
+    #[serde(rename = "Tag", default)]
+    tag: Option<IgnoredAny>,
+    #[serde(rename = "ObjectSizeGreaterThan", default)]
+    size_above: Option<IgnoredAny>,
+    #[serde(rename = "ObjectSizeLessThan", default)]
+    size_below: Option<IgnoredAny>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawAbort {
+    #[serde(rename = "DaysAfterInitiation", default)]
+    days: Num,
+}
+
+impl RawRule<'_> {
+    fn normalise(&self) -> Rule {
+        let filter = self.filter.0.as_ref();
+        let and = filter.and_then(|f| f.and.0.as_ref());
+        let prefix = filter
+            .and_then(|f| f.prefix.get())
+            .or_else(|| and.and_then(|a| a.prefix.get()))
+            .or_else(|| self.prefix.get())
+            .unwrap_or("");
+        let other_filters = filter
+            .is_some_and(|f| f.tag.is_some() || f.size_above.is_some() || f.size_below.is_some())
+            || and.is_some_and(|a| {
+                a.tags.is_some()
+                    || a.tag.is_some()
+                    || a.size_above.is_some()
+                    || a.size_below.is_some()
+            });
+        Rule {
+            id: self.id.owned(),
+            enabled: self.status.get() == Some("Enabled"),
+            prefix: prefix.to_owned(),
+            abort_days: self
+                .abort
+                .0
+                .as_ref()
+                .and_then(|a| a.days.0)
+                .and_then(|d| u32::try_from(d).ok()),
+            other_filters,
+        }
+    }
+}
+
+/// Reads a lifecycle configuration as `aws s3api get-bucket-lifecycle-configuration` prints it
+/// (`{"Rules": [...]}`); also accepts the XML-as-JSON spelling with `Rule`.
+pub fn parse_rules_file(json: &[u8]) -> Result<Vec<Rule>, String> {
+    let config: RawLifecycleConfiguration =
+        serde_json::from_slice(json).map_err(|e| format!("not a lifecycle configuration: {e}"))?;
+    config.normalise().ok_or_else(|| {
+        "not a lifecycle configuration: no \"Rules\" (write what `aws s3api get-bucket-lifecycle-configuration` prints)".to_owned()
+    })
+}
+
+/// Parses an `eventTime`. CloudTrail writes `2026-11-02T10:00:00Z`; other RFC 3339 spellings
+/// (fractions, offsets) are accepted too.
+pub fn parse_time(s: &str) -> Option<Time> {
+    let b = s.as_bytes();
+    if b.len() == 20
+        && b[4] == b'-'
+        && b[7] == b'-'
+        && b[10] == b'T'
+        && b[13] == b':'
+        && b[16] == b':'
+        && b[19] == b'Z'
+    {
+        let num = |at: usize, len: usize| -> Option<u32> {
+            b[at..at + len].iter().try_fold(0u32, |n, &c| {
+                c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+            })
+        };
+        let date = NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 2)?, num(8, 2)?)?;
+        return Some(
+            date.and_hms_opt(num(11, 2)?, num(14, 2)?, num(17, 2)?)?
+                .and_utc(),
+        );
+    }
+    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
+        return Some(t.with_timezone(&Utc));
+    }
+    // Exports from SQL engines and SIEMs write `2024-11-25 22:00:58.000000000`, in UTC.
+    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f")
+        .ok()
+        .map(|t| t.and_utc())
+}
+
+/// Splits an S3 ARN (`arn:PARTITION:s3:::bucket[/key]`) into bucket and key.
+fn split_s3_arn(arn: &str) -> Option<(&str, Option<&str>)> {
+    let mut parts = arn.splitn(6, ':');
+    let (arn_word, _partition, service) = (parts.next()?, parts.next()?, parts.next()?);
+    if arn_word != "arn" || service != "s3" {
+        return None;
+    }
+    let (_region, _account, resource) = (parts.next()?, parts.next()?, parts.next()?);
+    match resource.split_once('/') {
+        Some((bucket, key)) => Some((bucket, Some(key))),
+        None => Some((resource, None)),
+    }
+}
+
+impl<'a> RawRecord<'a> {
+    fn actor(&self) -> Actor {
+        let Some(id) = &self.identity.0 else {
+            return Actor::default();
+        };
+        let issuer = id.session.0.as_ref().and_then(|s| s.issuer.0.as_ref());
+        Actor {
+            kind: id.kind.get().map(IdentityKind::parse).unwrap_or_default(),
+            arn: id.arn.owned().or_else(|| id.arn_upper.owned()),
+            account_id: id.account_id.owned(),
+            principal_id: id.principal_id.owned(),
+            issuer_arn: issuer.and_then(|i| i.arn.owned().or_else(|| i.arn_upper.owned())),
+            invoked_by: id.invoked_by.owned(),
+            user_name: id.user_name.owned(),
+            on_behalf_of: id
+                .on_behalf_of
+                .0
+                .as_ref()
+                .and_then(|o| o.user_id.owned())
+                .or_else(|| id.user_id.owned()),
+        }
+    }
+
+    /// Bucket and key: `requestParameters` first, then the ARNs in `resources`.
+    fn bucket_and_key(&self) -> (Option<String>, Option<String>) {
+        let request = self.request.0.as_ref();
+        let mut bucket = request.and_then(|r| r.bucket.get().or_else(|| r.bucket_upper.get()));
+        let mut key = request.and_then(|r| r.key.get().or_else(|| r.key_upper.get()));
+        for resource in &self.resources.0 {
+            let Some(arn) = resource.arn_upper.get().or_else(|| resource.arn.get()) else {
+                continue;
+            };
+            let kind = resource.kind.get().unwrap_or_default();
+            match split_s3_arn(arn) {
+                Some((b, None)) if kind.eq_ignore_ascii_case("AWS::S3::Bucket") => {
+                    bucket = bucket.or(Some(b));
+                }
+                Some((b, Some(k))) if kind.eq_ignore_ascii_case("AWS::S3::Object") => {
+                    bucket = bucket.or(Some(b));
+                    key = key.or(Some(k));
+                }
+                _ => {}
+            }
+        }
+        (bucket.map(str::to_owned), key.map(str::to_owned))
+    }
+}
+
+fn parse(json: &[u8]) -> Result<RawRecord<'_>, String> {
+    serde_json::from_slice(json).map_err(|e| format!("unreadable record: {e}"))
+}
+
+/// What the response of a CreateMultipartUpload says: the new upload ID and lifecycle abort
+/// headers. CloudTrail does not document where it puts them, so any member named `UploadId`
+/// (any case) at any depth counts.
+#[derive(Default)]
+struct ResponseFacts {
+    upload_id: Option<String>,
+    abort_date: Option<Time>,
+    abort_rule: Option<String>,
+}
+
+fn response_facts(raw: &RawValue) -> ResponseFacts {
+    let mut facts = ResponseFacts::default();
+    let b = raw.get().as_bytes();
+    // A damaged responseElements only costs these facts: serde already checked the record.
+    let _ = visit_members(b, 0, 0, &mut |key, at| {
+        let text = || {
+            skim::string_at(b, at)
+                .and_then(|s| s.decode())
+                .map(|s| s.into_owned())
+        };
+        let key = key.decode().unwrap_or_default();
+        if key.eq_ignore_ascii_case("uploadId") && facts.upload_id.is_none() {
+            facts.upload_id = text().filter(|s| !s.is_empty());
+        } else if key.eq_ignore_ascii_case("x-amz-abort-date") && facts.abort_date.is_none() {
+            facts.abort_date = text().and_then(|s| parse_http_date(&s));
+        } else if key.eq_ignore_ascii_case("x-amz-abort-rule-id") && facts.abort_rule.is_none() {
+            facts.abort_rule = text().filter(|s| !s.is_empty());
+        }
+    });
+    facts
+}
+
+/// Calls `f` for every object member at any depth below the value at `at`.
+fn visit_members<'a>(
+    b: &'a [u8],
+    at: usize,
+    depth: usize,
+    f: &mut impl FnMut(skim::RawStr<'a>, usize),
+) -> Result<usize, skim::SkimError> {
+    if depth >= skim::MAX_DEPTH {
+        return Err(skim::SkimError::TooDeep { at });
+    }
+    match b.get(at) {
+        Some(b'{') => skim::walk_object(b, at, |key, value| {
+            f(key, value);
+            visit_members(b, value, depth + 1, f)
+        }),
+        Some(b'[') => skim::walk_array(b, at, |value| visit_members(b, value, depth + 1, f)),
+        _ => skim::skip_value(b, at, depth),
+    }
+}
+
+/// HTTP dates (`Wed, 28 Oct 2026 00:00:00 GMT`), or RFC 3339 for good measure.
+fn parse_http_date(s: &str) -> Option<Time> {
+    DateTime::parse_from_rfc2822(s)
+        .ok()
+        .map(|t| t.with_timezone(&Utc))
+        .or_else(|| parse_time(s))
+}
+
+/// Builds the [`Event`] of a multipart record.
+pub fn multipart_event(json: &[u8], op: Op, origin: u32) -> Result<Event, String> {
+    let raw = parse(json)?;
+    let time = raw.event_time.get().ok_or("the record has no eventTime")?;
+    let time = parse_time(time).ok_or_else(|| format!("eventTime {time:?} is not a valid time"))?;
+    let (bucket, key) = raw.bucket_and_key();
+    let bucket = bucket.ok_or("the record names no bucket")?;
+    let request = raw.request.0.as_ref();
+    let mut upload_id =
+        request.and_then(|r| r.upload_id.owned().or_else(|| r.upload_id_upper.owned()));
+    let mut abort_hint = None;
+    if op == Op::CreateMultipartUpload
+        && let Some(response) = raw.response
+    {
+        let facts = response_facts(response);
+        upload_id = upload_id.or(facts.upload_id);
+        if facts.abort_date.is_some() || facts.abort_rule.is_some() {
+            abort_hint = Some(AbortHint {
+                date: facts.abort_date,
+                rule_id: facts.abort_rule,
+            });
+        }
+    }
+    let part_number = request
+        .and_then(|r| r.part_number.0.or(r.part_number_upper.0))
+        .and_then(|n| u32::try_from(n).ok());
+    Ok(Event {
+        time,
+        op,
+        bucket,
+        key,
+        upload_id,
+        part_number,
+        bytes: raw.additional.0.as_ref().and_then(|a| a.bytes_in.0),
+        actor: raw.actor(),
+        source_ip: raw.source_ip.owned(),
+        user_agent: raw.user_agent.owned(),
+        error_code: raw.error_code.owned(),
+        request_id: raw.request_id.owned(),
+        event_id: raw.event_id.owned(),
+        region: raw.region.owned(),
+        account: raw.recipient_account.owned(),
+        abort_hint,
+        origin,
+        evidence: Evidence::Cloudtrail,
+    })
+}
+
+/// Builds the [`LifecycleChange`] of a `PutBucketLifecycle*` or `DeleteBucketLifecycle` record.
+pub fn lifecycle_change(json: &[u8], origin: u32) -> Result<LifecycleChange, String> {
+    let raw = parse(json)?;
+    let time = raw.event_time.get().ok_or("the record has no eventTime")?;
+    let time = parse_time(time).ok_or_else(|| format!("eventTime {time:?} is not a valid time"))?;
+    let bucket = raw.bucket_and_key().0.ok_or("the record names no bucket")?;
+    let event_name = raw.event_name.owned().unwrap_or_default();
+    let rules = if event_name == "DeleteBucketLifecycle" {
+        Some(Vec::new())
+    } else {
+        // CloudTrail omits requestParameters above 100 KB: then the new rules are unknown.
+        raw.request
+            .0
+            .as_ref()
+            .and_then(|r| r.lifecycle.0.as_ref())
+            .and_then(RawLifecycleConfiguration::normalise)
+    };
+    Ok(LifecycleChange {
+        time,
+        bucket,
+        rules,
+        event_name,
+        event_id: raw.event_id.owned(),
+        actor: raw.actor(),
+        error_code: raw.error_code.owned(),
+        origin,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_times() {
+        let t = parse_time("2026-11-02T10:00:05Z").unwrap();
+        assert_eq!(t.to_rfc3339(), "2026-11-02T10:00:05+00:00");
+        assert_eq!(parse_time("2026-11-02T12:00:05+02:00"), Some(t));
+        assert_eq!(parse_time("2026-11-02T10:00:05.000Z"), Some(t));
+        assert_eq!(parse_time("2026-13-02T10:00:05Z"), None);
+        assert_eq!(parse_time("2026-02-30T10:00:05Z"), None);
+        assert_eq!(parse_time("2026-11-02 10:00:05.000000000"), Some(t));
+        assert_eq!(parse_time("yesterday"), None);
+        assert_eq!(parse_time("+2026-11-02T10:00:05Z"), None);
+    }
+
+    #[test]
+    fn splits_arns() {
+        assert_eq!(split_s3_arn("arn:aws:s3:::b/k/x"), Some(("b", Some("k/x"))));
+        assert_eq!(split_s3_arn("arn:aws-us-gov:s3:::b"), Some(("b", None)));
+        assert_eq!(split_s3_arn("arn:aws:iam::1:user/x"), None);
+        assert_eq!(split_s3_arn("arn:aws:s3"), None);
+    }
+
+    #[test]
+    fn reads_a_create_with_upload_id_and_abort_headers() {
+        let json = br#"{"eventTime":"2026-11-02T10:00:00Z","eventName":"CreateMultipartUpload",
+            "userIdentity":{"type":"AssumedRole","arn":"arn:aws:sts::1:assumed-role/R/s",
+              "sessionContext":{"sessionIssuer":{"arn":"arn:aws:iam::1:role/R"}}},
+            "requestParameters":{"bucketName":"b","Key":"k","uploads":""},
+            "responseElements":{"CreateMultipartUploadResult":{"UploadId":"u-1"},
+              "x-amz-abort-date":"Wed, 04 Nov 2026 00:00:00 GMT","x-amz-abort-rule-id":"r1"}}"#;
+        let e = multipart_event(json, Op::CreateMultipartUpload, 0).unwrap();
+        assert_eq!(e.upload_id.as_deref(), Some("u-1"));
+        assert_eq!(e.key.as_deref(), Some("k"));
+        assert_eq!(e.actor.issuer_arn.as_deref(), Some("arn:aws:iam::1:role/R"));
+        let hint = e.abort_hint.unwrap();
+        assert_eq!(hint.rule_id.as_deref(), Some("r1"));
+        assert_eq!(hint.date, parse_time("2026-11-04T00:00:00Z"));
+    }
+
+    #[test]
+    fn falls_back_to_resource_arns_and_tolerates_types() {
+        let json = br#"{"eventTime":"2026-11-02T10:00:00Z","requestParameters":{"uploadId":"u","partNumber":"3"},
+            "additionalEventData":{"bytesTransferredIn":21838.0},
+            "resources":[{"type":"AWS::S3::Object","arn":"arn:aws:s3:::bkt/a/b.bin"}],
+            "userIdentity":"not an object","recipientAccountId":123}"#;
+        let e = multipart_event(json, Op::UploadPart, 0).unwrap();
+        assert_eq!(
+            (e.bucket.as_str(), e.key.as_deref()),
+            ("bkt", Some("a/b.bin"))
+        );
+        assert_eq!((e.part_number, e.bytes), (Some(3), Some(21838)));
+        assert_eq!(e.actor, Actor::default());
+        assert_eq!(e.account.as_deref(), Some("123"));
+    }
+
+    #[test]
+    fn explains_unusable_records() {
+        let no_time = br#"{"requestParameters":{"bucketName":"b"}}"#;
+        assert_eq!(
+            multipart_event(no_time, Op::UploadPart, 0).unwrap_err(),
+            "the record has no eventTime"
+        );
+        let bad_time =
+            br#"{"eventTime":"9999-99-99T00:00:00Z","requestParameters":{"bucketName":"b"}}"#;
+        assert!(
+            multipart_event(bad_time, Op::UploadPart, 0)
+                .unwrap_err()
+                .contains("not a valid time")
+        );
+        let no_bucket = br#"{"eventTime":"2026-11-02T10:00:00Z"}"#;
+        assert_eq!(
+            multipart_event(no_bucket, Op::UploadPart, 0).unwrap_err(),
+            "the record names no bucket"
+        );
+    }
+
+    #[test]
+    fn reads_lifecycle_rules_in_every_spelling() {
+        let json = br#"{"eventTime":"2026-11-01T00:00:00Z","eventName":"PutBucketLifecycle",
+          "requestParameters":{"bucketName":"b","LifecycleConfiguration":{"Rule":[
+            {"ID":"a","Status":"Enabled","Filter":{"Prefix":"tmp/"},"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":"2"}},
+            {"ID":"b","Status":"Disabled","Prefix":"old/","AbortIncompleteMultipartUpload":{"DaysAfterInitiation":7}},
+            {"ID":"c","Status":"Enabled","Filter":{"And":{"Prefix":"x/","Tags":[{"Key":"k","Value":"v"}]}}}]}}}"#;
+        let change = lifecycle_change(json, 0).unwrap();
+        let rules = change.rules.unwrap();
+        assert_eq!(rules.len(), 3);
+        assert_eq!(
+            (
+                rules[0].prefix.as_str(),
+                rules[0].abort_days,
+                rules[0].enabled
+            ),
+            ("tmp/", Some(2), true)
+        );
+        assert_eq!(
+            (rules[1].prefix.as_str(), rules[1].enabled),
+            ("old/", false)
+        );
+        assert_eq!(
+            (
+                rules[2].prefix.as_str(),
+                rules[2].other_filters,
+                rules[2].abort_days
+            ),
+            ("x/", true, None)
+        );
+
+        let single = br#"{"Rules":[{"ID":"r","Status":"Enabled","Filter":{},"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":1}}]}"#;
+        assert_eq!(parse_rules_file(single).unwrap()[0].prefix, "");
+        assert!(
+            parse_rules_file(br#"{"Records":[]}"#)
+                .unwrap_err()
+                .contains("no \"Rules\"")
+        );
+        assert_eq!(parse_rules_file(br#"{"Rules":[]}"#).unwrap(), vec![]);
+    }
+}

@@ -1,0 +1,327 @@
+//! The normalised data that flows between the pipeline stages.
+//!
+//! `decode` turns CloudTrail records (and, later, S3 access-log lines) into these types; every later
+//! stage reads only these. Strings are kept exactly as logged: bucket, key and upload ID are compared
+//! byte for byte, because that is how S3 compares them.
+
+use chrono::{DateTime, Utc};
+use serde::Serialize;
+
+/// A point in time, UTC. CloudTrail writes whole seconds.
+pub type Time = DateTime<Utc>;
+
+/// The multipart-upload operations the analysis follows.
+///
+/// The order of the variants is the order in which operations of the same second are read:
+/// an upload is created before its parts, and parts are sent before it is completed or aborted.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub enum Op {
+    /// `CreateMultipartUpload` (Alibaba OSS and old SDKs say `InitiateMultipartUpload`).
+    CreateMultipartUpload,
+    /// `UploadPart`.
+    UploadPart,
+    /// `UploadPartCopy`.
+    UploadPartCopy,
+    /// `ListParts`.
+    ListParts,
+    /// `ListMultipartUploads` (bucket-level: it names no upload).
+    ListMultipartUploads,
+    /// `CompleteMultipartUpload`.
+    CompleteMultipartUpload,
+    /// `AbortMultipartUpload`.
+    AbortMultipartUpload,
+}
+
+impl Op {
+    /// Every operation, in the order of the enum.
+    pub const ALL: [Op; 7] = [
+        Op::CreateMultipartUpload,
+        Op::UploadPart,
+        Op::UploadPartCopy,
+        Op::ListParts,
+        Op::ListMultipartUploads,
+        Op::CompleteMultipartUpload,
+        Op::AbortMultipartUpload,
+    ];
+
+    /// The operation named by a CloudTrail `eventName`, if it is a multipart one.
+    pub fn from_event_name(name: &str) -> Option<Op> {
+        Some(match name {
+            "CreateMultipartUpload" | "InitiateMultipartUpload" => Op::CreateMultipartUpload,
+            "UploadPart" => Op::UploadPart,
+            "UploadPartCopy" => Op::UploadPartCopy,
+            "ListParts" => Op::ListParts,
+            "ListMultipartUploads" => Op::ListMultipartUploads,
+            "CompleteMultipartUpload" => Op::CompleteMultipartUpload,
+            "AbortMultipartUpload" => Op::AbortMultipartUpload,
+            _ => return None,
+        })
+    }
+
+    /// The CloudTrail `eventName` of the operation.
+    pub fn name(self) -> &'static str {
+        match self {
+            Op::CreateMultipartUpload => "CreateMultipartUpload",
+            Op::UploadPart => "UploadPart",
+            Op::UploadPartCopy => "UploadPartCopy",
+            Op::ListParts => "ListParts",
+            Op::ListMultipartUploads => "ListMultipartUploads",
+            Op::CompleteMultipartUpload => "CompleteMultipartUpload",
+            Op::AbortMultipartUpload => "AbortMultipartUpload",
+        }
+    }
+
+    /// Whether a successful call of this operation ends the upload.
+    pub fn terminates(self) -> bool {
+        matches!(self, Op::CompleteMultipartUpload | Op::AbortMultipartUpload)
+    }
+}
+
+/// Which kind of log an event was read from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Evidence {
+    /// A CloudTrail record.
+    Cloudtrail,
+}
+
+/// The `userIdentity.type` of a CloudTrail record.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum IdentityKind {
+    /// An IAM user.
+    IamUser,
+    /// A role session (`arn:aws:sts::…:assumed-role/ROLE/SESSION`).
+    AssumedRole,
+    /// An AWS service acting on its own (`invokedBy`).
+    AwsService,
+    /// Another account, or `ANONYMOUS_PRINCIPAL`.
+    AwsAccount,
+    /// The account root user.
+    Root,
+    /// A `GetFederationToken` session.
+    FederatedUser,
+    /// A SAML-federated user.
+    SamlUser,
+    /// A web-identity-federated user.
+    WebIdentityUser,
+    /// An IAM Identity Center user.
+    IdentityCenterUser,
+    /// A type this tool does not know, kept as written.
+    Other(String),
+    /// The record has no `userIdentity.type`.
+    #[default]
+    Missing,
+}
+
+impl IdentityKind {
+    /// Reads a `userIdentity.type` value.
+    pub fn parse(s: &str) -> IdentityKind {
+        match s {
+            "IAMUser" => IdentityKind::IamUser,
+            "AssumedRole" => IdentityKind::AssumedRole,
+            "AWSService" => IdentityKind::AwsService,
+            "AWSAccount" => IdentityKind::AwsAccount,
+            "Root" => IdentityKind::Root,
+            "FederatedUser" => IdentityKind::FederatedUser,
+            "SAMLUser" => IdentityKind::SamlUser,
+            "WebIdentityUser" => IdentityKind::WebIdentityUser,
+            "IdentityCenterUser" => IdentityKind::IdentityCenterUser,
+            other => IdentityKind::Other(other.to_owned()),
+        }
+    }
+
+    /// The value as CloudTrail writes it (`None` when the record had none).
+    pub fn as_str(&self) -> Option<&str> {
+        Some(match self {
+            IdentityKind::IamUser => "IAMUser",
+            IdentityKind::AssumedRole => "AssumedRole",
+            IdentityKind::AwsService => "AWSService",
+            IdentityKind::AwsAccount => "AWSAccount",
+            IdentityKind::Root => "Root",
+            IdentityKind::FederatedUser => "FederatedUser",
+            IdentityKind::SamlUser => "SAMLUser",
+            IdentityKind::WebIdentityUser => "WebIdentityUser",
+            IdentityKind::IdentityCenterUser => "IdentityCenterUser",
+            IdentityKind::Other(s) => s,
+            IdentityKind::Missing => return None,
+        })
+    }
+}
+
+/// Who made a request, as far as the log says.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Actor {
+    /// `userIdentity.type`.
+    pub kind: IdentityKind,
+    /// `userIdentity.arn`: for an assumed role, the session ARN.
+    pub arn: Option<String>,
+    /// `userIdentity.accountId`.
+    pub account_id: Option<String>,
+    /// `userIdentity.principalId`.
+    pub principal_id: Option<String>,
+    /// `sessionContext.sessionIssuer.arn`: the role behind an assumed-role session.
+    pub issuer_arn: Option<String>,
+    /// `userIdentity.invokedBy`: the AWS service that made the call.
+    pub invoked_by: Option<String>,
+    /// `userIdentity.userName` (SAML, web identity and IAM users).
+    pub user_name: Option<String>,
+    /// `onBehalfOf.userId` (or `userId`) of an IAM Identity Center user.
+    pub on_behalf_of: Option<String>,
+}
+
+/// The account ID CloudTrail writes for unauthenticated S3 requests.
+pub const ANONYMOUS_PRINCIPAL: &str = "ANONYMOUS_PRINCIPAL";
+
+impl Actor {
+    /// Whether the request was unauthenticated.
+    pub fn is_anonymous(&self) -> bool {
+        self.account_id.as_deref() == Some(ANONYMOUS_PRINCIPAL)
+    }
+
+    /// The name a person recognises: the (session) ARN, the AWS service, "anonymous", or the
+    /// best identifier the record offers.
+    pub fn display_name(&self) -> String {
+        if self.is_anonymous() {
+            return "anonymous".to_owned();
+        }
+        if let Some(arn) = &self.arn {
+            return arn.clone();
+        }
+        if self.kind == IdentityKind::AwsService
+            && let Some(service) = &self.invoked_by
+        {
+            return service.clone();
+        }
+        let fallback = [
+            &self.on_behalf_of,
+            &self.user_name,
+            &self.invoked_by,
+            &self.principal_id,
+        ]
+        .into_iter()
+        .flatten()
+        .next();
+        match (fallback, &self.account_id) {
+            (Some(name), _) => name.clone(),
+            (None, Some(account)) => format!("account {account}"),
+            (None, None) => "unknown".to_owned(),
+        }
+    }
+
+    /// Whether two actors are the same acting identity. For an assumed role this compares the
+    /// session ARN: two sessions of one role are different actors.
+    pub fn same_as(&self, other: &Actor) -> bool {
+        match (&self.arn, &other.arn) {
+            (Some(a), Some(b)) => a == b,
+            _ => self == other,
+        }
+    }
+}
+
+/// What the response to a CreateMultipartUpload said about a lifecycle abort rule
+/// (`x-amz-abort-date`, `x-amz-abort-rule-id`), when CloudTrail copied those headers.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct AbortHint {
+    /// When the upload becomes eligible for abort.
+    pub date: Option<Time>,
+    /// The lifecycle rule that will abort it.
+    pub rule_id: Option<String>,
+}
+
+/// One multipart-upload request, normalised.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Event {
+    /// `eventTime`.
+    pub time: Time,
+    /// The operation.
+    pub op: Op,
+    /// The bucket, exactly as logged.
+    pub bucket: String,
+    /// The object key, exactly as logged (no URL-decoding).
+    pub key: Option<String>,
+    /// The upload ID: from the request, or for a creation from the response.
+    pub upload_id: Option<String>,
+    /// `partNumber` of an UploadPart / UploadPartCopy.
+    pub part_number: Option<u32>,
+    /// Bytes sent with the request (`bytesTransferredIn`).
+    pub bytes: Option<u64>,
+    /// Who made the request.
+    pub actor: Actor,
+    /// `sourceIPAddress`.
+    pub source_ip: Option<String>,
+    /// `userAgent`.
+    pub user_agent: Option<String>,
+    /// `errorCode`, when the request failed.
+    pub error_code: Option<String>,
+    /// `requestID` (the S3 request ID).
+    pub request_id: Option<String>,
+    /// `eventID`.
+    pub event_id: Option<String>,
+    /// `awsRegion`.
+    pub region: Option<String>,
+    /// `recipientAccountId`: the account whose log holds the record.
+    pub account: Option<String>,
+    /// Lifecycle abort headers of a CreateMultipartUpload response.
+    pub abort_hint: Option<AbortHint>,
+    /// Where the event was read (an index into the run's table of origins).
+    pub origin: u32,
+    /// Which kind of log it came from.
+    pub evidence: Evidence,
+}
+
+/// The error code S3 returns when an upload ID is not (or no longer) valid for the request.
+pub const NO_SUCH_UPLOAD: &str = "NoSuchUpload";
+
+impl Event {
+    /// Whether the request succeeded.
+    pub fn succeeded(&self) -> bool {
+        self.error_code.is_none()
+    }
+
+    /// Whether the request failed with `NoSuchUpload`.
+    pub fn is_no_such_upload(&self) -> bool {
+        self.error_code.as_deref() == Some(NO_SUCH_UPLOAD)
+    }
+
+    /// The key that orders events of the same second by meaning: creation, parts, lists,
+    /// completion, abort, and failures last (a failure is explained by what came before it).
+    pub fn semantic_rank(&self) -> (bool, Op) {
+        (!self.succeeded(), self.op)
+    }
+}
+
+/// One lifecycle rule, as far as aborting incomplete multipart uploads is concerned.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+pub struct Rule {
+    /// `ID` (may be absent).
+    pub id: Option<String>,
+    /// `Status` is exactly `Enabled`.
+    pub enabled: bool,
+    /// The key prefix the rule is limited to (`Filter.Prefix`, `Filter.And.Prefix` or legacy `Prefix`).
+    pub prefix: String,
+    /// `AbortIncompleteMultipartUpload.DaysAfterInitiation`.
+    pub abort_days: Option<u32>,
+    /// The filter also names tags or object sizes, which S3 does not allow on abort rules.
+    pub other_filters: bool,
+}
+
+/// A change of a bucket's lifecycle configuration, read from the logs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LifecycleChange {
+    /// When the change was made.
+    pub time: Time,
+    /// The bucket.
+    pub bucket: String,
+    /// The new rules, `Some(vec![])` after a deletion, `None` when the log omitted them.
+    pub rules: Option<Vec<Rule>>,
+    /// The `eventName` (`PutBucketLifecycle`, `PutBucketLifecycleConfiguration`, `DeleteBucketLifecycle`).
+    pub event_name: String,
+    /// `eventID`.
+    pub event_id: Option<String>,
+    /// Who changed it.
+    pub actor: Actor,
+    /// `errorCode`: a failed change changes nothing.
+    pub error_code: Option<String>,
+    /// Where it was read.
+    pub origin: u32,
+}
