@@ -1,0 +1,413 @@
+//! Runs sources → decode in parallel, then merges what the files yielded: duplicates removed,
+//! events in a deterministic order, and an exact account of every record read.
+//!
+//! Files are decoded in any order by any number of threads; everything that depends on order is
+//! decided here, after the parallel part, by sorting on content. The result is the same for any
+//! thread count and any order of files on disk.
+
+use std::cmp::Ordering;
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering as Atomic};
+
+use indicatif::ProgressBar;
+use rayon::prelude::*;
+use serde::Serialize;
+
+use crate::decode::{self, BucketSeen, CATEGORIES, Category, Decoded, Options};
+use crate::model::{Event, LifecycleChange, Time};
+use crate::sources::{Body, Input};
+
+/// Progress of the decode stage (files and bytes) on a bar that may be hidden.
+pub struct Meter {
+    bar: ProgressBar,
+    files: AtomicU64,
+}
+
+impl Meter {
+    /// A meter drawing on `bar`.
+    pub fn new(bar: ProgressBar) -> Meter {
+        Meter {
+            bar,
+            files: AtomicU64::new(0),
+        }
+    }
+
+    /// A meter that shows nothing.
+    pub fn hidden() -> Meter {
+        Meter::new(ProgressBar::hidden())
+    }
+
+    /// Bytes that were not known when the bar was made (bundle members).
+    fn grow(&self, bytes: u64) {
+        self.bar.inc_length(bytes);
+    }
+
+    fn file_done(&self, bytes: u64) {
+        let files = self.files.fetch_add(1, Atomic::Relaxed) + 1;
+        self.bar.inc(bytes);
+        if files % 8 == 0 || self.bar.position() >= self.bar.length().unwrap_or(u64::MAX) {
+            self.bar.set_message(format!("{files} files"));
+        }
+    }
+
+    /// Removes the bar from the screen.
+    pub fn finish(&self) {
+        self.bar.finish_and_clear();
+    }
+}
+
+/// One problem with one input, in plain words.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct Problem {
+    /// The file, bundle member or object.
+    pub origin: String,
+    /// What went wrong.
+    pub error: String,
+}
+
+/// What was read: the `inputs` object of the report.
+///
+/// `records` = `duplicates` + `multipart_events` + `lifecycle_events` + `other_records` +
+/// `insight_records` + `invalid_records` + `outside_window`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct InputSummary {
+    /// Inputs read (files, bundle members, objects), digest files included.
+    pub files: u64,
+    /// Inputs that could not be read to their end.
+    pub files_failed: u64,
+    /// CloudTrail records read, duplicates included.
+    pub records: u64,
+    /// Records whose `eventID` had already been read.
+    pub duplicates: u64,
+    /// Distinct multipart events (all seven operations, failed ones included).
+    pub multipart_events: u64,
+    /// Problems, sorted by origin.
+    pub problems: Vec<Problem>,
+    /// Distinct lifecycle-configuration changes.
+    pub lifecycle_events: u64,
+    /// Distinct records of other API calls (counted, not needed).
+    pub other_records: u64,
+    /// Distinct CloudTrail Insights events (skipped: not API calls).
+    pub insight_records: u64,
+    /// Distinct records that could not be used (each is named in `problems`).
+    pub invalid_records: u64,
+    /// Distinct multipart events outside `--since` / `--until`.
+    pub outside_window: u64,
+    /// CloudTrail digest files (skipped: they hold no records).
+    pub digest_files: u64,
+    /// JSON objects that are not CloudTrail records (S3 notifications, other clouds' logs…).
+    pub other_objects: u64,
+    /// Records sharing an `eventID` with another record whose content differs.
+    pub conflicting_duplicates: u64,
+    /// Problems not listed because a file had too many.
+    pub problems_not_listed: u64,
+    /// Bytes read, before decompression.
+    pub bytes_read: u64,
+    /// Bytes of JSON after decompression.
+    pub bytes_decoded: u64,
+    /// The earliest `eventTime` of any record read.
+    pub first_event: Option<Time>,
+    /// The latest `eventTime` of any record read.
+    pub last_event: Option<Time>,
+}
+
+/// Everything the later stages need.
+#[derive(Debug, Default)]
+pub struct Ingested {
+    /// Multipart events: no two with the same `eventID`, in timeline order.
+    pub events: Vec<Event>,
+    /// Lifecycle-configuration changes, in time order.
+    pub lifecycle: Vec<LifecycleChange>,
+    /// The name of every input, indexed by the `origin` of events.
+    pub origins: Vec<String>,
+    /// Buckets named by S3 records in the window, and in which kinds of event.
+    pub buckets: BTreeMap<String, BucketSeen>,
+    /// The account of what was read.
+    pub inputs: InputSummary,
+}
+
+/// What the parallel part gathers; merged pairwise.
+#[derive(Default)]
+struct Gathered {
+    summary: InputSummary,
+    unidentified: [u64; CATEGORIES],
+    fingerprints: Vec<u64>,
+    events: Vec<Event>,
+    lifecycle: Vec<LifecycleChange>,
+    origins: Vec<(u32, String)>,
+    buckets: BTreeMap<String, BucketSeen>,
+    span: Option<(Time, Time)>,
+}
+
+impl Gathered {
+    fn add(mut self, id: u32, input: Input, opts: &Options, meter: &Meter) -> Gathered {
+        let origin = input.origin.to_string();
+        self.summary.files += 1;
+        let size = input.size();
+        if matches!(input.body, Body::Bytes(_)) {
+            meter.grow(size);
+        }
+        match input.body {
+            Body::Digest => self.summary.digest_files += 1,
+            _ => match input.load(opts.max_decoded) {
+                Err(why) => {
+                    self.summary.files_failed += 1;
+                    self.problem(&origin, why);
+                }
+                Ok(bytes) => {
+                    self.summary.bytes_read += bytes.len() as u64;
+                    let decoded = decode::decode(&bytes, id, opts);
+                    drop(bytes);
+                    self.absorb(&origin, decoded);
+                }
+            },
+        }
+        meter.file_done(size);
+        self.origins.push((id, origin));
+        self
+    }
+
+    fn problem(&mut self, origin: &str, error: String) {
+        self.summary.problems.push(Problem {
+            origin: origin.to_owned(),
+            error,
+        });
+    }
+
+    fn absorb(&mut self, origin: &str, d: Decoded) {
+        let s = &mut self.summary;
+        s.records += d.records;
+        s.files_failed += u64::from(d.failed);
+        s.digest_files += u64::from(d.digest);
+        s.other_objects += d.foreign_objects;
+        s.bytes_decoded += d.bytes_decoded;
+        s.problems_not_listed += d.problems_dropped;
+        for error in d.problems {
+            self.problem(origin, error);
+        }
+        for (slot, n) in self.unidentified.iter_mut().zip(d.unidentified) {
+            *slot += n;
+        }
+        self.fingerprints.extend(d.fingerprints);
+        self.events.extend(d.events);
+        self.lifecycle.extend(d.lifecycle);
+        for (bucket, seen) in d.buckets {
+            self.buckets.entry(bucket).or_default().0 |= seen.0;
+        }
+        self.span = widen(self.span, d.span);
+    }
+
+    fn merge(mut self, other: Gathered) -> Gathered {
+        let (a, b) = (&mut self.summary, other.summary);
+        a.files += b.files;
+        a.files_failed += b.files_failed;
+        a.records += b.records;
+        a.digest_files += b.digest_files;
+        a.other_objects += b.other_objects;
+        a.bytes_read += b.bytes_read;
+        a.bytes_decoded += b.bytes_decoded;
+        a.problems_not_listed += b.problems_not_listed;
+        a.problems.extend(b.problems);
+        for (slot, n) in self.unidentified.iter_mut().zip(other.unidentified) {
+            *slot += n;
+        }
+        self.fingerprints.extend(other.fingerprints);
+        self.events.extend(other.events);
+        self.lifecycle.extend(other.lifecycle);
+        self.origins.extend(other.origins);
+        for (bucket, seen) in other.buckets {
+            self.buckets.entry(bucket).or_default().0 |= seen.0;
+        }
+        self.span = widen(self.span, other.span);
+        self
+    }
+}
+
+fn widen(a: Option<(Time, Time)>, b: Option<(Time, Time)>) -> Option<(Time, Time)> {
+    match (a, b) {
+        (Some((a0, a1)), Some((b0, b1))) => Some((a0.min(b0), a1.max(b1))),
+        (a, b) => a.or(b),
+    }
+}
+
+/// Decodes every input on the current rayon pool and merges the results.
+pub fn ingest(
+    inputs: impl Iterator<Item = Input> + Send,
+    opts: &Options,
+    meter: &Meter,
+) -> Ingested {
+    let gathered = inputs
+        .enumerate()
+        .par_bridge()
+        .fold(Gathered::default, |acc, (id, input)| {
+            let id = u32::try_from(id).unwrap_or(u32::MAX);
+            acc.add(id, input, opts, meter)
+        })
+        .reduce(Gathered::default, Gathered::merge);
+    finish(gathered)
+}
+
+fn finish(mut g: Gathered) -> Ingested {
+    let mut origins = vec![String::new(); g.origins.len()];
+    for (id, name) in g.origins {
+        if let Some(slot) = origins.get_mut(id as usize) {
+            *slot = name;
+        }
+    }
+
+    // Duplicates are counted over all records: sorting puts the copies of one eventID side by
+    // side, the first copy counts in its category and the others are duplicates.
+    let mut distinct = g.unidentified;
+    g.fingerprints.sort_unstable();
+    let mut previous = None;
+    for fp in &g.fingerprints {
+        let id = fp >> 3;
+        if previous == Some(id) {
+            g.summary.duplicates += 1;
+        } else {
+            distinct[(fp & 0b111) as usize] += 1;
+            previous = Some(id);
+        }
+    }
+    let s = &mut g.summary;
+    for category in Category::ALL {
+        let n = distinct[category as usize];
+        match category {
+            Category::Multipart => s.multipart_events = n,
+            Category::Lifecycle => s.lifecycle_events = n,
+            Category::Other => s.other_records = n,
+            Category::Insight => s.insight_records = n,
+            Category::Invalid => s.invalid_records = n,
+            Category::OutsideWindow => s.outside_window = n,
+        }
+    }
+    (s.first_event, s.last_event) = g.span.unzip();
+
+    let (events, conflicts) = dedupe(
+        g.events,
+        |e| e.event_id.as_deref(),
+        |a, b| compare_events(a, b, &origins),
+    );
+    let (lifecycle, lifecycle_conflicts) = dedupe(
+        g.lifecycle,
+        |c| c.event_id.as_deref(),
+        |a, b| compare_changes(a, b, &origins),
+    );
+    for (kept, other) in conflicts.iter().chain(&lifecycle_conflicts) {
+        s.problems.push(Problem {
+            origin: origins[*other as usize].clone(),
+            error: format!("holds a different record with the same eventID as {}; the copy that sorts first was kept", origins[*kept as usize]),
+        });
+    }
+    s.conflicting_duplicates = (conflicts.len() + lifecycle_conflicts.len()) as u64;
+    s.problems.sort();
+    Ingested {
+        events,
+        lifecycle,
+        origins,
+        buckets: g.buckets,
+        inputs: g.summary,
+    }
+}
+
+/// Removes items whose ID was already seen, keeping the copy that sorts first, and returns the
+/// rest in order. Also returns, for each copy whose content differs from the kept one, the
+/// origins of both (kept, dropped).
+fn dedupe<T: PartialEq + Origined>(
+    mut items: Vec<T>,
+    id: impl Fn(&T) -> Option<&str>,
+    order: impl Fn(&T, &T) -> Ordering,
+) -> (Vec<T>, Vec<(u32, u32)>) {
+    items.sort_by(|a, b| id(a).cmp(&id(b)).then_with(|| order(a, b)));
+    let mut kept: Vec<T> = Vec::with_capacity(items.len());
+    let mut conflicts = Vec::new();
+    for item in items {
+        if let Some(last) = kept.last()
+            && id(&item).is_some()
+            && id(last) == id(&item)
+        {
+            if !last.same_content(&item) {
+                conflicts.push((last.origin(), item.origin()));
+            }
+            continue;
+        }
+        kept.push(item);
+    }
+    kept.sort_by(&order);
+    (kept, conflicts)
+}
+
+trait Origined {
+    fn origin(&self) -> u32;
+    fn same_content(&self, other: &Self) -> bool;
+}
+
+impl Origined for Event {
+    fn origin(&self) -> u32 {
+        self.origin
+    }
+    fn same_content(&self, other: &Self) -> bool {
+        Event {
+            origin: 0,
+            ..self.clone()
+        } == Event {
+            origin: 0,
+            ..other.clone()
+        }
+    }
+}
+
+impl Origined for LifecycleChange {
+    fn origin(&self) -> u32 {
+        self.origin
+    }
+    fn same_content(&self, other: &Self) -> bool {
+        LifecycleChange {
+            origin: 0,
+            ..self.clone()
+        } == LifecycleChange {
+            origin: 0,
+            ..other.clone()
+        }
+    }
+}
+
+/// The timeline order: by time; within a second by meaning (creation, parts, lists, completion,
+/// abort, then failures); then by content, so that the order never depends on file order.
+pub fn compare_events(a: &Event, b: &Event, origins: &[String]) -> Ordering {
+    a.time
+        .cmp(&b.time)
+        .then_with(|| a.semantic_rank().cmp(&b.semantic_rank()))
+        .then_with(|| a.event_id.cmp(&b.event_id))
+        .then_with(|| a.request_id.cmp(&b.request_id))
+        .then_with(|| a.bucket.cmp(&b.bucket))
+        .then_with(|| a.key.cmp(&b.key))
+        .then_with(|| a.upload_id.cmp(&b.upload_id))
+        .then_with(|| a.part_number.cmp(&b.part_number))
+        .then_with(|| a.bytes.cmp(&b.bytes))
+        .then_with(|| a.error_code.cmp(&b.error_code))
+        .then_with(|| a.actor.cmp(&b.actor))
+        .then_with(|| a.source_ip.cmp(&b.source_ip))
+        .then_with(|| a.user_agent.cmp(&b.user_agent))
+        .then_with(|| a.region.cmp(&b.region))
+        .then_with(|| a.account.cmp(&b.account))
+        .then_with(|| a.abort_hint.cmp(&b.abort_hint))
+        .then_with(|| a.evidence.cmp(&b.evidence))
+        .then_with(|| origin_name(origins, a.origin).cmp(origin_name(origins, b.origin)))
+}
+
+fn compare_changes(a: &LifecycleChange, b: &LifecycleChange, origins: &[String]) -> Ordering {
+    a.time
+        .cmp(&b.time)
+        .then_with(|| a.event_id.cmp(&b.event_id))
+        .then_with(|| a.bucket.cmp(&b.bucket))
+        .then_with(|| a.event_name.cmp(&b.event_name))
+        .then_with(|| a.error_code.cmp(&b.error_code))
+        .then_with(|| a.rules.cmp(&b.rules))
+        .then_with(|| a.actor.cmp(&b.actor))
+        .then_with(|| origin_name(origins, a.origin).cmp(origin_name(origins, b.origin)))
+}
+
+fn origin_name(origins: &[String], id: u32) -> &str {
+    origins.get(id as usize).map_or("", String::as_str)
+}

@@ -1,0 +1,155 @@
+//! Files and folders on disk, and standard input.
+//!
+//! Folders are walked recursively in name order, following symbolic links but never entering a
+//! folder twice (so a link loop ends). Hidden entries inside walked folders are skipped, as `fd`
+//! and `ripgrep` do; files named explicitly are always read.
+
+use std::collections::HashSet;
+use std::fs;
+use std::io::Read;
+use std::os::unix::fs::MetadataExt;
+use std::path::{Path, PathBuf};
+
+use super::bundle::BundleKind;
+use super::{Body, Input, Origin, is_digest_path};
+
+/// One entry found while listing sources.
+pub enum Listed {
+    /// A file to decode (or a reason why it cannot be).
+    Input(Input),
+    /// A bundle whose members are read later.
+    Bundle(PathBuf, BundleKind),
+    /// Standard input.
+    Stdin,
+}
+
+impl Listed {
+    pub fn size(&self) -> u64 {
+        match self {
+            Listed::Input(input) => input.size(),
+            Listed::Bundle(..) | Listed::Stdin => 0,
+        }
+    }
+}
+
+fn unreadable(path: &Path, why: String) -> Listed {
+    Listed::Input(Input {
+        origin: Origin::File(path.to_owned()),
+        body: Body::Unreadable(why),
+    })
+}
+
+/// Lists a file, folder or bundle given on the command line.
+pub fn list(path: &Path, out: &mut Vec<Listed>) {
+    let mut seen = HashSet::new();
+    visit(path, out, &mut seen);
+}
+
+fn visit(path: &Path, out: &mut Vec<Listed>, seen: &mut HashSet<(u64, u64)>) {
+    let meta = match fs::metadata(path) {
+        Ok(meta) => meta,
+        Err(e) if fs::symlink_metadata(path).is_ok() => {
+            return out.push(unreadable(
+                path,
+                format!("broken symbolic link ({})", plain(&e)),
+            ));
+        }
+        Err(e) => return out.push(unreadable(path, format!("cannot read: {}", plain(&e)))),
+    };
+    if meta.is_dir() {
+        if !seen.insert((meta.dev(), meta.ino())) {
+            return out.push(unreadable(
+                path,
+                "folder already visited (a symbolic link loop?); skipped".to_owned(),
+            ));
+        }
+        let mut entries = match fs::read_dir(path).and_then(|dir| {
+            dir.map(|e| e.map(|e| e.path()))
+                .collect::<Result<Vec<_>, _>>()
+        }) {
+            Ok(entries) => entries,
+            Err(e) => {
+                return out.push(unreadable(
+                    path,
+                    format!("cannot list folder: {}", plain(&e)),
+                ));
+            }
+        };
+        entries.sort();
+        for entry in entries {
+            let hidden = entry
+                .file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+            if !hidden {
+                visit(&entry, out, seen);
+            }
+        }
+    } else if let Some(kind) = BundleKind::from_name(path) {
+        out.push(Listed::Bundle(path.to_owned(), kind));
+    } else {
+        let body = if is_digest_path(&path.to_string_lossy()) {
+            Body::Digest
+        } else {
+            Body::Path(path.to_owned(), meta.len())
+        };
+        out.push(Listed::Input(Input {
+            origin: Origin::File(path.to_owned()),
+            body,
+        }));
+    }
+}
+
+/// Reads a whole file, refusing files larger than `limit`.
+pub fn read(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+    let mut file = fs::File::open(path).map_err(|e| format!("cannot read: {}", plain(&e)))?;
+    let size = file.metadata().map(|m| m.len()).unwrap_or(0);
+    if size > limit {
+        return Err(format!(
+            "the file is {} MiB, more than the limit of {} MiB (see --max-decoded-mib)",
+            size >> 20,
+            limit >> 20
+        ));
+    }
+    let mut bytes = Vec::with_capacity(size as usize);
+    file.by_ref()
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+        .map_err(|e| format!("cannot read: {}", plain(&e)))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!(
+            "the file grew past the limit of {} MiB while being read",
+            limit >> 20
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Reads standard input whole.
+pub fn stdin(limit: u64) -> Input {
+    let mut bytes = Vec::new();
+    let body = match std::io::stdin()
+        .lock()
+        .take(limit + 1)
+        .read_to_end(&mut bytes)
+    {
+        Err(e) => Body::Unreadable(format!("cannot read standard input: {}", plain(&e))),
+        Ok(_) if bytes.len() as u64 > limit => Body::Unreadable(format!(
+            "standard input holds more than the limit of {} MiB (see --max-decoded-mib)",
+            limit >> 20
+        )),
+        Ok(_) => Body::Bytes(bytes),
+    };
+    Input {
+        origin: Origin::Stdin,
+        body,
+    }
+}
+
+/// An I/O error in plain words, without the "(os error N)" suffix.
+pub fn plain(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
