@@ -1,0 +1,317 @@
+//! The words of every finding: one sentence that says what happened, and advice that says what
+//! to do. All wording lives here, so the decision logic in `mod.rs` stays short.
+
+use chrono::Duration;
+
+use super::{Cause, Confidence, Culprit, Evidence, Finding};
+use crate::correlate::Upload;
+use crate::lifecycle::{Eligibility, RuleSource, Verdict};
+use crate::model::{Event, Op, Time};
+
+/// `2026-11-02 10:00:05 UTC`.
+pub fn when(t: Time) -> String {
+    t.format("%Y-%m-%d %H:%M:%S UTC").to_string()
+}
+
+/// A duration in the largest two units that matter: `45 s`, `3 min`, `2 h 5 min`, `3 days 4 h`.
+pub fn span(d: Duration) -> String {
+    let s = d.num_seconds().max(0);
+    let (days, hours, minutes) = (s / 86_400, s % 86_400 / 3_600, s % 3_600 / 60);
+    match (days, hours, minutes) {
+        (0, 0, 0) => format!("{s} s"),
+        (0, 0, m) => format!("{m} min"),
+        (0, h, 0) => format!("{h} h"),
+        (0, h, m) => format!("{h} h {m} min"),
+        (1, 0, _) => "1 day".to_owned(),
+        (1, h, _) => format!("1 day {h} h"),
+        (d, 0, _) => format!("{d} days"),
+        (d, h, _) => format!("{d} days {h} h"),
+    }
+}
+
+/// `UploadPart (part 3)`, `CompleteMultipartUpload`.
+pub fn request(e: &Event) -> String {
+    match e.part_number {
+        Some(n) if matches!(e.op, Op::UploadPart | Op::UploadPartCopy) => {
+            format!("{} (part {n})", e.op.name())
+        }
+        _ => e.op.name().to_owned(),
+    }
+}
+
+fn rule_name(e: &Eligibility) -> String {
+    match &e.rule_id {
+        Some(id) => format!("rule {id:?}"),
+        None => "an unnamed rule".to_owned(),
+    }
+}
+
+fn finding(
+    failure: usize,
+    cause: Cause,
+    confidence: Confidence,
+    culprit: Culprit,
+    explanation: String,
+    advice: String,
+) -> Finding {
+    Finding {
+        failure,
+        cause,
+        confidence,
+        culprit,
+        explanation,
+        advice,
+    }
+}
+
+pub fn no_upload_id(i: usize, f: &Event) -> Finding {
+    finding(
+        i,
+        Cause::Unexplained,
+        Confidence::Possible,
+        Culprit::Nobody,
+        format!("The {} request failed with NoSuchUpload but its record names no upload ID, so it cannot be tied to an upload.", f.op.name()),
+        "Look up the request by its request ID in S3 server access logs, which record the upload ID in the request URI.".to_owned(),
+    )
+}
+
+pub fn wrong_key(ev: &Evidence<'_>, i: usize, owner: usize) -> Finding {
+    let (f, o) = (&ev.events[i], &ev.events[owner]);
+    let asked = format!("{}/{}", f.bucket, f.key.as_deref().unwrap_or("(no key)"));
+    let real = format!("{}/{}", o.bucket, o.key.as_deref().unwrap_or("(no key)"));
+    let shown_by = if o.op == Op::CreateMultipartUpload {
+        "was created for"
+    } else {
+        "belongs to"
+    };
+    finding(
+        i,
+        Cause::WrongKey,
+        Confidence::Certain,
+        Culprit::Owner { event: owner },
+        format!(
+            "Upload {} {shown_by} {real:?} ({} at {}), but this request names {asked:?}; S3 matches bucket and key exactly, so the upload could not be found.",
+            f.upload_id.as_deref().unwrap_or_default(),
+            o.op.name(),
+            when(o.time),
+        ),
+        "Send every part, list and completion with exactly the bucket and key of the CreateMultipartUpload: check the code that builds the key for later requests (URL-encoding, prefixes, trailing slashes or spaces, another bucket or region).".to_owned(),
+    )
+}
+
+pub fn unknown_upload(ev: &Evidence<'_>, i: usize) -> Finding {
+    let f = &ev.events[i];
+    let window = match ev.span {
+        Some((first, last)) => format!("the logs read ({} to {})", when(first), when(last)),
+        None => "the logs read".to_owned(),
+    };
+    let before = ev
+        .span
+        .map_or_else(|| "the logs start".to_owned(), |(first, _)| when(first));
+    finding(
+        i,
+        Cause::UnknownUpload,
+        Confidence::Likely,
+        Culprit::Nobody,
+        format!(
+            "Upload ID {} appears in no successful request of {window}: it was created before {before}, is logged by another trail (account or region), or was never a valid upload ID.",
+            f.upload_id.as_deref().unwrap_or_default()
+        ),
+        "Check where the client got this upload ID: a stored ID used to resume an upload may be older than the logs (read older logs with the same command) or may have been removed since; otherwise the ID is corrupted or belongs to another account or region.".to_owned(),
+    )
+}
+
+pub fn terminated(ev: &Evidence<'_>, i: usize, end: usize, cause: Cause) -> Finding {
+    let (f, t) = (&ev.events[i], &ev.events[end]);
+    let same_actor = t.actor.same_as(&f.actor);
+    let (by, gap) = (t.actor.display_name(), f.time - t.time);
+    let confidence = if t.time < f.time {
+        Confidence::Certain
+    } else {
+        Confidence::Likely
+    };
+    let timing = if t.time == f.time {
+        "in the same second as this request; CloudTrail keeps whole seconds, so the order is inferred".to_owned()
+    } else {
+        format!("{} before this request", span(gap))
+    };
+    let verb = if cause == Cause::Aborted {
+        "aborted"
+    } else {
+        "completed"
+    };
+    let who = if same_actor {
+        "the same caller".to_owned()
+    } else {
+        by.clone()
+    };
+    let explanation = format!(
+        "The upload was {verb} by {who} at {} ({timing}), so this {} found no upload to work on.",
+        when(t.time),
+        request(f)
+    );
+    let advice = match (cause, f.op, same_actor) {
+        (Cause::Aborted, Op::AbortMultipartUpload, _) => {
+            "The upload was aborted twice: harmless. Treat NoSuchUpload on AbortMultipartUpload as success.".to_owned()
+        }
+        (Cause::Aborted, _, true) => "The uploader aborted its own upload while other requests were still in flight (typically after one part failed): wait for in-flight parts before aborting, and treat NoSuchUpload after your own abort as the expected end of the upload.".to_owned(),
+        (Cause::Aborted, _, false) => {
+            let agent = t.user_agent.as_deref().map(|ua| format!(" (user agent {ua:?})")).unwrap_or_default();
+            format!(
+                "{by}{agent} aborted an upload another caller was still using. If it is a cleanup job, limit it to uploads older than the longest upload you expect (for example initiated more than 24 hours ago) and owned by it; or, instead of a job, use a lifecycle rule with AbortIncompleteMultipartUpload."
+            )
+        }
+        (_, Op::AbortMultipartUpload, _) => "Cleanup aborted an upload that had already completed: harmless. Treat NoSuchUpload on AbortMultipartUpload as success.".to_owned(),
+        (_, Op::CompleteMultipartUpload, true) => "A retry after success: the first completion worked (its response was probably lost or timed out). Treat NoSuchUpload on a retried CompleteMultipartUpload as success once HeadObject shows the object with the expected size or ETag.".to_owned(),
+        (_, Op::CompleteMultipartUpload, false) => format!("Two callers completed the same upload ({by} first): make one process own each upload ID."),
+        _ => "Requests were still sent after the upload was completed: complete only after every part request has returned; the object stored by the completion lacks anything sent later.".to_owned(),
+    };
+    finding(
+        i,
+        cause,
+        confidence,
+        Culprit::Request {
+            event: end,
+            same_actor,
+        },
+        explanation,
+        advice,
+    )
+}
+
+pub fn alive_after(ev: &Evidence<'_>, i: usize, upload: &Upload, later: usize) -> Finding {
+    let (f, l) = (&ev.events[i], &ev.events[later]);
+    finding(
+        i,
+        Cause::Unexplained,
+        Confidence::Possible,
+        Culprit::Nobody,
+        format!(
+            "Upload {} still existed after this request: a {} succeeded at {}, {} later. The upload was not gone, so S3 did not match this request to it.",
+            upload.upload_id,
+            l.op.name(),
+            when(l.time),
+            span(l.time - f.time)
+        ),
+        "Compare this request with the successful ones (endpoint, region, account, signature): the request probably reached S3 differently; S3 server access logs show the exact request URI.".to_owned(),
+    )
+}
+
+pub fn lifecycle(
+    ev: &Evidence<'_>,
+    i: usize,
+    upload: &Upload,
+    e: Eligibility,
+    initiation_known: bool,
+) -> Finding {
+    let f = &ev.events[i];
+    let (initiated, _) = upload.initiated(ev.events).unwrap_or((f.time, false));
+    let began = match (
+        initiation_known,
+        upload.creation.is_some_and(|c| c.inferred),
+    ) {
+        (false, _) => format!(
+            "was first seen at {} (its creation is not in the logs, so it began earlier)",
+            when(initiated)
+        ),
+        (true, true) => format!(
+            "began at {} (creation paired by bucket, key and time)",
+            when(initiated)
+        ),
+        (true, false) => format!("began at {}", when(initiated)),
+    };
+    let source = match &e.source {
+        RuleSource::Logs { .. } => "as configured in the logs",
+        RuleSource::File(_) => "from the --lifecycle file, assumed in force throughout",
+        RuleSource::CreateResponse => "as the CreateMultipartUpload response announced",
+    };
+    let days = e
+        .days
+        .map(|d| format!(" ({d} days after initiation)"))
+        .unwrap_or_default();
+    let explanation = format!(
+        "No abort or completion is in the logs; the upload {began} and {} of bucket {:?}{days}, {source}, made it eligible for abort at {}, {} before this request.",
+        rule_name(&e),
+        f.bucket,
+        when(e.at),
+        span(f.time - e.at),
+    );
+    let active = span(f.time - initiated);
+    let advice = format!(
+        "This upload was still in use after {active}: raise DaysAfterInitiation of {} above the longest upload you expect, or finish uploads sooner. Lifecycle aborts are not in CloudTrail; S3 server access logs show them (S3.DELETE.UPLOAD).",
+        rule_name(&e)
+    );
+    let confidence = if initiation_known {
+        Confidence::Likely
+    } else {
+        Confidence::Possible
+    };
+    finding(
+        i,
+        Cause::Lifecycle,
+        confidence,
+        Culprit::Rule {
+            bucket: f.bucket.clone(),
+            eligibility: e,
+        },
+        explanation,
+        advice,
+    )
+}
+
+pub fn unexplained(ev: &Evidence<'_>, i: usize, upload: &Upload, verdict: &Verdict) -> Finding {
+    let f = &ev.events[i];
+    let first = upload.events.first().map_or(f.time, |&e| ev.events[e].time);
+    let rules = match verdict {
+        Verdict::Unknown => format!(
+            "the lifecycle configuration of bucket {:?} is unknown (give it with --lifecycle {}=FILE)",
+            f.bucket, f.bucket
+        ),
+        Verdict::UnknownBefore(t) => format!(
+            "the lifecycle configuration of bucket {:?} before {} is not in the logs",
+            f.bucket,
+            when(*t)
+        ),
+        Verdict::NoMatchingRule => format!(
+            "no enabled AbortIncompleteMultipartUpload rule of bucket {:?} matches the key",
+            f.bucket
+        ),
+        Verdict::EligibleLater(e) => format!(
+            "{} would make it eligible only at {}, after this request",
+            rule_name(e),
+            when(e.at)
+        ),
+        Verdict::Eligible(_) => "a lifecycle rule applies".to_owned(),
+    };
+    finding(
+        i,
+        Cause::Unexplained,
+        Confidence::Possible,
+        Culprit::Nobody,
+        format!(
+            "Upload {} existed (first seen at {}) and was gone by this request, with no abort or completion in the logs; {rules}.",
+            upload.upload_id,
+            when(first)
+        ),
+        "Add the missing evidence: the bucket's lifecycle configuration (--lifecycle), logs of every account and region that uses the bucket (an abort by another caller may be in another trail, or not logged if data events are off for it), or S3 server access logs.".to_owned(),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn spans_read_naturally() {
+        for (secs, want) in [
+            (5, "5 s"),
+            (120, "2 min"),
+            (3_900, "1 h 5 min"),
+            (7_200, "2 h"),
+            (90_000, "1 day 1 h"),
+            (86_400 * 3, "3 days"),
+        ] {
+            assert_eq!(span(Duration::seconds(secs)), want);
+        }
+    }
+}
