@@ -1,0 +1,325 @@
+//! The command line: [`Args`] holds what was typed, [`Config`] what the run will do.
+//!
+//! `Config::from_args` resolves everything once (times, sources, formats, terminals), so no
+//! pipeline stage ever sees clap.
+
+use std::io::IsTerminal;
+use std::path::PathBuf;
+
+use chrono::{Days, NaiveDate, NaiveDateTime};
+use clap::{Parser, Subcommand, ValueEnum};
+
+use crate::decode::{self, DEFAULT_MAX_DECODED};
+use crate::error::{Error, Result};
+use crate::model::Time;
+use crate::sources::Source;
+
+const EXAMPLES: &str = "\
+Examples:
+  Explain the failures in a downloaded trail:
+    uploadtrail analyze ./AWSLogs
+
+  Only one week, with the bucket's lifecycle rules as the AWS CLI prints them:
+    aws s3api get-bucket-lifecycle-configuration --bucket media > media-rules.json
+    uploadtrail analyze ./AWSLogs --since 2026-11-01 --until 2026-11-07 --lifecycle media=media-rules.json
+
+  Machine-readable answer, from a bundle and from stdin:
+    uploadtrail analyze trail-2026-11.tar.gz --format json --output answer.json
+    zcat events.ndjson.gz | uploadtrail analyze - --format ndjson
+
+Exit status:
+  0  the analysis ran; failures found and problems with single files are in the report
+  1  an error stopped the run (no readable input, unwritable output, a problem under --strict)
+  2  the command line is wrong";
+
+/// uploadtrail: who or what killed your S3 multipart upload?
+///
+/// Reads CloudTrail logs, follows every multipart upload by its upload ID and, for every request
+/// that failed with NoSuchUpload, names the cause: the principal that aborted or completed the
+/// upload first, the lifecycle rule that removed it, a request aimed at the wrong key, or an
+/// upload ID that never existed in the logs.
+#[derive(Debug, Parser)]
+#[command(name = "uploadtrail", version, after_help = EXAMPLES, max_term_width = 100)]
+pub struct Args {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Explain every NoSuchUpload failure and list incomplete uploads.
+    #[command(after_help = EXAMPLES)]
+    Analyze(AnalyzeArgs),
+}
+
+/// `uploadtrail analyze`.
+#[derive(Debug, clap::Args)]
+pub struct AnalyzeArgs {
+    /// Where the logs are: files, folders (searched recursively), bundles (.tar, .tar.gz, .tgz,
+    /// .zip) or '-' for standard input. Gzip or plain JSON, in any of the shapes CloudTrail,
+    /// CloudWatch Logs, EventBridge and `aws cloudtrail lookup-events` write.
+    #[arg(value_name = "SOURCE", required = true)]
+    pub sources: Vec<String>,
+
+    /// What is read.
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// What is written.
+    #[command(flatten)]
+    pub output: OutputArgs,
+}
+
+/// Options about what is read.
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Input")]
+pub struct InputArgs {
+    /// Only analyse multipart events at or after TIME (2026-11-01 or 2026-11-01T08:00:00Z; UTC
+    /// unless an offset is given).
+    #[arg(long, value_name = "TIME")]
+    pub since: Option<String>,
+
+    /// Only analyse multipart events before TIME; a bare date includes that whole day.
+    #[arg(long, value_name = "TIME")]
+    pub until: Option<String>,
+
+    /// A bucket's lifecycle configuration, as printed by `aws s3api
+    /// get-bucket-lifecycle-configuration --bucket BUCKET` (repeatable).
+    #[arg(long, value_name = "BUCKET=PATH")]
+    pub lifecycle: Vec<String>,
+
+    /// Decode with N threads (default: one per CPU).
+    #[arg(long, short = 'j', value_name = "N")]
+    pub threads: Option<usize>,
+
+    /// Stop with an error at the first problem with any input instead of reporting it.
+    #[arg(long)]
+    pub strict: bool,
+
+    /// The most one input may decompress to, in MiB; larger inputs are reported as problems.
+    #[arg(long, value_name = "MIB", default_value_t = DEFAULT_MAX_DECODED >> 20)]
+    pub max_decoded_mib: u64,
+}
+
+/// Options about what is written.
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "Output")]
+pub struct OutputArgs {
+    /// How to write the report (default: table on a terminal, json otherwise).
+    #[arg(long, short = 'f', value_enum)]
+    pub format: Option<Format>,
+
+    /// Write the report to FILE instead of standard output.
+    #[arg(long, short = 'o', value_name = "FILE")]
+    pub output: Option<PathBuf>,
+
+    /// Never show a progress bar (it is only shown when stderr is a terminal).
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// Report formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// A summary by cause, then one row per failure, then incomplete uploads, for people.
+    Table,
+    /// One JSON document (the stable answer contract).
+    Json,
+    /// One JSON object per line: each failure, each incomplete upload, then a summary.
+    Ndjson,
+    /// One row per failure, safe to open in a spreadsheet.
+    Csv,
+}
+
+/// A `--lifecycle BUCKET=PATH` argument.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LifecycleFile {
+    /// The bucket.
+    pub bucket: String,
+    /// The file holding its configuration.
+    pub path: PathBuf,
+}
+
+/// Everything a run needs, resolved.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where the logs are.
+    pub sources: Vec<Source>,
+    /// What the decoder needs (window, size cap).
+    pub decode: decode::Options,
+    /// Lifecycle configuration files.
+    pub lifecycle_files: Vec<LifecycleFile>,
+    /// Decoding threads.
+    pub threads: usize,
+    /// Stop at the first problem.
+    pub strict: bool,
+    /// The report format.
+    pub format: Format,
+    /// Where the report goes (`None` = standard output).
+    pub output: Option<PathBuf>,
+    /// Whether the report goes to a terminal (escape for it, show a table by default).
+    pub output_is_terminal: bool,
+    /// Whether to draw a progress bar on stderr.
+    pub progress: bool,
+}
+
+impl Config {
+    /// Resolves the arguments of `analyze`.
+    pub fn from_analyze(args: AnalyzeArgs) -> Result<Config> {
+        let since = args
+            .input
+            .since
+            .as_deref()
+            .map(|t| parse_time_arg(t, false))
+            .transpose()?;
+        let until = args
+            .input
+            .until
+            .as_deref()
+            .map(|t| parse_time_arg(t, true))
+            .transpose()?;
+        if let (Some(s), Some(u)) = (since, until)
+            && s >= u
+        {
+            return Err(Error::Usage(format!(
+                "--since {s} is not before --until {u}"
+            )));
+        }
+        let lifecycle_files = args
+            .input
+            .lifecycle
+            .iter()
+            .map(|a| parse_lifecycle_arg(a))
+            .collect::<Result<_>>()?;
+        let threads = match args.input.threads {
+            Some(0) => return Err(Error::Usage("--threads must be at least 1".to_owned())),
+            Some(n) => n,
+            None => std::thread::available_parallelism().map_or(1, usize::from),
+        };
+        if args.input.max_decoded_mib == 0 {
+            return Err(Error::Usage(
+                "--max-decoded-mib must be at least 1".to_owned(),
+            ));
+        }
+        let output_is_terminal = args.output.output.is_none() && std::io::stdout().is_terminal();
+        let format = args.output.format.unwrap_or(if output_is_terminal {
+            Format::Table
+        } else {
+            Format::Json
+        });
+        Ok(Config {
+            sources: args.sources.iter().map(|s| Source::parse(s)).collect(),
+            decode: decode::Options {
+                max_decoded: args.input.max_decoded_mib.saturating_mul(1 << 20),
+                since,
+                until,
+            },
+            lifecycle_files,
+            threads,
+            strict: args.input.strict,
+            format,
+            output: args.output.output,
+            output_is_terminal,
+            progress: !args.output.no_progress && std::io::stderr().is_terminal(),
+        })
+    }
+}
+
+/// Reads `--since` / `--until`. A bare date means its midnight (UTC); for `--until` (`end`) it
+/// means the midnight after, so that the day itself is included.
+fn parse_time_arg(arg: &str, end: bool) -> Result<Time> {
+    if let Some(t) = decode::parse_time(arg) {
+        return Ok(t);
+    }
+    if let Ok(date) = NaiveDate::parse_from_str(arg, "%Y-%m-%d") {
+        let date = if end {
+            date.checked_add_days(Days::new(1))
+        } else {
+            Some(date)
+        };
+        if let Some(t) = date.and_then(|d| d.and_hms_opt(0, 0, 0)) {
+            return Ok(t.and_utc());
+        }
+    }
+    for format in [
+        "%Y-%m-%dT%H:%M:%S",
+        "%Y-%m-%dT%H:%M",
+        "%Y-%m-%d %H:%M:%S",
+        "%Y-%m-%d %H:%M",
+    ] {
+        if let Ok(t) = NaiveDateTime::parse_from_str(arg, format) {
+            return Ok(t.and_utc());
+        }
+    }
+    Err(Error::Usage(format!(
+        "{arg:?} is not a time: write 2026-11-01, 2026-11-01T08:00 or 2026-11-01T08:00:00Z"
+    )))
+}
+
+fn parse_lifecycle_arg(arg: &str) -> Result<LifecycleFile> {
+    match arg.split_once('=') {
+        Some((bucket, path)) if !bucket.is_empty() && !path.is_empty() => Ok(LifecycleFile {
+            bucket: bucket.to_owned(),
+            path: PathBuf::from(path),
+        }),
+        _ => Err(Error::Usage(format!(
+            "--lifecycle {arg:?}: write BUCKET=PATH, e.g. media=media-rules.json"
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn verify_cli() {
+        Args::command().debug_assert();
+    }
+
+    #[test]
+    fn reads_times() {
+        let t = |s, end| parse_time_arg(s, end).map(|t| t.to_rfc3339());
+        assert_eq!(t("2026-11-01", false).unwrap(), "2026-11-01T00:00:00+00:00");
+        assert_eq!(t("2026-11-01", true).unwrap(), "2026-11-02T00:00:00+00:00");
+        assert_eq!(
+            t("2026-11-01T08:30", true).unwrap(),
+            "2026-11-01T08:30:00+00:00"
+        );
+        assert_eq!(
+            t("2026-11-01T08:30:00+02:00", false).unwrap(),
+            "2026-11-01T06:30:00+00:00"
+        );
+        assert!(t("last tuesday", false).is_err());
+    }
+
+    #[test]
+    fn reads_lifecycle_arguments() {
+        let arg = parse_lifecycle_arg("media=rules/media.json").unwrap();
+        assert_eq!(
+            (arg.bucket.as_str(), arg.path.to_str().unwrap()),
+            ("media", "rules/media.json")
+        );
+        assert!(parse_lifecycle_arg("media").is_err());
+        assert!(parse_lifecycle_arg("=x.json").is_err());
+    }
+
+    #[test]
+    fn checks_the_window() {
+        let args = Args::try_parse_from([
+            "uploadtrail",
+            "analyze",
+            "x",
+            "--since",
+            "2026-11-02",
+            "--until",
+            "2026-11-01",
+        ])
+        .unwrap();
+        let Command::Analyze(a) = args.command;
+        assert!(Config::from_analyze(a).is_err());
+    }
+}

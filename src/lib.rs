@@ -1,0 +1,27 @@
+//! uploadtrail: who or what killed an S3 multipart upload?
+//!
+//! The pipeline runs one way, one module per stage:
+//!
+//! ```text
+//! sources ──Input──▶ decode ──Event──▶ ingest ──▶ correlate ──Upload──▶ attribute ──Finding──▶ report
+//! (files, bundles,   (gzip, JSON,      (parallel,   (timelines by       (cause of each
+//!  stdin)             envelopes)        dedupe, order) bucket+upload ID)  NoSuchUpload)
+//!                                                         ▲
+//!                                         lifecycle rules (files, log history)
+//! ```
+//!
+//! [`app::run`] glues the stages together for a [`cli::Config`]; every stage is usable on its own.
+#![deny(missing_docs)]
+#![deny(clippy::unwrap_used)]
+
+pub mod app;
+pub mod attribute;
+pub mod cli;
+pub mod correlate;
+pub mod decode;
+pub mod error;
+pub mod ingest;
+pub mod lifecycle;
+pub mod model;
+pub mod report;
+pub mod sources;

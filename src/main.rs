@@ -1,0 +1,22 @@
+//! The `uploadtrail` binary: parse the command line, run, map the outcome to an exit code.
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use uploadtrail::{app, cli, report::escape};
+
+fn main() -> ExitCode {
+    let args = cli::Args::parse();
+    match app::run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) if app::is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("uploadtrail: {}", escape::terminal(&err.to_string()));
+            ExitCode::from(if matches!(err, uploadtrail::error::Error::Usage(_)) {
+                2
+            } else {
+                1
+            })
+        }
+    }
+}

@@ -1,0 +1,71 @@
+//! `--format json` (the answer contract) and `--format ndjson` (one object per line).
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::Report;
+use super::escape::json_for_terminal;
+
+/// Writes the whole report as one pretty-printed JSON document.
+pub fn write(report: &Report, terminal: bool, out: &mut dyn Write) -> io::Result<()> {
+    let text = serde_json::to_string_pretty(report)?;
+    emit(&text, terminal, out)
+}
+
+/// One line of `--format ndjson`: `{"type": "...", ...fields}`.
+#[derive(Serialize)]
+struct Line<'a, T: Serialize> {
+    #[serde(rename = "type")]
+    kind: &'static str,
+    #[serde(flatten)]
+    data: &'a T,
+}
+
+/// The closing line of `--format ndjson`.
+#[derive(Serialize)]
+struct Closing<'a> {
+    schema_version: u32,
+    inputs: &'a crate::ingest::InputSummary,
+    summary: &'a super::Summary,
+    buckets_without_data_events: &'a [String],
+}
+
+/// Writes one line per failure, per incomplete upload and per note, then a summary line.
+pub fn write_lines(report: &Report, terminal: bool, out: &mut dyn Write) -> io::Result<()> {
+    for failure in &report.failures {
+        line("failure", failure, terminal, out)?;
+    }
+    for orphan in &report.orphans {
+        line("orphan", orphan, terminal, out)?;
+    }
+    for note in &report.notes {
+        line("note", note, terminal, out)?;
+    }
+    let closing = Closing {
+        schema_version: report.schema_version,
+        inputs: &report.inputs,
+        summary: &report.summary,
+        buckets_without_data_events: &report.buckets_without_data_events,
+    };
+    line("summary", &closing, terminal, out)
+}
+
+fn line<T: Serialize>(
+    kind: &'static str,
+    data: &T,
+    terminal: bool,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    emit(&serde_json::to_string(&Line { kind, data })?, terminal, out)
+}
+
+fn emit(text: &str, terminal: bool, out: &mut dyn Write) -> io::Result<()> {
+    let text = if terminal {
+        json_for_terminal(text)
+    } else {
+        text.into()
+    };
+    out.write_all(text.as_bytes())?;
+    out.write_all(b"\n")
+}

@@ -1,0 +1,451 @@
+//! Stage 6: the answer, as one serialisable model, and the renderers that print it.
+//!
+//! [`Report`] is built once from the findings; `json`, `table` and `csv` only render it. The JSON
+//! form is the answer contract of DESIGN.md: fields are only ever added, never changed. Every
+//! string from a log is attacker-controlled: the renderers escape it for where it goes
+//! (terminal, CSV), and JSON keeps it raw.
+
+mod csv;
+pub mod escape;
+mod json;
+mod table;
+
+use serde::Serialize;
+
+use crate::attribute::{Cause, Confidence, Culprit, Finding, Orphan};
+use crate::cli::Format;
+use crate::correlate::Timelines;
+use crate::ingest::{Ingested, InputSummary};
+use crate::lifecycle::Eligibility;
+use crate::model::{Actor, Event, Time};
+
+/// The version of the JSON answer contract.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// The whole answer.
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    /// Always [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// What was read.
+    pub inputs: InputSummary,
+    /// Counts by cause.
+    pub summary: Summary,
+    /// One entry per NoSuchUpload failure, in time order.
+    pub failures: Vec<FailureOut>,
+    /// Uploads left open at the end of the logs, oldest first.
+    pub orphans: Vec<OrphanOut>,
+    /// Buckets that S3 records in the window name only in management events: their multipart
+    /// uploads cannot be followed.
+    pub buckets_without_data_events: Vec<String>,
+    /// Facts about the evidence that a reader should know.
+    pub notes: Vec<Note>,
+}
+
+/// Counts of the answer.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct Summary {
+    /// NoSuchUpload failures found.
+    pub failures: u64,
+    /// Failures per cause (every cause is always present).
+    pub by_cause: ByCause,
+    /// Incomplete uploads.
+    pub orphans: u64,
+    /// Parts of the incomplete uploads.
+    pub orphan_parts: u64,
+    /// Bytes of the incomplete uploads.
+    pub orphan_bytes: u64,
+}
+
+/// Failures per cause.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct ByCause {
+    /// See [`Cause::Aborted`].
+    pub aborted: u64,
+    /// See [`Cause::Completed`].
+    pub completed: u64,
+    /// See [`Cause::Lifecycle`].
+    pub lifecycle: u64,
+    /// See [`Cause::WrongKey`].
+    pub wrong_key: u64,
+    /// See [`Cause::UnknownUpload`].
+    pub unknown_upload: u64,
+    /// See [`Cause::Unexplained`].
+    pub unexplained: u64,
+}
+
+impl ByCause {
+    /// The count of one cause.
+    pub fn get(&self, cause: Cause) -> u64 {
+        match cause {
+            Cause::Aborted => self.aborted,
+            Cause::Completed => self.completed,
+            Cause::Lifecycle => self.lifecycle,
+            Cause::WrongKey => self.wrong_key,
+            Cause::UnknownUpload => self.unknown_upload,
+            Cause::Unexplained => self.unexplained,
+        }
+    }
+
+    fn add(&mut self, cause: Cause) {
+        *match cause {
+            Cause::Aborted => &mut self.aborted,
+            Cause::Completed => &mut self.completed,
+            Cause::Lifecycle => &mut self.lifecycle,
+            Cause::WrongKey => &mut self.wrong_key,
+            Cause::UnknownUpload => &mut self.unknown_upload,
+            Cause::Unexplained => &mut self.unexplained,
+        } += 1;
+    }
+}
+
+/// Who made a request.
+#[derive(Debug, Clone, Serialize)]
+pub struct ActorOut {
+    /// `userIdentity.arn` (for an assumed role, the session ARN).
+    pub arn: Option<String>,
+    /// `userIdentity.type`.
+    #[serde(rename = "type")]
+    pub kind: Option<String>,
+    /// `userIdentity.accountId`.
+    pub account_id: Option<String>,
+    /// `sourceIPAddress`.
+    pub source_ip: Option<String>,
+    /// `userAgent`.
+    pub user_agent: Option<String>,
+    /// The name a person recognises: the ARN, the AWS service, or "anonymous".
+    pub name: String,
+    /// The role behind an assumed-role session.
+    pub role_arn: Option<String>,
+    /// The AWS service that made the call on someone's behalf.
+    pub invoked_by: Option<String>,
+}
+
+impl ActorOut {
+    fn new(actor: &Actor, e: &Event) -> ActorOut {
+        ActorOut {
+            arn: actor.arn.clone(),
+            kind: actor.kind.as_str().map(str::to_owned),
+            account_id: actor.account_id.clone(),
+            source_ip: e.source_ip.clone(),
+            user_agent: e.user_agent.clone(),
+            name: actor.display_name(),
+            role_arn: actor.issuer_arn.clone(),
+            invoked_by: actor.invoked_by.clone(),
+        }
+    }
+}
+
+/// Who or what removed the upload; the fields depend on the cause.
+#[derive(Debug, Clone, Serialize)]
+#[serde(untagged)]
+pub enum CulpritOut {
+    /// `aborted`, `completed`: the terminating request.
+    Request {
+        /// Who made it.
+        actor: ActorOut,
+        /// Its `eventID`.
+        event_id: Option<String>,
+        /// Its time.
+        event_time: Time,
+        /// `AbortMultipartUpload` or `CompleteMultipartUpload`.
+        event_name: &'static str,
+        /// Whether the failing request came from the same identity (a retry after success).
+        same_actor: bool,
+    },
+    /// `lifecycle`: the rule.
+    Rule {
+        /// The bucket.
+        bucket: String,
+        /// The rule's `ID`.
+        rule_id: Option<String>,
+        /// Its `DaysAfterInitiation` (unknown when only the CreateMultipartUpload response named it).
+        days_after_initiation: Option<u32>,
+        /// When the upload became eligible for abort.
+        eligible_at: Time,
+        /// Where the rule was learned: `cloudtrail:EVENTID`, `file:PATH` or `create_response`.
+        rule_source: String,
+    },
+    /// `wrong_key`: where the upload ID really belongs.
+    Owner {
+        /// Its bucket.
+        bucket: String,
+        /// Its key.
+        key: Option<String>,
+        /// The event that shows it.
+        event_id: Option<String>,
+    },
+    /// `unknown_upload`, `unexplained`: `{}`.
+    Nobody {},
+}
+
+/// One NoSuchUpload failure and its cause.
+#[derive(Debug, Clone, Serialize)]
+pub struct FailureOut {
+    /// `eventID` of the failing request.
+    pub event_id: Option<String>,
+    /// Its time.
+    pub event_time: Time,
+    /// Its operation.
+    pub event_name: &'static str,
+    /// Its bucket.
+    pub bucket: String,
+    /// Its key.
+    pub key: Option<String>,
+    /// The upload ID it named.
+    pub upload_id: Option<String>,
+    /// Who sent it.
+    pub actor: ActorOut,
+    /// Why it failed.
+    pub cause: Cause,
+    /// Who or what removed the upload.
+    pub culprit: CulpritOut,
+    /// How sure the cause is.
+    pub confidence: Confidence,
+    /// One sentence saying what happened.
+    pub explanation: String,
+    /// What to do about it.
+    pub advice: String,
+    /// `partNumber`, for part uploads.
+    pub part_number: Option<u32>,
+    /// `requestID`.
+    pub request_id: Option<String>,
+    /// `awsRegion`.
+    pub region: Option<String>,
+    /// `recipientAccountId`.
+    pub account: Option<String>,
+    /// The file the record was read from.
+    pub origin: String,
+}
+
+/// The lifecycle rule that will remove (or made eligible) an incomplete upload.
+#[derive(Debug, Clone, Serialize)]
+pub struct RuleOut {
+    /// The rule's `ID`.
+    pub rule_id: Option<String>,
+    /// Its `DaysAfterInitiation`.
+    pub days_after_initiation: Option<u32>,
+    /// When the upload is (or was) eligible for abort.
+    pub eligible_at: Time,
+    /// Where the rule was learned.
+    pub rule_source: String,
+}
+
+impl RuleOut {
+    fn new(e: &Eligibility) -> RuleOut {
+        RuleOut {
+            rule_id: e.rule_id.clone(),
+            days_after_initiation: e.days,
+            eligible_at: e.at,
+            rule_source: e.source.to_string(),
+        }
+    }
+}
+
+/// An incomplete upload.
+#[derive(Debug, Clone, Serialize)]
+pub struct OrphanOut {
+    /// Its bucket.
+    pub bucket: String,
+    /// Its key.
+    pub key: Option<String>,
+    /// Its upload ID.
+    pub upload_id: String,
+    /// When it began (see `initiated_known`).
+    pub initiated: Time,
+    /// Parts uploaded (distinct part numbers).
+    pub parts: u64,
+    /// Bytes of those parts.
+    pub bytes: u64,
+    /// The lifecycle rule that will remove it, or `null` if none is known: S3 keeps it forever.
+    pub lifecycle_rule: Option<RuleOut>,
+    /// `false` when the creation is not in the logs and `initiated` is the first event seen.
+    pub initiated_known: bool,
+    /// Who created it, when the creation is in the logs.
+    pub initiated_by: Option<ActorOut>,
+    /// Its last successful request.
+    pub last_activity: Time,
+    /// Its age at the end of the logs, in seconds.
+    pub age_seconds: i64,
+}
+
+/// A fact about the evidence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Note {
+    /// `no_data_events`, `no_data_events_at_all` or `unpaired_creations`.
+    pub kind: &'static str,
+    /// The bucket it is about, if any.
+    pub bucket: Option<String>,
+    /// What it means, in words.
+    pub message: String,
+}
+
+/// Buckets named by `--lifecycle` (so of interest even when no record names them).
+pub type LifecycleBuckets<'a> = &'a [String];
+
+impl Report {
+    /// Builds the report from everything the stages produced.
+    pub fn new(
+        ingested: &Ingested,
+        timelines: &Timelines,
+        findings: &[Finding],
+        orphans: &[Orphan],
+        lifecycle_buckets: LifecycleBuckets<'_>,
+    ) -> Report {
+        let events = &ingested.events;
+        let mut summary = Summary::default();
+        let failures: Vec<FailureOut> = findings
+            .iter()
+            .map(|f| {
+                summary.failures += 1;
+                summary.by_cause.add(f.cause);
+                failure(ingested, f)
+            })
+            .collect();
+        let orphans: Vec<OrphanOut> = orphans
+            .iter()
+            .map(|o| {
+                let u = &timelines.uploads[o.upload];
+                summary.orphans += 1;
+                summary.orphan_parts += o.progress.parts;
+                summary.orphan_bytes += o.progress.bytes;
+                OrphanOut {
+                    bucket: u.bucket.clone(),
+                    key: u.key.clone(),
+                    upload_id: u.upload_id.clone(),
+                    initiated: o.initiated,
+                    parts: o.progress.parts,
+                    bytes: o.progress.bytes,
+                    lifecycle_rule: o.lifecycle.as_ref().map(RuleOut::new),
+                    initiated_known: o.initiated_known,
+                    initiated_by: o
+                        .creation
+                        .map(|c| ActorOut::new(&events[c].actor, &events[c])),
+                    last_activity: o.last_activity,
+                    age_seconds: o.age.num_seconds(),
+                }
+            })
+            .collect();
+
+        let mut quiet: Vec<String> = ingested
+            .buckets
+            .iter()
+            .filter(|(_, seen)| !seen.has_data())
+            .map(|(b, _)| b.clone())
+            .chain(
+                lifecycle_buckets
+                    .iter()
+                    .filter(|b| !ingested.buckets.get(*b).is_some_and(|s| s.has_data()))
+                    .cloned(),
+            )
+            .collect();
+        quiet.sort();
+        quiet.dedup();
+        let mut notes = Vec::new();
+        if !ingested.buckets.values().any(|s| s.has_data()) && ingested.inputs.records > 0 {
+            notes.push(Note {
+                kind: "no_data_events_at_all",
+                bucket: None,
+                message: "The logs hold no S3 data events at all: the trail does not log data events, so no multipart upload can be followed. Enable S3 data events on the trail, or read S3 server access logs.".to_owned(),
+            });
+        }
+        for bucket in &quiet {
+            notes.push(Note {
+                kind: "no_data_events",
+                bucket: Some(bucket.clone()),
+                message: format!("No S3 data events for bucket {bucket:?} in the window: its multipart uploads cannot be followed (the trail does not log its data events)."),
+            });
+        }
+        if !timelines.unpaired_creations.is_empty() {
+            let n = timelines.unpaired_creations.len();
+            notes.push(Note {
+                kind: "unpaired_creations",
+                bucket: None,
+                message: format!("{n} CreateMultipartUpload record(s) carry no upload ID and no later request could be paired with them: they may be incomplete uploads without parts."),
+            });
+        }
+        Report {
+            schema_version: SCHEMA_VERSION,
+            inputs: ingested.inputs.clone(),
+            summary,
+            failures,
+            orphans,
+            buckets_without_data_events: quiet,
+            notes,
+        }
+    }
+
+    /// Writes the report in `format`. `terminal` says whether the output is a terminal.
+    pub fn write(
+        &self,
+        format: Format,
+        terminal: bool,
+        out: &mut dyn std::io::Write,
+    ) -> std::io::Result<()> {
+        match format {
+            Format::Json => json::write(self, terminal, out),
+            Format::Ndjson => json::write_lines(self, terminal, out),
+            Format::Table => table::write(self, out),
+            Format::Csv => csv::write(self, terminal, out),
+        }
+    }
+}
+
+fn failure(ingested: &Ingested, f: &Finding) -> FailureOut {
+    let events = &ingested.events;
+    let e = &events[f.failure];
+    let culprit = match &f.culprit {
+        Culprit::Request { event, same_actor } => {
+            let t = &events[*event];
+            CulpritOut::Request {
+                actor: ActorOut::new(&t.actor, t),
+                event_id: t.event_id.clone(),
+                event_time: t.time,
+                event_name: t.op.name(),
+                same_actor: *same_actor,
+            }
+        }
+        Culprit::Rule {
+            bucket,
+            eligibility,
+        } => CulpritOut::Rule {
+            bucket: bucket.clone(),
+            rule_id: eligibility.rule_id.clone(),
+            days_after_initiation: eligibility.days,
+            eligible_at: eligibility.at,
+            rule_source: eligibility.source.to_string(),
+        },
+        Culprit::Owner { event } => {
+            let o = &events[*event];
+            CulpritOut::Owner {
+                bucket: o.bucket.clone(),
+                key: o.key.clone(),
+                event_id: o.event_id.clone(),
+            }
+        }
+        Culprit::Nobody => CulpritOut::Nobody {},
+    };
+    FailureOut {
+        event_id: e.event_id.clone(),
+        event_time: e.time,
+        event_name: e.op.name(),
+        bucket: e.bucket.clone(),
+        key: e.key.clone(),
+        upload_id: e.upload_id.clone(),
+        actor: ActorOut::new(&e.actor, e),
+        cause: f.cause,
+        culprit,
+        confidence: f.confidence,
+        explanation: f.explanation.clone(),
+        advice: f.advice.clone(),
+        part_number: e.part_number,
+        request_id: e.request_id.clone(),
+        region: e.region.clone(),
+        account: e.account.clone(),
+        origin: ingested
+            .origins
+            .get(e.origin as usize)
+            .cloned()
+            .unwrap_or_default(),
+    }
+}

@@ -1,0 +1,356 @@
+//! `--format table`: the report for a person reading a terminal. Every string from a log is
+//! escaped for the terminal, long values are shortened in columns and given whole in the text
+//! under each row.
+
+use std::io::{self, Write};
+
+use super::escape::terminal;
+use super::{CulpritOut, FailureOut, OrphanOut, Report};
+use crate::attribute::Cause;
+use crate::model::Time;
+
+const WIDTH: usize = 100;
+/// Detail lines under a row: a label in a fixed column, then wrapped text.
+const LABEL: usize = 12;
+
+/// Writes the report as text.
+pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+    header(report, out)?;
+    causes(report, out)?;
+    failures(report, out)?;
+    orphans(report, out)?;
+    notes(report, out)?;
+    problems(report, out)
+}
+
+fn header(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let s = &r.summary;
+    writeln!(
+        out,
+        "uploadtrail: {} NoSuchUpload {}, {} incomplete {}",
+        s.failures,
+        plural(s.failures, "failure", "failures"),
+        s.orphans,
+        plural(s.orphans, "upload", "uploads")
+    )?;
+    let i = &r.inputs;
+    let span = match (i.first_event, i.last_event) {
+        (Some(a), Some(b)) => format!(" from {} to {}", time(a), time(b)),
+        _ => String::new(),
+    };
+    let failed = if i.files_failed > 0 {
+        format!(" ({} with problems)", thousands(i.files_failed))
+    } else {
+        String::new()
+    };
+    writeln!(
+        out,
+        "Read {} {}{failed}: {} records{span} UTC, {} multipart events, {} {} removed.",
+        thousands(i.files),
+        plural(i.files, "file", "files"),
+        thousands(i.records),
+        thousands(i.multipart_events),
+        thousands(i.duplicates),
+        plural(i.duplicates, "duplicate", "duplicates"),
+    )
+}
+
+fn causes(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if r.summary.failures == 0 {
+        return writeln!(out, "\nNo request failed with NoSuchUpload in these logs.");
+    }
+    writeln!(out, "\nCauses")?;
+    for cause in Cause::ALL {
+        writeln!(
+            out,
+            "  {:<16}{:>5}   {}",
+            cause.name(),
+            r.summary.by_cause.get(cause),
+            meaning(cause)
+        )?;
+    }
+    Ok(())
+}
+
+fn meaning(cause: Cause) -> &'static str {
+    match cause {
+        Cause::Aborted => "a caller aborted the upload first",
+        Cause::Completed => "the upload had already been completed",
+        Cause::Lifecycle => "a lifecycle rule made the upload eligible for abort first",
+        Cause::WrongKey => "the upload ID belongs to another key or bucket",
+        Cause::UnknownUpload => "the upload ID is in no successful request of the logs",
+        Cause::Unexplained => "the evidence in view does not explain it",
+    }
+}
+
+fn failures(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if r.failures.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\nFailures")?;
+    writeln!(
+        out,
+        "  {:<21}{:<26}{:<34}{:<16}CULPRIT",
+        "TIME (UTC)", "REQUEST", "OBJECT", "CAUSE"
+    )?;
+    for f in &r.failures {
+        failure(f, out)?;
+    }
+    Ok(())
+}
+
+fn failure(f: &FailureOut, out: &mut dyn Write) -> io::Result<()> {
+    let request = match f.part_number {
+        Some(n) if f.event_name.starts_with("UploadPart") => format!("{} #{n}", f.event_name),
+        _ => f.event_name.to_owned(),
+    };
+    let culprit = match &f.culprit {
+        CulpritOut::Request { actor, .. } => actor.name.clone(),
+        CulpritOut::Rule { rule_id, .. } => format!(
+            "lifecycle rule {}",
+            rule_id.as_deref().unwrap_or("(unnamed)")
+        ),
+        CulpritOut::Owner { bucket, key, .. } => {
+            format!("upload of {bucket}/{}", key.as_deref().unwrap_or(""))
+        }
+        CulpritOut::Nobody {} => "-".to_owned(),
+    };
+    writeln!(
+        out,
+        "  {:<21}{:<26}{:<34}{:<16}{}",
+        time(f.event_time),
+        shorten(&request, 25),
+        shorten(&object(&f.bucket, f.key.as_deref()), 33),
+        f.cause.name(),
+        terminal(&culprit)
+    )?;
+    let confidence = format!("{:?}", f.confidence).to_lowercase();
+    labelled(
+        "object",
+        &format!("s3://{}", object(&f.bucket, f.key.as_deref())),
+        out,
+    )?;
+    labelled("caller", &f.actor.name, out)?;
+    labelled(
+        "upload",
+        f.upload_id.as_deref().unwrap_or("(none in the record)"),
+        out,
+    )?;
+    labelled("confidence", &confidence, out)?;
+    labelled("why", &f.explanation, out)?;
+    labelled("advice", &f.advice, out)
+}
+
+fn orphans(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if r.orphans.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "\nIncomplete uploads ({} parts, {} in all: billed until completed, aborted or removed by a lifecycle rule)",
+        thousands(r.summary.orphan_parts),
+        bytes(r.summary.orphan_bytes)
+    )?;
+    writeln!(
+        out,
+        "  {:<21}{:<32}{:<22}{:>6}{:>11}  {:<10}LIFECYCLE",
+        "INITIATED (UTC)", "OBJECT", "UPLOAD ID", "PARTS", "SIZE", "AGE"
+    )?;
+    for o in &r.orphans {
+        orphan(o, r.inputs.last_event, out)?;
+    }
+    Ok(())
+}
+
+fn orphan(o: &OrphanOut, end: Option<Time>, out: &mut dyn Write) -> io::Result<()> {
+    let initiated = if o.initiated_known {
+        time(o.initiated)
+    } else {
+        format!("≤{}", time(o.initiated))
+    };
+    let lifecycle = match &o.lifecycle_rule {
+        None => "none known: kept and billed until aborted".to_owned(),
+        Some(rule) => {
+            let name = rule
+                .rule_id
+                .as_deref()
+                .map_or_else(|| "unnamed rule".to_owned(), |id| format!("rule {id:?}"));
+            if end.is_some_and(|end| rule.eligible_at <= end) {
+                format!(
+                    "{name}: eligible since {} UTC (probably removed already)",
+                    time(rule.eligible_at)
+                )
+            } else {
+                format!("{name}: eligible from {} UTC", time(rule.eligible_at))
+            }
+        }
+    };
+    writeln!(
+        out,
+        "  {:<21}{:<32}{:<22}{:>6}{:>11}  {:<10}{}",
+        initiated,
+        shorten(&object(&o.bucket, o.key.as_deref()), 31),
+        shorten(&o.upload_id, 21),
+        thousands(o.parts),
+        bytes(o.bytes),
+        age(o.age_seconds),
+        terminal(&lifecycle)
+    )
+}
+
+fn notes(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if r.notes.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\nNotes")?;
+    const SHOWN: usize = 10;
+    for note in r.notes.iter().take(SHOWN) {
+        wrapped(&note.message, "  ", out)?;
+    }
+    if r.notes.len() > SHOWN {
+        writeln!(
+            out,
+            "  … and {} more notes (all in --format json)",
+            r.notes.len() - SHOWN
+        )?;
+    }
+    Ok(())
+}
+
+fn problems(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let problems = &r.inputs.problems;
+    if problems.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "\nProblems with inputs ({})",
+        problems.len() as u64 + r.inputs.problems_not_listed
+    )?;
+    const SHOWN: usize = 10;
+    for p in problems.iter().take(SHOWN) {
+        wrapped(&format!("{}: {}", p.origin, p.error), "  ", out)?;
+    }
+    if problems.len() > SHOWN {
+        writeln!(
+            out,
+            "  … and {} more (all in --format json)",
+            problems.len() - SHOWN
+        )?;
+    }
+    Ok(())
+}
+
+/// A detail line under a failure: `    label       text…`, the text wrapped under itself.
+fn labelled(label: &str, text: &str, out: &mut dyn Write) -> io::Result<()> {
+    let first = format!("    {label:<LABEL$}");
+    let rest = " ".repeat(first.chars().count());
+    write_wrapped(text, &first, &rest, out)
+}
+
+/// Writes `text`, escaped for the terminal, wrapped at [`WIDTH`] columns after `indent`.
+fn wrapped(text: &str, indent: &str, out: &mut dyn Write) -> io::Result<()> {
+    write_wrapped(text, indent, indent, out)
+}
+
+fn write_wrapped(text: &str, first: &str, rest: &str, out: &mut dyn Write) -> io::Result<()> {
+    let text = terminal(text);
+    let room = WIDTH.saturating_sub(rest.chars().count()).max(20);
+    let mut indent = first;
+    let mut line = String::new();
+    for word in text.split(' ') {
+        if !line.is_empty() && line.chars().count() + 1 + word.chars().count() > room {
+            writeln!(out, "{indent}{line}")?;
+            indent = rest;
+            line.clear();
+        }
+        if !line.is_empty() {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    writeln!(out, "{indent}{line}")
+}
+
+fn object(bucket: &str, key: Option<&str>) -> String {
+    format!("{bucket}/{}", key.unwrap_or(""))
+}
+
+/// Escapes `s` for the terminal and shortens it to `max` characters, keeping both ends.
+fn shorten(s: &str, max: usize) -> String {
+    let s = terminal(s);
+    let n = s.chars().count();
+    if n <= max {
+        return s.into_owned();
+    }
+    let head = (max - 1) / 2;
+    let tail = max - 1 - head;
+    let start: String = s.chars().take(head).collect();
+    let end: String = s.chars().skip(n - tail).collect();
+    format!("{start}…{end}")
+}
+
+fn time(t: Time) -> String {
+    t.format("%Y-%m-%d %H:%M:%S").to_string()
+}
+
+fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
+    if n == 1 { one } else { many }
+}
+
+fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+fn bytes(n: u64) -> String {
+    const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
+    let mut value = n as f64;
+    let mut unit = 0;
+    while value >= 1024.0 && unit < UNITS.len() - 1 {
+        value /= 1024.0;
+        unit += 1;
+    }
+    if unit == 0 {
+        format!("{n} B")
+    } else {
+        format!("{value:.1} {}", UNITS[unit])
+    }
+}
+
+fn age(seconds: i64) -> String {
+    let s = seconds.max(0);
+    match s {
+        0..3_600 => format!("{} min", s / 60),
+        3_600..86_400 => format!("{} h", s / 3_600),
+        _ => format!("{} d", s / 86_400),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn shortens_keeping_both_ends() {
+        assert_eq!(shorten("abcdefghij", 5), "ab…ij");
+        assert_eq!(shorten("short", 10), "short");
+        assert_eq!(shorten("a\x1bb", 10), "a\\u{1b}b");
+    }
+
+    #[test]
+    fn formats_numbers() {
+        assert_eq!(thousands(1_234_567), "1,234,567");
+        assert_eq!(thousands(12), "12");
+        assert_eq!(bytes(512), "512 B");
+        assert_eq!(bytes(15 << 20), "15.0 MiB");
+        assert_eq!(age(90_000), "1 d");
+    }
+}
