@@ -1,0 +1,81 @@
+//! The command line: help, exit codes, errors that name what is wrong, the time window.
+
+use crate::util::{analyze_json, run, trail_args};
+
+#[test]
+fn help_shows_examples_and_exit_codes() {
+    let run = run(&["analyze", "--help"]);
+    assert_eq!(run.status, Some(0));
+    for needle in [
+        "Examples:",
+        "Exit status:",
+        "--lifecycle <BUCKET=PATH>",
+        "--format <FORMAT>",
+        "--since <TIME>",
+    ] {
+        assert!(
+            run.stdout.contains(needle),
+            "missing {needle:?}:\n{}",
+            run.stdout
+        );
+    }
+}
+
+#[test]
+fn a_wrong_command_line_exits_2() {
+    for args in [
+        vec!["analyze"],
+        vec!["analyze", "x", "--format", "xml"],
+        vec!["analyze", "x", "--threads", "0"],
+        vec!["analyze", "x", "--since", "last tuesday"],
+        vec!["analyze", "x", "--lifecycle", "no-equals-sign"],
+    ] {
+        let run = run(&args);
+        assert_eq!(run.status, Some(2), "{args:?}: {}", run.stderr);
+        assert!(!run.stderr.is_empty());
+    }
+}
+
+#[test]
+fn nothing_readable_is_an_error_that_names_the_file() {
+    let run = run(&["analyze", "/nonexistent/AWSLogs"]);
+    assert_eq!(run.status, Some(1));
+    assert!(run.stderr.contains("no input could be read (1 problem(s); the first: /nonexistent/AWSLogs: cannot read: No such file or directory)"), "{}", run.stderr);
+}
+
+#[test]
+fn a_bad_lifecycle_file_is_an_error() {
+    let mut args = vec!["analyze".to_owned()];
+    args.extend(trail_args());
+    args.push("--lifecycle".into());
+    args.push(format!(
+        "media={}",
+        crate::util::fixture("shapes/records.json")
+    ));
+    let run = run(&args);
+    assert_eq!(run.status, Some(1));
+    assert!(run.stderr.contains("--lifecycle media="), "{}", run.stderr);
+}
+
+#[test]
+fn the_window_limits_the_failures_and_counts_what_it_leaves_out() {
+    let mut args = trail_args();
+    args.extend([
+        "--since".into(),
+        "2026-11-05".into(),
+        "--until".into(),
+        "2026-11-06".into(),
+    ]);
+    let report = analyze_json(&args);
+    let failures = report["failures"].as_array().expect("failures");
+    assert!(!failures.is_empty());
+    for f in failures {
+        let t = f["event_time"].as_str().unwrap_or_default();
+        assert!(
+            t.starts_with("2026-11-05") || t.starts_with("2026-11-06"),
+            "{t}"
+        );
+    }
+    assert!(report["inputs"]["outside_window"].as_u64().unwrap_or(0) > 0);
+    crate::util::assert_reconciled(&report);
+}

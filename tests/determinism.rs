@@ -1,0 +1,66 @@
+//! The answer is the same, byte for byte, for any number of threads and any order of files.
+
+use crate::synth::{layout::shuffle, rng::Rng};
+use crate::util::{fixture, repo, run, trail_args};
+
+fn answer(extra: &[String]) -> String {
+    let mut args = vec!["analyze".to_owned()];
+    args.extend(extra.iter().cloned());
+    args.extend(["--format".into(), "json".into()]);
+    let run = run(&args);
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    run.stdout
+}
+
+fn trail_files() -> Vec<String> {
+    fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
+        for entry in std::fs::read_dir(dir).expect("a folder") {
+            let path = entry.expect("an entry").path();
+            if path.is_dir() {
+                walk(&path, out);
+            } else {
+                out.push(path.display().to_string());
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&repo().join("fixtures/trail"), &mut files);
+    files.sort();
+    files
+}
+
+#[test]
+fn threads_do_not_change_the_answer() {
+    let mut one = trail_args();
+    one.extend(["--threads".into(), "1".into()]);
+    let mut two = trail_args();
+    two.extend(["--threads".into(), "2".into()]);
+    let (a, b) = (answer(&one), answer(&two));
+    assert!(a == b, "--threads 1 and --threads 2 differ");
+    assert!(a.contains("\"cause\": \"lifecycle\""));
+}
+
+#[test]
+fn file_order_does_not_change_the_answer() {
+    let lifecycle = [
+        "--lifecycle".to_owned(),
+        format!("backups={}", fixture("lifecycle/backups.json")),
+    ];
+    let mut files = trail_files();
+    let sorted = answer(&[files.clone(), lifecycle.to_vec()].concat());
+    for seed in 1..=3 {
+        shuffle(&mut Rng::new(seed), &mut files);
+        for threads in ["1", "2"] {
+            let args = [
+                files.clone(),
+                lifecycle.to_vec(),
+                vec!["--threads".into(), threads.into()],
+            ]
+            .concat();
+            assert!(
+                answer(&args) == sorted,
+                "shuffle {seed} with {threads} thread(s) changed the answer"
+            );
+        }
+    }
+}

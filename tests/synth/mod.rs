@@ -1,0 +1,74 @@
+//! Synthetic CloudTrail data: records in the real shape, the stories they tell (with the right
+//! answers), and the files CloudTrail and other tools write. Used by the integration tests and
+//! by `cargo run --example synth` to regenerate `fixtures/`.
+#![allow(dead_code)]
+
+pub mod layout;
+pub mod records;
+pub mod rng;
+pub mod scenarios;
+
+use std::path::Path;
+
+use layout::File;
+use rng::Rng;
+
+/// Every file of `fixtures/`, relative to it.
+pub fn fixture_files() -> Vec<File> {
+    let mut files = Vec::new();
+    let trail = scenarios::trail();
+    let mut rng = Rng::new(99);
+    for f in layout::deliver(&mut rng, &trail.records) {
+        files.push(File {
+            path: format!("trail/{}", f.path),
+            bytes: f.bytes,
+        });
+    }
+    for (day, region) in [(3, "us-east-1"), (7, "eu-west-1")] {
+        let d = layout::digest(scenarios::ACCOUNT, region, scenarios::at(day, 1, 0, 0));
+        files.push(File {
+            path: format!("trail/{}", d.path),
+            bytes: d.bytes,
+        });
+    }
+    for (_, name, rules) in &trail.lifecycle_files {
+        let bytes = serde_json::to_vec_pretty(rules).expect("serialising JSON");
+        files.push(File {
+            path: format!("lifecycle/{name}"),
+            bytes,
+        });
+    }
+
+    let small = scenarios::small();
+    for f in layout::shapes(&small.records) {
+        files.push(File {
+            path: format!("shapes/{}", f.path),
+            bytes: f.bytes,
+        });
+    }
+    let mut delivered = layout::deliver(&mut Rng::new(5), &small.records);
+    delivered.push(layout::digest(
+        scenarios::ACCOUNT,
+        "us-east-1",
+        scenarios::at(3, 10, 0, 0),
+    ));
+    let tar = layout::tar(&delivered);
+    files.push(File {
+        path: "bundles/trail.tar.gz".into(),
+        bytes: layout::gzip(&tar),
+    });
+    files.push(File {
+        path: "bundles/trail.tar".into(),
+        bytes: tar,
+    });
+    files.push(File {
+        path: "bundles/trail.zip".into(),
+        bytes: layout::zip(&delivered),
+    });
+    files
+}
+
+/// Writes the fixtures under `dir`.
+pub fn write_fixtures(dir: &Path) -> std::io::Result<()> {
+    layout::write_all(dir, &fixture_files())
+}
