@@ -294,7 +294,7 @@ pub(crate) mod tests {
                 inferred: true
             })
         );
-        assert_eq!(u.initiated(&events).unwrap().1, true);
+        assert!(u.initiated(&events).unwrap().1);
         assert_eq!(t.unpaired_creations, [0, 3, 4]);
     }
 

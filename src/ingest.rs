@@ -45,7 +45,7 @@ impl Meter {
     fn file_done(&self, bytes: u64) {
         let files = self.files.fetch_add(1, Atomic::Relaxed) + 1;
         self.bar.inc(bytes);
-        if files % 8 == 0 || self.bar.position() >= self.bar.length().unwrap_or(u64::MAX) {
+        if files.is_multiple_of(8) || self.bar.position() >= self.bar.length().unwrap_or(u64::MAX) {
             self.bar.set_message(format!("{files} files"));
         }
     }

@@ -13,6 +13,7 @@
 //! [`app::run`] glues the stages together for a [`cli::Config`]; every stage is usable on its own.
 #![deny(missing_docs)]
 #![deny(clippy::unwrap_used)]
+#![cfg_attr(test, allow(clippy::unwrap_used))]
 
 pub mod app;
 pub mod attribute;

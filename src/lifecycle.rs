@@ -16,7 +16,7 @@ use std::path::PathBuf;
 
 use chrono::{Duration, TimeDelta};
 
-use crate::model::{Actor, LifecycleChange, Rule, Time};
+use crate::model::{LifecycleChange, Rule, Time};
 
 /// Where a rule set was learned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -25,8 +25,6 @@ pub enum RuleSource {
     Logs {
         /// Its `eventID`.
         event_id: Option<String>,
-        /// Who made the change.
-        actor: Actor,
     },
     /// A `--lifecycle` file, assumed to hold for the whole window.
     File(PathBuf),
@@ -137,7 +135,6 @@ impl Lifecycle {
                 rules: change.rules.clone(),
                 source: RuleSource::Logs {
                     event_id: change.event_id.clone(),
-                    actor: change.actor.clone(),
                 },
             });
         }
@@ -226,6 +223,7 @@ impl Lifecycle {
 mod tests {
     use super::*;
     use crate::decode::parse_time;
+    use crate::model::Actor;
 
     fn t(s: &str) -> Time {
         parse_time(s).unwrap()

@@ -96,7 +96,7 @@ fn hostile_trail(env: &TestEnv) -> (String, String, String) {
     let uploader = Who::role(ACCOUNT, "up", "s\u{1b}[1mession", "10.0.0.1", agent);
     let cleanup = Who::role(ACCOUNT, "cleanup", "c", "10.0.0.2", agent);
     let (id, other) = (rng.upload_id(), rng.upload_id());
-    let recs = vec![
+    let recs = [
         records::create(
             &mut rng,
             at(3, 9, 0, 0),

@@ -79,7 +79,7 @@ impl Head<'_> {
     }
 
     fn is(field: Option<RawStr<'_>>, value: &str) -> bool {
-        field.is_some_and(|f| f.eq(value))
+        field.is_some_and(|f| f.is(value))
     }
 
     /// What a person should be told about an object that is not a CloudTrail record.
@@ -347,7 +347,7 @@ impl Framer<'_> {
         }
         let mut found = false;
         let end = skim::walk_object(b, at, |key, v| {
-            if key.eq("message") && b.get(v) == Some(&b'"') {
+            if key.is("message") && b.get(v) == Some(&b'"') {
                 found = true;
                 self.embedded(b, v, depth + 1)
             } else {
@@ -448,7 +448,7 @@ fn bucket_name(b: &[u8], at: usize, depth: usize) -> Option<String> {
     }
     let mut bucket = None;
     skim::walk_object::<SkimError>(b, at, |key, v| {
-        if bucket.is_none() && key.eq("bucketName") {
+        if bucket.is_none() && key.is("bucketName") {
             bucket = skim::string_at(b, v)
                 .and_then(|s| s.decode())
                 .map(Cow::into_owned);

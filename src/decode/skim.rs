@@ -54,7 +54,7 @@ pub struct RawStr<'a> {
 
 impl<'a> RawStr<'a> {
     /// Whether the string equals `s` once unescaped.
-    pub fn eq(&self, s: &str) -> bool {
+    pub fn is(&self, s: &str) -> bool {
         if !self.escaped {
             return self.raw == s.as_bytes();
         }
@@ -392,9 +392,9 @@ mod tests {
     #[test]
     fn compares_raw_strings_with_escapes() {
         let (s, _) = read_string(br#""UploadPart""#, 0).unwrap();
-        assert!(s.eq("UploadPart"));
+        assert!(s.is("UploadPart"));
         let (s, _) = read_string(br#""Upload\u0050art""#, 0).unwrap();
-        assert!(s.eq("UploadPart"));
-        assert!(!s.eq("UploadPartCopy"));
+        assert!(s.is("UploadPart"));
+        assert!(!s.is("UploadPartCopy"));
     }
 }

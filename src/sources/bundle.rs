@@ -120,16 +120,15 @@ fn read_tar(
     tx: &mpsc::SyncSender<Input>,
 ) -> Result<(), String> {
     let mut archive = tar::Archive::new(stream);
-    let mut count = 0;
     let broken = |count: usize, e: std::io::Error| {
         format!(
             "the tar archive is damaged after {count} members: {}",
             plain(&e)
         )
     };
-    for entry in archive.entries().map_err(|e| broken(count, e))? {
+    let entries = archive.entries().map_err(|e| broken(0, e))?;
+    for (count, entry) in entries.enumerate() {
         let entry = entry.map_err(|e| broken(count, e))?;
-        count += 1;
         if !entry.header().entry_type().is_file() {
             continue;
         }
