@@ -258,7 +258,7 @@ fn finish(mut g: Gathered) -> Ingested {
     // Duplicates are counted over all records: sorting puts the copies of one eventID side by
     // side, the first copy counts in its category and the others are duplicates.
     let mut distinct = g.unidentified;
-    g.fingerprints.sort_unstable();
+    g.fingerprints.par_sort_unstable();
     let mut previous = None;
     for fp in &g.fingerprints {
         let id = fp >> 3;
@@ -313,12 +313,12 @@ fn finish(mut g: Gathered) -> Ingested {
 /// Removes items whose ID was already seen, keeping the copy that sorts first, and returns the
 /// rest in order. Also returns, for each copy whose content differs from the kept one, the
 /// origins of both (kept, dropped).
-fn dedupe<T: PartialEq + Origined>(
+fn dedupe<T: PartialEq + Origined + Send>(
     mut items: Vec<T>,
-    id: impl Fn(&T) -> Option<&str>,
-    order: impl Fn(&T, &T) -> Ordering,
+    id: impl Fn(&T) -> Option<&str> + Sync,
+    order: impl Fn(&T, &T) -> Ordering + Sync,
 ) -> (Vec<T>, Vec<(u32, u32)>) {
-    items.sort_by(|a, b| id(a).cmp(&id(b)).then_with(|| order(a, b)));
+    items.par_sort_unstable_by(|a, b| id(a).cmp(&id(b)).then_with(|| order(a, b)));
     let mut kept: Vec<T> = Vec::with_capacity(items.len());
     let mut conflicts = Vec::new();
     for item in items {
@@ -333,7 +333,7 @@ fn dedupe<T: PartialEq + Origined>(
         }
         kept.push(item);
     }
-    kept.sort_by(&order);
+    kept.par_sort_unstable_by(&order);
     (kept, conflicts)
 }
 

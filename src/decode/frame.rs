@@ -52,6 +52,92 @@ const OBJECT_EVENTS: [&str; 12] = [
 /// How many envelopes may wrap one another (a Cribl capture of a CloudWatch payload is two).
 const MAX_ENVELOPES: usize = 8;
 
+/// The top-level keys the framer acts on; every other key is skipped.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Key {
+    Records,
+    LogEvents,
+    Events,
+    CloudTrailEvent,
+    Raw,
+    Detail,
+    DetailType,
+    Version,
+    Time,
+    Name,
+    Source,
+    Type,
+    Category,
+    Id,
+    Management,
+    Request,
+    Alibaba,
+    Digest,
+    Other,
+}
+
+impl Key {
+    /// Which key `name` is. A record has about twenty keys and most are none of these, so the
+    /// length and first byte pick the one candidate to compare with (usually none).
+    fn of(name: &[u8]) -> Key {
+        let candidate = match (name.len(), name.first().copied().unwrap_or(0)) {
+            (7, b'R') => Key::Records,
+            (9, b'l') => Key::LogEvents,
+            (6, b'E') => Key::Events,
+            (15, b'C') => Key::CloudTrailEvent,
+            (4, b'_') => Key::Raw,
+            (6, b'd') => Key::Detail,
+            (11, b'd') => Key::DetailType,
+            (12, b'e') => Key::Version,
+            (9, b'e') => {
+                return match name {
+                    b"eventTime" => Key::Time,
+                    b"eventName" => Key::Name,
+                    b"eventType" => Key::Type,
+                    _ => Key::Other,
+                };
+            }
+            (11, b'e') => Key::Source,
+            (13, b'e') => Key::Category,
+            (7, b'e') => Key::Id,
+            (15, b'm') => Key::Management,
+            (17, b'r') => Key::Request,
+            (9, b'a') => Key::Alibaba,
+            (8, b'l') | (13..=15, b'd') => Key::Digest,
+            _ => return Key::Other,
+        };
+        if candidate.is(name) {
+            candidate
+        } else {
+            Key::Other
+        }
+    }
+
+    fn is(self, name: &[u8]) -> bool {
+        match self {
+            Key::Records => name == b"Records",
+            Key::LogEvents => name == b"logEvents",
+            Key::Events => name == b"Events",
+            Key::CloudTrailEvent => name == b"CloudTrailEvent",
+            Key::Raw => name == b"_raw",
+            Key::Detail => name == b"detail",
+            Key::DetailType => name == b"detail-type",
+            Key::Version => name == b"eventVersion",
+            Key::Source => name == b"eventSource",
+            Key::Category => name == b"eventCategory",
+            Key::Id => name == b"eventID",
+            Key::Management => name == b"managementEvent",
+            Key::Request => name == b"requestParameters",
+            Key::Alibaba => name == b"acsRegion",
+            Key::Digest => matches!(
+                name,
+                b"digestStartTime" | b"digestEndTime" | b"digestS3Bucket" | b"logFiles"
+            ),
+            Key::Time | Key::Name | Key::Type | Key::Other => false,
+        }
+    }
+}
+
 /// The top-level keys of one object that say what it is.
 #[derive(Default)]
 struct Head<'a> {
@@ -67,7 +153,9 @@ struct Head<'a> {
     detail_type: Option<RawStr<'a>>,
     digest_keys: u8,
     alibaba: bool,
-    keys: Vec<RawStr<'a>>,
+    /// The first keys, to describe an object that is not a record.
+    keys: [Option<RawStr<'a>>; 4],
+    key_count: usize,
 }
 
 impl Head<'_> {
@@ -98,7 +186,7 @@ impl Head<'_> {
         let keys: Vec<_> = self
             .keys
             .iter()
-            .take(4)
+            .flatten()
             .filter_map(|k| k.decode())
             .collect();
         match keys.len() {
@@ -125,9 +213,7 @@ impl Framer<'_> {
     /// Reads every value of the file. Returns where the file became unreadable, if it did.
     pub fn document(&mut self, b: &[u8]) -> Option<Damage> {
         let start = skim::skip_ws(b, 0);
-        if let Some(first_line) = single_line_value(b, start)
-            && skim::skip_ws(b, first_line) < b.len()
-        {
+        if line_delimited(b, start) {
             self.lines(b, start);
             return None;
         }
@@ -136,15 +222,9 @@ impl Framer<'_> {
             match self.value(b, at, 0) {
                 Ok(end) => at = skim::skip_ws(b, end),
                 Err(error) => {
-                    // An NDJSON file whose first line is broken: go on from the second line.
-                    if at == start
-                        && let Some(nl) = memchr::memchr(b'\n', &b[at..])
-                        && single_line_value(b, skim::skip_ws(b, at + nl + 1)).is_some()
-                    {
-                        self.line_problem(b, at, error);
-                        self.lines(b, skim::skip_ws(b, at + nl + 1));
-                        return None;
-                    }
+                    // Nested values are skipped by their brackets alone; the strict skimmer
+                    // finds the first byte that is really wrong.
+                    let error = skim::skip_value(b, at, 0).err().unwrap_or(error);
                     return Some(Damage {
                         error,
                         line: line_of(b, error_offset(error, b.len())),
@@ -259,63 +339,67 @@ impl Framer<'_> {
     }
 
     /// An object: a record, an envelope, a digest, or something else.
-    fn object(&mut self, b: &[u8], at: usize, depth: usize) -> Result<usize, SkimError> {
+    fn object<'b>(&mut self, b: &'b [u8], at: usize, depth: usize) -> Result<usize, SkimError> {
         let mut head = Head::default();
         let mut envelope = false;
         let mut foreign_before = 0;
         let nested = depth < MAX_ENVELOPES;
         let end = skim::walk_object(b, at, |key, v| {
-            if head.keys.len() < 4 {
-                head.keys.push(key);
+            if head.key_count < head.keys.len() {
+                head.keys[head.key_count] = Some(key);
+                head.key_count += 1;
             }
-            let field = key.decode().unwrap_or_default();
             let first = b.get(v).copied();
-            match (field.as_ref(), first) {
-                ("Records", Some(b'[')) if nested => {
+            let string = |slot: &mut Option<RawStr<'b>>| match skim::read_string(b, v) {
+                Ok((text, end)) => {
+                    *slot = Some(text);
+                    Ok(end)
+                }
+                Err(_) => skim::skip_nested(b, v, depth + 1),
+            };
+            match (Key::of(&key.bytes()), first) {
+                (Key::Records, Some(b'[')) if nested => {
                     envelope = true;
                     skim::walk_array(b, v, |el| self.record_slot(b, el, depth + 2))
                 }
-                ("logEvents", Some(b'[')) if nested => {
+                (Key::LogEvents, Some(b'[')) if nested => {
                     envelope = true;
                     skim::walk_array(b, v, |el| self.log_event(b, el, depth + 2))
                 }
-                ("Events", Some(b'[')) if nested => {
+                (Key::Events, Some(b'[')) if nested => {
                     envelope = true;
                     skim::walk_array(b, v, |el| self.value(b, el, depth + 2))
                 }
-                ("CloudTrailEvent" | "_raw", Some(b'"')) if nested => {
+                (Key::CloudTrailEvent | Key::Raw, Some(b'"')) if nested => {
                     envelope = true;
                     self.embedded(b, v, depth + 1)
                 }
-                ("_raw", Some(b'{' | b'[')) if nested => {
+                (Key::Raw, Some(b'{' | b'[')) if nested => {
                     envelope = true;
                     self.value(b, v, depth + 1)
                 }
-                ("detail", Some(b'{')) if nested => {
+                (Key::Detail, Some(b'{')) if nested => {
                     envelope = true;
                     foreign_before = self.out.foreign_objects;
                     self.object(b, v, depth + 1)
                 }
-                _ => {
-                    let string = || skim::string_at(b, v);
-                    match field.as_ref() {
-                        "eventVersion" => head.version = string(),
-                        "eventTime" => head.time = string(),
-                        "eventName" => head.name = string(),
-                        "eventSource" => head.source = string(),
-                        "eventType" => head.event_type = string(),
-                        "eventCategory" => head.category = string(),
-                        "eventID" => head.event_id = string(),
-                        "managementEvent" => head.management = b.get(v).map(|c| *c == b't'),
-                        "requestParameters" => head.request = Some(v),
-                        "detail-type" => head.detail_type = string(),
-                        "acsRegion" => head.alibaba = true,
-                        "digestStartTime" | "digestEndTime" | "digestS3Bucket" | "logFiles" => {
-                            head.digest_keys += 1
-                        }
+                (Key::Version, _) => string(&mut head.version),
+                (Key::Time, _) => string(&mut head.time),
+                (Key::Name, _) => string(&mut head.name),
+                (Key::Source, _) => string(&mut head.source),
+                (Key::Type, _) => string(&mut head.event_type),
+                (Key::Category, _) => string(&mut head.category),
+                (Key::Id, _) => string(&mut head.event_id),
+                (Key::DetailType, _) => string(&mut head.detail_type),
+                (key, _) => {
+                    match key {
+                        Key::Management => head.management = first.map(|c| c == b't'),
+                        Key::Request => head.request = Some(v),
+                        Key::Alibaba => head.alibaba = true,
+                        Key::Digest => head.digest_keys += 1,
                         _ => {}
                     }
-                    skim::skip_value(b, v, depth + 1)
+                    skim::skip_nested(b, v, depth + 1)
                 }
             }
         })?;
@@ -326,10 +410,7 @@ impl Framer<'_> {
             }
             return Ok(end);
         }
-        let notification = head
-            .source
-            .and_then(|s| s.decode())
-            .is_some_and(|s| s.starts_with("aws:"));
+        let notification = head.source.is_some_and(|s| s.bytes().starts_with(b"aws:"));
         if head.digest_keys >= 2 && !head.is_record() {
             self.out.digest = true;
         } else if head.is_record() && !head.alibaba && !notification {
@@ -365,14 +446,11 @@ impl Framer<'_> {
     fn record(&mut self, json: &[u8], head: &Head<'_>, b: &[u8], depth: usize) {
         self.out.records += 1;
         let index = self.out.records;
-        let time = head
-            .time
-            .and_then(|t| t.decode())
-            .and_then(|t| record::parse_time(&t));
+        let time = head.time.and_then(|t| record::parse_time_bytes(&t.bytes()));
         if let Some(t) = time {
             self.out.saw_time(t);
         }
-        let event_id = head.event_id.and_then(|id| id.decode());
+        let event_id = head.event_id.map(|id| id.bytes());
         let category = self.classify(json, head, time, b, depth, index);
         self.out.tally(category, event_id.as_deref());
     }
@@ -389,9 +467,10 @@ impl Framer<'_> {
         if Head::is(head.event_type, "AwsCloudTrailInsight") || Head::is(head.category, "Insight") {
             return Category::Insight;
         }
-        let s3 = S3_SOURCES.iter().any(|s| Head::is(head.source, s));
-        let name = head.name.and_then(|n| n.decode());
-        let Some(name) = name.filter(|_| s3) else {
+        if !S3_SOURCES.iter().any(|s| Head::is(head.source, s)) {
+            return Category::Other;
+        }
+        let Some(name) = head.name.and_then(|n| n.decode()) else {
             return Category::Other;
         };
         let in_window = time.is_none_or(|t| self.opts.contains(t));
@@ -442,21 +521,38 @@ impl Framer<'_> {
 }
 
 /// `requestParameters.bucketName` of a record, read without parsing the record.
-fn bucket_name(b: &[u8], at: usize, depth: usize) -> Option<String> {
+fn bucket_name(b: &[u8], at: usize, depth: usize) -> Option<Cow<'_, str>> {
     if b.get(at) != Some(&b'{') {
         return None;
     }
     let mut bucket = None;
     skim::walk_object::<SkimError>(b, at, |key, v| {
         if bucket.is_none() && key.is("bucketName") {
-            bucket = skim::string_at(b, v)
-                .and_then(|s| s.decode())
-                .map(Cow::into_owned);
+            bucket = skim::string_at(b, v).and_then(|s| s.decode());
         }
-        skim::skip_value(b, v, depth + 2)
+        skim::skip_nested(b, v, depth + 2)
     })
     .ok()?;
     bucket.filter(|s| !s.is_empty())
+}
+
+/// Whether the file holds one JSON value per line (NDJSON) rather than one document that may
+/// span lines. Decided from the first two lines without reading the whole first line, which in
+/// a delivery file is the whole file.
+fn line_delimited(b: &[u8], start: usize) -> bool {
+    let Some(nl) = memchr::memchr(b'\n', &b[start..]).map(|n| start + n) else {
+        return false;
+    };
+    let second = skim::skip_ws(b, nl + 1);
+    if !matches!(b.get(second), Some(b'{' | b'[')) {
+        return false;
+    }
+    let first_ends_a_value = b[start..nl]
+        .trim_ascii_end()
+        .last()
+        .is_some_and(|c| matches!(c, b'}' | b']'));
+    // A broken first line ends anywhere: then the second line must be a whole value by itself.
+    first_ends_a_value || single_line_value(b, second).is_some()
 }
 
 /// If the value at `at` is complete before the end of its line, the offset just past it.

@@ -5,6 +5,7 @@
 //! a problem that says what went wrong. Every record read lands in exactly one [`Category`], so the
 //! counts of the report add up.
 
+mod brackets;
 mod frame;
 pub mod gzip;
 mod lenient;
@@ -145,7 +146,7 @@ impl Decoded {
         }
     }
 
-    fn tally(&mut self, category: Category, event_id: Option<&str>) {
+    fn tally(&mut self, category: Category, event_id: Option<&[u8]>) {
         match event_id {
             Some(id) => self.fingerprints.push(fingerprint(id, category)),
             None => self.unidentified[category as usize] += 1,
@@ -184,7 +185,7 @@ impl Decoded {
 
 /// A 64-bit hash of an `eventID`, with the record's category in the low 3 bits. Duplicates are
 /// counted over all records, so only this hash is kept for records the analysis does not need.
-pub fn fingerprint(event_id: &str, category: Category) -> u64 {
+pub fn fingerprint(event_id: &[u8], category: Category) -> u64 {
     let mut h = std::hash::DefaultHasher::new();
     event_id.hash(&mut h);
     (h.finish() & !0b111) | category as u64

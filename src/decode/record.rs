@@ -244,7 +244,11 @@ pub fn parse_rules_file(json: &[u8]) -> Result<Vec<Rule>, String> {
 /// Parses an `eventTime`. CloudTrail writes `2026-11-02T10:00:00Z`; other RFC 3339 spellings
 /// (fractions, offsets) are accepted too.
 pub fn parse_time(s: &str) -> Option<Time> {
-    let b = s.as_bytes();
+    parse_time_bytes(s.as_bytes())
+}
+
+/// [`parse_time`] on bytes, so that the common spelling needs no UTF-8 check.
+pub fn parse_time_bytes(b: &[u8]) -> Option<Time> {
     if b.len() == 20
         && b[4] == b'-'
         && b[7] == b'-'
@@ -264,6 +268,7 @@ pub fn parse_time(s: &str) -> Option<Time> {
                 .and_utc(),
         );
     }
+    let s = std::str::from_utf8(b).ok()?;
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t.with_timezone(&Utc));
     }

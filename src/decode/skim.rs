@@ -10,6 +10,8 @@
 
 use std::borrow::Cow;
 
+use super::brackets;
+
 /// How deeply values may nest. serde_json stops at 128 too.
 pub const MAX_DEPTH: usize = 128;
 
@@ -61,6 +63,18 @@ impl<'a> RawStr<'a> {
         self.decode().is_some_and(|d| d == s)
     }
 
+    /// The unescaped bytes (for comparing with known names without checking UTF-8).
+    pub fn bytes(&self) -> Cow<'a, [u8]> {
+        if !self.escaped {
+            return Cow::Borrowed(self.raw);
+        }
+        Cow::Owned(
+            unescape(self.raw)
+                .map(String::into_bytes)
+                .unwrap_or_default(),
+        )
+    }
+
     /// The unescaped text; `None` if it is not valid UTF-8 or holds a bad escape.
     pub fn decode(&self) -> Option<Cow<'a, str>> {
         if !self.escaped {
@@ -96,6 +110,31 @@ pub fn skip_ws(b: &[u8], mut i: usize) -> usize {
     i
 }
 
+/// The offset of the first `"` or `\\` at or after `j`.
+///
+/// Most JSON strings are short, where a SIMD search costs more to set up than it saves, so this
+/// looks at 8 bytes at a time with integer arithmetic (SWAR).
+#[inline]
+fn find_quote_or_backslash(b: &[u8], mut j: usize) -> Option<usize> {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGH: u64 = 0x8080_8080_8080_8080;
+    while let Some(chunk) = b.get(j..).and_then(|rest| rest.first_chunk::<8>()) {
+        let x = u64::from_le_bytes(*chunk);
+        let (q, s) = (x ^ (ONES * u64::from(b'"')), x ^ (ONES * u64::from(b'\\')));
+        // A byte of `q` or `s` is zero where `x` holds a quote or a backslash; the lowest flagged
+        // byte is always a true match.
+        let hits = (q.wrapping_sub(ONES) & !q | s.wrapping_sub(ONES) & !s) & HIGH;
+        if hits != 0 {
+            return Some(j + (hits.trailing_zeros() / 8) as usize);
+        }
+        j += 8;
+    }
+    b.get(j..)?
+        .iter()
+        .position(|&c| c == b'"' || c == b'\\')
+        .map(|k| j + k)
+}
+
 /// Given `b[i] == '"'`, returns the offset just past the closing quote and whether the string
 /// holds escapes.
 #[inline]
@@ -103,19 +142,14 @@ fn skip_string(b: &[u8], i: usize) -> Result<(usize, bool)> {
     let mut j = i + 1;
     let mut escaped = false;
     loop {
-        match memchr::memchr2(b'"', b'\\', b.get(j..).ok_or(SkimError::Truncated)?) {
-            None => return Err(SkimError::Truncated),
-            Some(k) => {
-                let at = j + k;
-                if b[at] == b'"' {
-                    return Ok((at + 1, escaped));
-                }
-                escaped = true;
-                // A backslash escapes the next byte; `\uXXXX` needs no special care because hex
-                // digits are never quotes or backslashes.
-                j = at + 2;
-            }
+        let at = find_quote_or_backslash(b, j).ok_or(SkimError::Truncated)?;
+        if b[at] == b'"' {
+            return Ok((at + 1, escaped));
         }
+        escaped = true;
+        // A backslash escapes the next byte; `\uXXXX` needs no special care because hex digits
+        // are never quotes or backslashes.
+        j = at + 2;
     }
 }
 
@@ -189,7 +223,31 @@ impl Nesting {
 
 /// Skips the value that starts at `i` (after optional whitespace), `depth` levels below the top;
 /// returns the offset just past it.
+#[inline]
 pub fn skip_value(b: &[u8], i: usize, depth: usize) -> Result<usize> {
+    let i = skip_ws(b, i);
+    match byte(b, i)? {
+        b'"' => Ok(skip_string(b, i)?.0),
+        b'-' | b'0'..=b'9' => Ok(skip_number(b, i)),
+        b'{' | b'[' => skip_container(b, i, depth),
+        b't' => skip_literal(b, i, b"true"),
+        b'f' => skip_literal(b, i, b"false"),
+        b'n' => skip_literal(b, i, b"null"),
+        _ => Err(SkimError::Unexpected { at: i }),
+    }
+}
+
+/// Like [`skip_value`], but an object or array is skipped by [`brackets::skip_container`]: many
+/// times faster, checking only its brackets. For values the decoder does not read.
+#[inline]
+pub fn skip_nested(b: &[u8], i: usize, depth: usize) -> Result<usize> {
+    match b.get(i) {
+        Some(b'{' | b'[') => brackets::skip_container(b, i, depth),
+        _ => skip_value(b, i, depth),
+    }
+}
+
+fn skip_container(b: &[u8], i: usize, depth: usize) -> Result<usize> {
     let mut nest = Nesting {
         bits: [0; MAX_DEPTH / 64],
         depth,

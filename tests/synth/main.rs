@@ -1,7 +1,8 @@
 //! Regenerates the repository's synthetic data.
 //!
 //! ```text
-//! cargo run --example synth -- fixtures fixtures      # rewrite fixtures/
+//! cargo run --example synth -- fixtures fixtures                  # rewrite fixtures/
+//! cargo run --release --example synth -- corpus DIR 1024 [SEED]    # ~1 GiB benchmark trail
 //! ```
 
 #[path = "mod.rs"]
@@ -19,8 +20,25 @@ fn main() -> ExitCode {
         .as_slice()
     {
         ["fixtures", dir] => synth::write_fixtures(&PathBuf::from(dir)),
+        ["corpus", dir, mb, rest @ ..] if rest.len() <= 1 => {
+            let (Ok(mb), Ok(seed)) = (mb.parse(), rest.first().unwrap_or(&"1").parse()) else {
+                eprintln!("usage: synth corpus DIR MIB [SEED]");
+                return ExitCode::from(2);
+            };
+            synth::corpus::write_corpus(&PathBuf::from(dir), mb, seed).map(|w| {
+                println!(
+                    "{} files, {} records ({} multipart), {} MiB of JSON, {} MiB of gzip; failures by cause: {:?}",
+                    w.files,
+                    w.records,
+                    w.multipart_events,
+                    w.json_bytes >> 20,
+                    w.gzip_bytes >> 20,
+                    w.truth
+                )
+            })
+        }
         _ => {
-            eprintln!("usage: synth fixtures DIR");
+            eprintln!("usage: synth fixtures DIR | synth corpus DIR MIB [SEED]");
             return ExitCode::from(2);
         }
     };

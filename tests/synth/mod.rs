@@ -3,6 +3,7 @@
 //! by `cargo run --example synth` to regenerate `fixtures/`.
 #![allow(dead_code, clippy::too_many_arguments)]
 
+pub mod corpus;
 pub mod layout;
 pub mod records;
 pub mod rng;

@@ -1,0 +1,76 @@
+//! The physical floor the benchmark compares `analyze` with: read every file and inflate it with
+//! flate2 and its zlib-rs backend (output sized from the gzip trailer), on the same number of
+//! threads, and nothing else.
+//!
+//! ```text
+//! cargo run --release --example floor -- DIR THREADS
+//! ```
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use std::io::Read;
+
+use flate2::bufread::MultiGzDecoder;
+use rayon::prelude::*;
+
+fn files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
+    for entry in std::fs::read_dir(dir)? {
+        let path = entry?.path();
+        if path.is_dir() {
+            files(&path, out)?;
+        } else {
+            out.push(path);
+        }
+    }
+    Ok(())
+}
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let (Some(dir), Some(Ok(threads))) = (args.first(), args.get(1).map(|t| t.parse::<usize>()))
+    else {
+        eprintln!("usage: floor DIR THREADS");
+        return ExitCode::from(2);
+    };
+    let started = Instant::now();
+    let mut list = Vec::new();
+    if let Err(e) = files(Path::new(dir), &mut list) {
+        eprintln!("floor: {dir}: {e}");
+        return ExitCode::FAILURE;
+    }
+    let (read, inflated) = (AtomicU64::new(0), AtomicU64::new(0));
+    let pool = rayon::ThreadPoolBuilder::new()
+        .num_threads(threads)
+        .build()
+        .expect("a thread pool");
+    pool.install(|| {
+        list.par_iter().for_each(|path| {
+            let Ok(bytes) = std::fs::read(path) else {
+                return;
+            };
+            read.fetch_add(bytes.len() as u64, Ordering::Relaxed);
+            let Some(trailer) = bytes.last_chunk::<4>() else {
+                return;
+            };
+            let mut out = Vec::with_capacity(u32::from_le_bytes(*trailer) as usize + 1);
+            if MultiGzDecoder::new(&bytes[..])
+                .read_to_end(&mut out)
+                .is_ok()
+            {
+                inflated.fetch_add(out.len() as u64, Ordering::Relaxed);
+            }
+        })
+    });
+    let secs = started.elapsed().as_secs_f64();
+    let mb = inflated.load(Ordering::Relaxed) as f64 / 1e6;
+    println!(
+        "{} files, {:.0} MB read, {mb:.0} MB inflated in {secs:.3} s: {:.0} MB/s",
+        list.len(),
+        read.load(Ordering::Relaxed) as f64 / 1e6,
+        mb / secs
+    );
+    ExitCode::SUCCESS
+}
