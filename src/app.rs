@@ -41,7 +41,7 @@ pub fn analyze(config: &Config) -> Result<Report> {
         })?;
     let inputs = sources::open(&config.sources, config.decode.max_decoded);
     let meter = Meter::new(progress_bar(config, inputs.known_bytes));
-    let ingested = pool.install(|| ingest::ingest(inputs.stream, &config.decode, &meter));
+    let mut ingested = pool.install(|| ingest::ingest(inputs.stream, &config.decode, &meter));
     meter.finish();
 
     let summary = &ingested.inputs;
@@ -71,9 +71,10 @@ pub fn analyze(config: &Config) -> Result<Report> {
 
     let lifecycle_buckets: Vec<String> = rules.iter().map(|(bucket, ..)| bucket.clone()).collect();
     let lifecycle = Lifecycle::new(&ingested.lifecycle, rules);
-    let timelines = correlate::correlate(&ingested.events);
+    let timelines = correlate::correlate(&ingested.events, std::mem::take(&mut ingested.parts));
     let evidence = Evidence {
         events: &ingested.events,
+        strings: &ingested.strings,
         timelines: &timelines,
         lifecycle: &lifecycle,
         span: ingested.inputs.first_event.zip(ingested.inputs.last_event),

@@ -1,14 +1,19 @@
 //! Stage 4: one timeline per upload, keyed by bucket and upload ID.
 //!
 //! Bucket, key and upload ID are compared exactly as logged, because S3 compares them that way.
+//! Successful part uploads arrive already folded into a summary per upload (see
+//! [`crate::ingest::parts`]); everything else is an event on the timeline.
+//!
 //! A CreateMultipartUpload record that carries no upload ID (CloudTrail does not document where,
 //! or whether, it logs the new ID) is paired with the uploads it most likely started: for an
 //! upload whose creation is not in the logs, the latest earlier creation of the same bucket and
 //! key. Such pairings are marked as inferred.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 
-use crate::model::{Event, Op, Time};
+use crate::ingest::parts::{PartSummary, Summaries};
+use crate::model::{Event, Op, Sighting, Time};
+use crate::strings::Sym;
 
 /// How an upload's creation was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -23,31 +28,21 @@ pub struct Creation {
 #[derive(Debug, Clone)]
 pub struct Upload {
     /// The bucket.
-    pub bucket: String,
+    pub bucket: Sym,
     /// The upload ID.
-    pub upload_id: String,
+    pub upload_id: Sym,
     /// The key the upload belongs to: the creation's, else that of its earliest successful
     /// request; `None` when only failed requests name this ID.
-    pub key: Option<String>,
-    /// The event that shows the key (the creation, or the earliest successful request).
-    pub key_event: Option<usize>,
+    pub key: Option<Sym>,
+    /// The request that shows the key (the creation, or the earliest successful request).
+    pub key_seen: Option<Sighting>,
     /// The creation, if found.
     pub creation: Option<Creation>,
-    /// Indices of every event naming this bucket and upload ID, in timeline order.
+    /// Indices of every event naming this bucket and upload ID, in timeline order (successful
+    /// part uploads aside).
     pub events: Vec<usize>,
-}
-
-/// Summary figures of one upload, derived from its events.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Progress {
-    /// Distinct part numbers uploaded successfully.
-    pub parts: u64,
-    /// Bytes of those parts (the last successful upload of each part number).
-    pub bytes: u64,
-    /// Time of the first successful part.
-    pub first_part: Option<Time>,
-    /// Time of the last successful part.
-    pub last_part: Option<Time>,
+    /// Its successful part uploads.
+    pub parts: PartSummary,
 }
 
 impl Upload {
@@ -64,7 +59,7 @@ impl Upload {
 
     /// Whether any request of this upload succeeded: then S3 knew the upload.
     pub fn existed(&self, events: &[Event]) -> bool {
-        self.successes(events).next().is_some()
+        self.parts.first.is_some() || self.successes(events).next().is_some()
     }
 
     /// The first successful completion or abort at or before `t` (any time if `None`).
@@ -74,29 +69,23 @@ impl Upload {
             .map(|(i, _)| i)
     }
 
-    /// When the upload began: the creation time, else the first event seen (an upper bound).
+    /// When the upload began: the creation time, else the first request seen (an upper bound).
     pub fn initiated(&self, events: &[Event]) -> Option<(Time, bool)> {
         if let Some(c) = self.creation {
             return Some((events[c.event].time, true));
         }
-        self.events.first().map(|&i| (events[i].time, false))
+        let first_event = self.events.first().map(|&i| events[i].time);
+        first_event
+            .into_iter()
+            .chain(self.parts.first_part)
+            .min()
+            .map(|t| (t, false))
     }
 
-    /// Parts and bytes uploaded successfully.
-    pub fn progress(&self, events: &[Event]) -> Progress {
-        let mut parts: BTreeMap<u32, u64> = BTreeMap::new();
-        let mut out = Progress::default();
-        for (_, e) in self.successes(events) {
-            if !matches!(e.op, Op::UploadPart | Op::UploadPartCopy) {
-                continue;
-            }
-            out.first_part.get_or_insert(e.time);
-            out.last_part = Some(e.time);
-            parts.insert(e.part_number.unwrap_or(0), e.bytes.unwrap_or(0));
-        }
-        out.parts = parts.len() as u64;
-        out.bytes = parts.values().sum();
-        out
+    /// The latest successful request: when, and which operation.
+    pub fn last_success(&self, events: &[Event]) -> Option<(Time, Op)> {
+        let last_event = self.successes(events).map(|(_, e)| (e.time, e.op)).last();
+        last_event.max(self.parts.last_part)
     }
 }
 
@@ -105,24 +94,24 @@ impl Upload {
 pub struct Timelines {
     /// Uploads, sorted by bucket and upload ID.
     pub uploads: Vec<Upload>,
-    by_key: HashMap<(String, String), usize>,
-    by_id: HashMap<String, Vec<usize>>,
+    by_key: HashMap<(Sym, Sym), usize>,
+    by_id: HashMap<Sym, Vec<usize>>,
     /// Indices of creations that carry no upload ID and could not be paired with any upload.
     pub unpaired_creations: Vec<usize>,
 }
 
 impl Timelines {
     /// The upload with this bucket and ID.
-    pub fn get(&self, bucket: &str, upload_id: &str) -> Option<&Upload> {
+    pub fn get(&self, bucket: Sym, upload_id: Sym) -> Option<&Upload> {
         self.by_key
-            .get(&(bucket.to_owned(), upload_id.to_owned()))
+            .get(&(bucket, upload_id))
             .map(|&i| &self.uploads[i])
     }
 
     /// Every upload with this ID, in any bucket.
-    pub fn with_id(&self, upload_id: &str) -> impl Iterator<Item = &Upload> {
+    pub fn with_id(&self, upload_id: Sym) -> impl Iterator<Item = &Upload> {
         self.by_id
-            .get(upload_id)
+            .get(&upload_id)
             .into_iter()
             .flatten()
             .map(|&i| &self.uploads[i])
@@ -130,47 +119,67 @@ impl Timelines {
 }
 
 /// Builds the timelines. `events` must be in timeline order (as `ingest` delivers them).
-pub fn correlate(events: &[Event]) -> Timelines {
-    let mut groups: BTreeMap<(&str, &str), Vec<usize>> = BTreeMap::new();
+pub fn correlate(events: &[Event], mut parts: Summaries) -> Timelines {
+    // Symbols are in string order, so this map orders uploads by bucket, then upload ID.
+    let mut groups: BTreeMap<(Sym, Sym), Vec<usize>> = BTreeMap::new();
     // Creations without an upload ID, by bucket and key, in time order.
-    let mut anonymous: HashMap<(&str, &str), Vec<usize>> = HashMap::new();
+    let mut anonymous: HashMap<(Sym, Sym), Vec<usize>> = HashMap::new();
     for (i, e) in events.iter().enumerate() {
         match (&e.upload_id, e.op) {
             (_, Op::ListMultipartUploads) => {}
-            (Some(id), _) => groups.entry((&e.bucket, id)).or_default().push(i),
+            (Some(id), _) => groups.entry((e.bucket, *id)).or_default().push(i),
             (None, Op::CreateMultipartUpload) if e.succeeded() => {
-                if let Some(key) = &e.key {
-                    anonymous.entry((&e.bucket, key)).or_default().push(i);
+                if let Some(key) = e.key {
+                    anonymous.entry((e.bucket, key)).or_default().push(i);
                 }
             }
             (None, _) => {}
         }
     }
+    // Uploads known only from their parts.
+    let only_parts: BTreeSet<(Sym, Sym)> = parts
+        .keys()
+        .filter(|k| !groups.contains_key(k))
+        .copied()
+        .collect();
+    for key in only_parts {
+        groups.insert(key, Vec::new());
+    }
 
     let mut paired = vec![false; events.len()];
     let mut uploads = Vec::with_capacity(groups.len());
     for ((bucket, id), members) in groups {
+        let parts = parts.remove(&(bucket, id)).unwrap_or_default();
         let explicit = members
             .iter()
             .copied()
             .find(|&i| events[i].op == Op::CreateMultipartUpload && events[i].succeeded());
-        let (key_event, key) = match explicit {
-            Some(i) => (Some(i), events[i].key.clone()),
+        let key_seen = match explicit {
+            Some(i) => Some(Sighting::of(&events[i])),
             None => members
                 .iter()
-                .copied()
-                .find(|&i| events[i].succeeded() && events[i].key.is_some())
-                .map_or((None, None), |i| (Some(i), events[i].key.clone())),
+                .map(|&i| &events[i])
+                .find(|e| e.succeeded() && e.key.is_some())
+                .map(Sighting::of)
+                .into_iter()
+                .chain(parts.first.filter(|s| s.key.is_some()))
+                .min_by_key(|s| s.time),
         };
+        let key = key_seen.and_then(|s| s.key);
+        let first_seen = members
+            .first()
+            .map(|&i| events[i].time)
+            .into_iter()
+            .chain(parts.first_part)
+            .min();
         let creation = match explicit {
             Some(event) => Some(Creation {
                 event,
                 inferred: false,
             }),
-            None => key.as_deref().and_then(|key| {
-                let first = events[members[0]].time;
+            None => key.zip(first_seen).and_then(|(key, first)| {
                 let candidates = anonymous.get(&(bucket, key))?;
-                // The latest creation at or before the first event of the upload.
+                // The latest creation at or before the first request of the upload.
                 let at = candidates.partition_point(|&c| events[c].time <= first);
                 let event = *candidates.get(at.checked_sub(1)?)?;
                 paired[event] = true;
@@ -181,20 +190,21 @@ pub fn correlate(events: &[Event]) -> Timelines {
             }),
         };
         uploads.push(Upload {
-            bucket: bucket.to_owned(),
-            upload_id: id.to_owned(),
+            bucket,
+            upload_id: id,
             key,
-            key_event,
+            key_seen,
             creation,
             events: members,
+            parts,
         });
     }
 
     let mut by_key = HashMap::with_capacity(uploads.len());
-    let mut by_id: HashMap<String, Vec<usize>> = HashMap::new();
+    let mut by_id: HashMap<Sym, Vec<usize>> = HashMap::new();
     for (i, u) in uploads.iter().enumerate() {
-        by_key.insert((u.bucket.clone(), u.upload_id.clone()), i);
-        by_id.entry(u.upload_id.clone()).or_default().push(i);
+        by_key.insert((u.bucket, u.upload_id), i);
+        by_id.entry(u.upload_id).or_default().push(i);
     }
     let mut unpaired_creations: Vec<usize> = anonymous
         .into_values()
@@ -213,56 +223,135 @@ pub fn correlate(events: &[Event]) -> Timelines {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::ingest::parts;
     use crate::model::{Actor, Evidence};
+    use crate::strings::{Interner, Strings};
 
-    /// A hand-built event: `at` is minutes after 2026-11-02 10:00 UTC.
-    pub fn event(at: i64, op: Op, bucket: &str, key: &str, id: Option<&str>) -> Event {
-        let base = crate::decode::parse_time("2026-11-02T10:00:00Z").unwrap();
-        Event {
-            time: base + chrono::Duration::minutes(at),
-            op,
-            bucket: bucket.to_owned(),
-            key: Some(key.to_owned()),
-            upload_id: id.map(str::to_owned),
-            part_number: None,
-            bytes: None,
-            actor: Actor {
-                arn: Some("arn:aws:iam::111122223333:user/uploader".to_owned()),
+    /// Hand-built events: times are minutes after 2026-11-02 10:00 UTC.
+    #[derive(Default)]
+    pub struct Scene {
+        interner: Interner,
+    }
+
+    impl Scene {
+        pub fn event(&self, at: i64, op: Op, bucket: &str, key: &str, id: Option<&str>) -> Event {
+            let base = crate::decode::parse_time("2026-11-02T10:00:00Z").unwrap();
+            Event {
+                time: base + chrono::Duration::minutes(at),
+                op,
+                bucket: self.interner.sym(bucket),
+                key: Some(self.interner.sym(key)),
+                upload_id: id.map(|id| self.interner.sym(id)),
+                part_number: None,
+                bytes: None,
+                actor: self.actor("arn:aws:iam::111122223333:user/uploader").actor,
+                source_ip: None,
+                user_agent: None,
+                error: None,
+                request_id: None,
+                event_id: Some(
+                    self.interner
+                        .id(&format!("e-{at}-{op:?}-{}", id.unwrap_or("none"))),
+                ),
+                region: None,
+                account: None,
+                abort_hint: None,
+                origin: 0,
+                evidence: Evidence::Cloudtrail,
+            }
+        }
+
+        pub fn part(&self, at: i64, id: &str, n: u32, bytes: u64) -> Event {
+            Event {
+                part_number: Some(n),
+                bytes: Some(bytes),
+                ..self.event(at, Op::UploadPart, "b", "k", Some(id))
+            }
+        }
+
+        /// An event whose only interesting field is an actor with this ARN.
+        pub fn actor(&self, arn: &str) -> Event {
+            let actor = self.interner.actor(arn.as_bytes(), || Actor {
+                arn: Some(arn.to_owned()),
                 ..Actor::default()
-            },
-            source_ip: None,
-            user_agent: None,
-            error_code: None,
-            request_id: None,
-            event_id: Some(format!("e-{at}-{op:?}-{}", id.unwrap_or("none"))),
-            region: None,
-            account: None,
-            abort_hint: None,
-            origin: 0,
-            evidence: Evidence::Cloudtrail,
+            });
+            Event {
+                actor,
+                ..self.blank()
+            }
+        }
+
+        fn blank(&self) -> Event {
+            Event {
+                time: chrono::DateTime::UNIX_EPOCH,
+                op: Op::ListParts,
+                bucket: self.interner.sym(""),
+                key: None,
+                upload_id: None,
+                part_number: None,
+                bytes: None,
+                actor: self.interner.actor(b"", Actor::default),
+                source_ip: None,
+                user_agent: None,
+                error: None,
+                request_id: None,
+                event_id: None,
+                region: None,
+                account: None,
+                abort_hint: None,
+                origin: 0,
+                evidence: Evidence::Cloudtrail,
+            }
+        }
+
+        
+
+        /// Folds successful parts as `ingest` does, freezes the strings and puts the events in
+        /// timeline order.
+        pub fn finish(self, events: Vec<Event>) -> (Vec<Event>, Summaries, Strings) {
+            let mut gathered = parts::Gathered::new();
+            let mut kept = Vec::new();
+            for e in events {
+                match e.upload_id.filter(|_| parts::folds(&e)) {
+                    Some(id) => gathered.entry((e.bucket, id)).or_default().add(&e),
+                    None => kept.push(e),
+                }
+            }
+            let (strings, renumber) = self.interner.freeze();
+            for e in &mut kept {
+                e.renumber(&renumber);
+            }
+            kept.sort_by(|a, b| crate::ingest::compare_events(a, b, &[]));
+            (kept, parts::finish(gathered, &renumber, &strings), strings)
         }
     }
 
-    pub fn part(at: i64, id: &str, n: u32, bytes: u64) -> Event {
-        Event {
-            part_number: Some(n),
-            bytes: Some(bytes),
-            ..event(at, Op::UploadPart, "b", "k", Some(id))
-        }
+    fn find(strings: &Strings, t: &Timelines, bucket: &str, id: &str) -> Upload {
+        t.uploads
+            .iter()
+            .find(|u| &strings[u.bucket] == bucket && &strings[u.upload_id] == id)
+            .cloned()
+            .unwrap()
     }
 
     #[test]
-    fn groups_by_bucket_and_id_and_counts_parts() {
+    fn groups_by_bucket_and_id_and_folds_parts() {
+        let s = Scene::default();
         let events = vec![
-            event(0, Op::CreateMultipartUpload, "b", "k", Some("u1")),
-            part(1, "u1", 1, 100),
-            part(2, "u1", 2, 50),
-            part(3, "u1", 2, 70), // a retried part replaces the earlier one
-            event(4, Op::UploadPart, "other", "k", Some("u1")),
+            s.event(0, Op::CreateMultipartUpload, "b", "k", Some("u1")),
+            s.part(1, "u1", 1, 100),
+            s.part(2, "u1", 2, 50),
+            s.part(3, "u1", 2, 70), // a retried part replaces the earlier one
+            s.event(4, Op::UploadPart, "other", "k", Some("u1")),
         ];
-        let t = correlate(&events);
-        assert_eq!(t.uploads.len(), 2);
-        let u = t.get("b", "u1").unwrap();
+        let (events, parts, strings) = s.finish(events);
+        let t = correlate(&events, parts);
+        assert_eq!(
+            t.uploads.len(),
+            2,
+            "the part sent to another bucket is another upload"
+        );
+        let u = find(&strings, &t, "b", "u1");
         assert_eq!(
             u.creation,
             Some(Creation {
@@ -270,23 +359,28 @@ pub(crate) mod tests {
                 inferred: false
             })
         );
-        assert_eq!(u.events, [0, 1, 2, 3]);
-        let p = u.progress(&events);
-        assert_eq!((p.parts, p.bytes), (2, 170));
-        assert_eq!(t.with_id("u1").count(), 2);
+        assert_eq!(u.events, [0], "parts are folded, not kept");
+        assert_eq!((u.parts.parts, u.parts.bytes), (2, 170));
+        assert_eq!(
+            u.last_success(&events).map(|(_, op)| op),
+            Some(Op::UploadPart)
+        );
+        assert_eq!(t.with_id(u.upload_id).count(), 2);
     }
 
     #[test]
     fn pairs_a_creation_without_id_with_the_latest_earlier_one() {
+        let s = Scene::default();
         let events = vec![
-            event(0, Op::CreateMultipartUpload, "b", "k", None),
-            event(5, Op::CreateMultipartUpload, "b", "k", None),
-            part(6, "u2", 1, 10),
-            event(7, Op::CreateMultipartUpload, "b", "k", None),
-            event(8, Op::CreateMultipartUpload, "b", "other", None),
+            s.event(0, Op::CreateMultipartUpload, "b", "k", None),
+            s.event(5, Op::CreateMultipartUpload, "b", "k", None),
+            s.part(6, "u2", 1, 10),
+            s.event(7, Op::CreateMultipartUpload, "b", "k", None),
+            s.event(8, Op::CreateMultipartUpload, "b", "other", None),
         ];
-        let t = correlate(&events);
-        let u = t.get("b", "u2").unwrap();
+        let (events, parts, strings) = s.finish(events);
+        let t = correlate(&events, parts);
+        let u = find(&strings, &t, "b", "u2");
         assert_eq!(
             u.creation,
             Some(Creation {
@@ -295,16 +389,19 @@ pub(crate) mod tests {
             })
         );
         assert!(u.initiated(&events).unwrap().1);
-        assert_eq!(t.unpaired_creations, [0, 3, 4]);
+        assert_eq!(t.unpaired_creations, [0, 2, 3]);
     }
 
     #[test]
     fn the_key_comes_from_successes_only() {
-        let mut wrong = event(1, Op::UploadPart, "b", "K", Some("u"));
-        wrong.error_code = Some("NoSuchUpload".to_owned());
-        let events = vec![wrong, part(2, "u", 1, 1)];
-        let u = correlate(&events).uploads.remove(0);
-        assert_eq!((u.key.as_deref(), u.key_event), (Some("k"), Some(1)));
+        let s = Scene::default();
+        let mut wrong = s.event(1, Op::UploadPart, "b", "K", Some("u"));
+        wrong.error = Some(crate::model::ErrorCode::NoSuchUpload);
+        let events = vec![wrong, s.part(2, "u", 1, 1)];
+        let (events, parts, strings) = s.finish(events);
+        let u = correlate(&events, parts).uploads.remove(0);
+        assert_eq!(strings.opt(u.key), Some("k"));
+        assert_eq!(u.key_seen.map(|k| k.op), Some(Op::UploadPart));
         assert_eq!(u.initiated(&events).unwrap(), (events[0].time, false));
     }
 }

@@ -26,3 +26,4 @@ pub mod lifecycle;
 pub mod model;
 pub mod report;
 pub mod sources;
+pub mod strings;

@@ -7,6 +7,8 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
+use crate::strings::{ActorId, Id, Renumber, Sym};
+
 /// A point in time, UTC. CloudTrail writes whole seconds.
 pub type Time = DateTime<Utc>;
 
@@ -173,6 +175,18 @@ pub struct Actor {
 pub const ANONYMOUS_PRINCIPAL: &str = "ANONYMOUS_PRINCIPAL";
 
 impl Actor {
+    /// An actor the log says nothing about.
+    pub const EMPTY: Actor = Actor {
+        kind: IdentityKind::Missing,
+        arn: None,
+        account_id: None,
+        principal_id: None,
+        issuer_arn: None,
+        invoked_by: None,
+        user_name: None,
+        on_behalf_of: None,
+    };
+
     /// Whether the request was unauthenticated.
     pub fn is_anonymous(&self) -> bool {
         self.account_id.as_deref() == Some(ANONYMOUS_PRINCIPAL)
@@ -228,7 +242,17 @@ pub struct AbortHint {
     pub rule_id: Option<String>,
 }
 
-/// One multipart-upload request, normalised.
+/// The error code of a failed request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum ErrorCode {
+    /// `NoSuchUpload`: S3 did not find the upload ID for this bucket and key.
+    NoSuchUpload,
+    /// Any other code.
+    Other(Sym),
+}
+
+/// One multipart-upload request, normalised. Strings are interned: resolve them with the
+/// run's [`Strings`](crate::strings::Strings) table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
     /// `eventTime`.
@@ -236,33 +260,33 @@ pub struct Event {
     /// The operation.
     pub op: Op,
     /// The bucket, exactly as logged.
-    pub bucket: String,
+    pub bucket: Sym,
     /// The object key, exactly as logged (no URL-decoding).
-    pub key: Option<String>,
+    pub key: Option<Sym>,
     /// The upload ID: from the request, or for a creation from the response.
-    pub upload_id: Option<String>,
+    pub upload_id: Option<Sym>,
     /// `partNumber` of an UploadPart / UploadPartCopy.
     pub part_number: Option<u32>,
     /// Bytes sent with the request (`bytesTransferredIn`).
     pub bytes: Option<u64>,
     /// Who made the request.
-    pub actor: Actor,
+    pub actor: ActorId,
     /// `sourceIPAddress`.
-    pub source_ip: Option<String>,
+    pub source_ip: Option<Sym>,
     /// `userAgent`.
-    pub user_agent: Option<String>,
+    pub user_agent: Option<Sym>,
     /// `errorCode`, when the request failed.
-    pub error_code: Option<String>,
+    pub error: Option<ErrorCode>,
     /// `requestID` (the S3 request ID).
-    pub request_id: Option<String>,
+    pub request_id: Option<Id>,
     /// `eventID`.
-    pub event_id: Option<String>,
+    pub event_id: Option<Id>,
     /// `awsRegion`.
-    pub region: Option<String>,
+    pub region: Option<Sym>,
     /// `recipientAccountId`: the account whose log holds the record.
-    pub account: Option<String>,
+    pub account: Option<Sym>,
     /// Lifecycle abort headers of a CreateMultipartUpload response.
-    pub abort_hint: Option<AbortHint>,
+    pub abort_hint: Option<Box<AbortHint>>,
     /// Where the event was read (an index into the run's table of origins).
     pub origin: u32,
     /// Which kind of log it came from.
@@ -275,18 +299,73 @@ pub const NO_SUCH_UPLOAD: &str = "NoSuchUpload";
 impl Event {
     /// Whether the request succeeded.
     pub fn succeeded(&self) -> bool {
-        self.error_code.is_none()
+        self.error.is_none()
     }
 
     /// Whether the request failed with `NoSuchUpload`.
     pub fn is_no_such_upload(&self) -> bool {
-        self.error_code.as_deref() == Some(NO_SUCH_UPLOAD)
+        self.error == Some(ErrorCode::NoSuchUpload)
     }
 
     /// The key that orders events of the same second by meaning: creation, parts, lists,
     /// completion, abort, and failures last (a failure is explained by what came before it).
     pub fn semantic_rank(&self) -> (bool, Op) {
         (!self.succeeded(), self.op)
+    }
+
+    /// Moves the event's symbols to the numbers of the frozen string table.
+    pub fn renumber(&mut self, r: &Renumber) {
+        self.bucket = r.sym(self.bucket);
+        self.key = r.opt(self.key);
+        self.upload_id = r.opt(self.upload_id);
+        self.actor = r.actor(self.actor);
+        self.source_ip = r.opt(self.source_ip);
+        self.user_agent = r.opt(self.user_agent);
+        if let Some(ErrorCode::Other(code)) = &mut self.error {
+            *code = r.sym(*code);
+        }
+        self.request_id = self.request_id.map(|id| r.id(id));
+        self.event_id = self.event_id.map(|id| r.id(id));
+        self.region = r.opt(self.region);
+        self.account = r.opt(self.account);
+    }
+}
+
+/// A request that shows where an upload lives: its bucket and key, when, and in which event.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sighting {
+    /// When.
+    pub time: Time,
+    /// The operation.
+    pub op: Op,
+    /// The bucket.
+    pub bucket: Sym,
+    /// The key.
+    pub key: Option<Sym>,
+    /// The `eventID`.
+    pub event_id: Option<Id>,
+}
+
+impl Sighting {
+    /// Where and when `e` shows its upload.
+    pub fn of(e: &Event) -> Sighting {
+        Sighting {
+            time: e.time,
+            op: e.op,
+            bucket: e.bucket,
+            key: e.key,
+            event_id: e.event_id,
+        }
+    }
+
+    /// The sighting in the symbols of the frozen string table.
+    pub fn renumbered(self, r: &Renumber) -> Sighting {
+        Sighting {
+            bucket: r.sym(self.bucket),
+            key: r.opt(self.key),
+            event_id: self.event_id.map(|id| r.id(id)),
+            ..self
+        }
     }
 }
 

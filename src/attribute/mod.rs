@@ -21,7 +21,8 @@ pub use orphans::{Orphan, orphans};
 
 use crate::correlate::{Timelines, Upload};
 use crate::lifecycle::{Eligibility, Lifecycle, RuleSource, Verdict};
-use crate::model::{Event, Op, Time};
+use crate::model::{Event, Op, Sighting, Time};
+use crate::strings::Strings;
 
 /// The cause of a NoSuchUpload failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -94,11 +95,8 @@ pub enum Culprit {
         /// When and by which rule the upload became eligible.
         eligibility: Eligibility,
     },
-    /// The upload the ID really belongs to (the event that shows its bucket and key).
-    Owner {
-        /// That event.
-        event: usize,
-    },
+    /// The upload the ID really belongs to: the request that shows its bucket and key.
+    Owner(Sighting),
     /// Nobody can be named.
     Nobody,
 }
@@ -124,6 +122,8 @@ pub struct Finding {
 pub struct Evidence<'a> {
     /// All multipart events, in timeline order.
     pub events: &'a [Event],
+    /// The strings and actors they refer to.
+    pub strings: &'a Strings,
     /// Their timelines.
     pub timelines: &'a Timelines,
     /// Lifecycle configurations over time.
@@ -144,13 +144,13 @@ pub fn attribute(ev: &Evidence<'_>) -> Vec<Finding> {
 
 fn attribute_one(ev: &Evidence<'_>, i: usize) -> Finding {
     let failure = &ev.events[i];
-    let Some(id) = failure.upload_id.as_deref() else {
+    let Some(id) = failure.upload_id else {
         return text::no_upload_id(i, failure);
     };
     // The upload as S3 knows it: successful requests show its bucket and key.
     let own = ev
         .timelines
-        .get(&failure.bucket, id)
+        .get(failure.bucket, id)
         .filter(|u| u.existed(ev.events));
 
     if let Some(owner) = wrong_key(ev, failure, own) {
@@ -167,22 +167,23 @@ fn attribute_one(ev: &Evidence<'_>, i: usize) -> Finding {
         };
         return text::terminated(ev, i, end, cause);
     }
-    if let Some((later, _)) = upload
-        .successes(ev.events)
-        .find(|(_, e)| e.time > failure.time)
+    if let Some(later) = upload
+        .last_success(ev.events)
+        .filter(|(t, _)| *t > failure.time)
     {
         return text::alive_after(ev, i, upload, later);
     }
     let Some((initiated, known)) = upload.initiated(ev.events) else {
         return text::unknown_upload(ev, i);
     };
-    let key = upload.key.as_deref();
+
     if let Some(eligibility) = abort_hint(ev, upload).filter(|e| e.at < failure.time) {
         return text::lifecycle(ev, i, upload, eligibility, known);
     }
+    let (bucket, key) = (&ev.strings[failure.bucket], ev.strings.opt(upload.key));
     match ev
         .lifecycle
-        .verdict(&failure.bucket, key, initiated, Some(failure.time))
+        .verdict(bucket, key, initiated, Some(failure.time))
     {
         Verdict::Eligible(eligibility) => text::lifecycle(ev, i, upload, eligibility, known),
         verdict => text::unexplained(ev, i, upload, &verdict),
@@ -190,21 +191,24 @@ fn attribute_one(ev: &Evidence<'_>, i: usize) -> Finding {
 }
 
 /// The upload this ID really belongs to, when the request names another key or bucket.
-fn wrong_key<'t>(ev: &Evidence<'t>, failure: &Event, own: Option<&'t Upload>) -> Option<usize> {
+fn wrong_key(ev: &Evidence<'_>, failure: &Event, own: Option<&Upload>) -> Option<Sighting> {
     match own {
-        Some(upload) => match (&upload.key, &failure.key) {
-            (Some(real), Some(asked)) if real != asked => upload.key_event,
+        Some(upload) => match (upload.key, failure.key) {
+            (Some(real), Some(asked)) if real != asked => upload.key_seen,
             _ => None,
         },
         None => {
-            let id = failure.upload_id.as_deref()?;
+            let id = failure.upload_id?;
             let owner = ev
                 .timelines
                 .with_id(id)
                 .find(|u| u.bucket != failure.bucket && u.existed(ev.events))?;
-            owner
-                .key_event
-                .or_else(|| owner.successes(ev.events).next().map(|(i, _)| i))
+            owner.key_seen.or_else(|| {
+                owner
+                    .successes(ev.events)
+                    .next()
+                    .map(|(_, e)| Sighting::of(e))
+            })
         }
     }
 }

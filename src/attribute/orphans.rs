@@ -5,7 +5,7 @@
 use chrono::Duration;
 
 use super::{Evidence, abort_hint};
-use crate::correlate::Progress;
+use crate::ingest::parts::PartSummary;
 use crate::lifecycle::{Eligibility, Verdict};
 use crate::model::Time;
 
@@ -21,7 +21,7 @@ pub struct Orphan {
     /// The creation event, when found.
     pub creation: Option<usize>,
     /// Its parts and bytes.
-    pub progress: Progress,
+    pub progress: PartSummary,
     /// Its last successful request.
     pub last_activity: Time,
     /// Its age at the end of the logs.
@@ -48,16 +48,15 @@ pub fn orphans(ev: &Evidence<'_>) -> Vec<Orphan> {
         })
         .filter_map(|(index, u)| {
             let (initiated, initiated_known) = u.initiated(ev.events)?;
-            let last_activity = u
-                .successes(ev.events)
-                .last()
-                .map_or(initiated, |(_, e)| e.time);
+            let last_activity = u.last_success(ev.events).map_or(initiated, |(t, _)| t);
             let end = end.unwrap_or(last_activity).max(last_activity);
             let lifecycle = abort_hint(ev, u).or_else(|| {
-                match ev
-                    .lifecycle
-                    .verdict(&u.bucket, u.key.as_deref(), initiated, None)
-                {
+                match ev.lifecycle.verdict(
+                    &ev.strings[u.bucket],
+                    ev.strings.opt(u.key),
+                    initiated,
+                    None,
+                ) {
                     Verdict::Eligible(e) => Some(e),
                     _ => None,
                 }
@@ -67,7 +66,7 @@ pub fn orphans(ev: &Evidence<'_>) -> Vec<Orphan> {
                 initiated,
                 initiated_known,
                 creation: u.creation.map(|c| c.event),
-                progress: u.progress(ev.events),
+                progress: u.parts.clone(),
                 last_activity,
                 age: end - initiated,
                 lifecycle,

@@ -6,26 +6,23 @@ use chrono::Duration;
 
 use super::*;
 use crate::correlate::correlate;
-use crate::correlate::tests::{event, part};
+use crate::correlate::tests::Scene;
 use crate::decode::parse_time;
-use crate::model::{AbortHint, Actor, Rule};
+use crate::model::{AbortHint, ErrorCode, Rule};
 
 const B: &str = "b";
 const K: &str = "k";
 
-fn by(arn: &str, e: Event) -> Event {
+fn by(scene: &Scene, arn: &str, e: Event) -> Event {
     Event {
-        actor: Actor {
-            arn: Some(arn.to_owned()),
-            ..Actor::default()
-        },
+        actor: scene.actor(arn).actor,
         ..e
     }
 }
 
 fn failed(e: Event) -> Event {
     Event {
-        error_code: Some("NoSuchUpload".to_owned()),
+        error: Some(ErrorCode::NoSuchUpload),
         ..e
     }
 }
@@ -40,48 +37,72 @@ fn rule(days: u32) -> Rule {
     }
 }
 
-/// Attributes `events` (sorted into timeline order first) with the given lifecycle rules.
-fn run(
-    mut events: Vec<Event>,
-    rules: Option<Vec<Rule>>,
-) -> (Vec<Event>, Vec<Finding>, Vec<Orphan>) {
-    events.sort_by(|a, b| crate::ingest::compare_events(a, b, &[]));
-    let timelines = correlate(&events);
+/// What attribution made of a scene.
+struct Outcome {
+    events: Vec<Event>,
+    strings: Strings,
+    findings: Vec<Finding>,
+    orphans: Vec<Orphan>,
+}
+
+impl Outcome {
+    fn only(&self) -> &Finding {
+        assert_eq!(self.findings.len(), 1, "{:#?}", self.findings);
+        &self.findings[0]
+    }
+
+    /// The actor ARN of the event a culprit names.
+    fn arn(&self, event: usize) -> Option<&str> {
+        self.strings.actor(self.events[event].actor).arn.as_deref()
+    }
+}
+
+/// Attributes the events of `scene` with the given lifecycle rules for bucket `b`.
+fn run(scene: Scene, events: Vec<Event>, rules: Option<Vec<Rule>>) -> Outcome {
+    // The window of the logs read covers every record, folded parts included.
+    let span = events
+        .iter()
+        .map(|e| e.time)
+        .min()
+        .zip(events.iter().map(|e| e.time).max());
+    let (events, parts, strings) = scene.finish(events);
+    let timelines = correlate(&events, parts);
     let files = rules
         .map(|r| vec![(B.to_owned(), PathBuf::from("rules.json"), r)])
         .unwrap_or_default();
     let lifecycle = Lifecycle::new(&[], files);
-    let span = Some((events[0].time, events[events.len() - 1].time));
+
     let ev = Evidence {
         events: &events,
+        strings: &strings,
         timelines: &timelines,
         lifecycle: &lifecycle,
         span,
     };
     let (findings, orphans) = (attribute(&ev), orphans(&ev));
-    (events, findings, orphans)
-}
-
-fn only(findings: &[Finding]) -> &Finding {
-    assert_eq!(findings.len(), 1, "{findings:#?}");
-    &findings[0]
+    Outcome {
+        events,
+        strings,
+        findings,
+        orphans,
+    }
 }
 
 #[test]
 fn an_abort_by_someone_else() {
-    let (events, f, _) = run(
-        vec![
-            event(0, Op::CreateMultipartUpload, B, K, Some("u")),
-            part(1, "u", 1, 5),
-            by(
-                "arn:cleanup",
-                event(5, Op::AbortMultipartUpload, B, K, Some("u")),
-            ),
-            failed(part(9, "u", 2, 5)),
-        ],
-        None,
-    );
-    let f = only(&f);
+    let s = Scene::default();
+    let events = vec![
+        s.event(0, Op::CreateMultipartUpload, B, K, Some("u")),
+        s.part(1, "u", 1, 5),
+        by(
+            &s,
+            "arn:cleanup",
+            s.event(5, Op::AbortMultipartUpload, B, K, Some("u")),
+        ),
+        failed(s.part(9, "u", 2, 5)),
+    ];
+    let o = run(s, events, None);
+    let f = o.only();
     assert_eq!(
         (f.cause, f.confidence),
         (Cause::Aborted, Confidence::Certain)
@@ -89,7 +110,7 @@ fn an_abort_by_someone_else() {
     let Culprit::Request { event, same_actor } = f.culprit else {
         panic!("{:?}", f.culprit)
     };
-    assert_eq!(events[event].actor.arn.as_deref(), Some("arn:cleanup"));
+    assert_eq!(o.arn(event), Some("arn:cleanup"));
     assert!(!same_actor);
     assert!(
         f.explanation.contains("arn:cleanup") && f.explanation.contains("4 min before"),
@@ -101,19 +122,19 @@ fn an_abort_by_someone_else() {
 
 #[test]
 fn same_second_is_ordered_by_meaning_and_only_likely() {
+    let s = Scene::default();
     // The failure is listed first, as it might be in a file; the abort still comes before it.
-    let (_, f, _) = run(
-        vec![
-            failed(part(5, "u", 2, 5)),
-            event(0, Op::CreateMultipartUpload, B, K, Some("u")),
-            by(
-                "arn:cleanup",
-                event(5, Op::AbortMultipartUpload, B, K, Some("u")),
-            ),
-        ],
-        None,
-    );
-    let f = only(&f);
+    let events = vec![
+        failed(s.part(5, "u", 2, 5)),
+        s.event(0, Op::CreateMultipartUpload, B, K, Some("u")),
+        by(
+            &s,
+            "arn:cleanup",
+            s.event(5, Op::AbortMultipartUpload, B, K, Some("u")),
+        ),
+    ];
+    let o = run(s, events, None);
+    let f = o.only();
     assert_eq!(
         (f.cause, f.confidence),
         (Cause::Aborted, Confidence::Likely)
@@ -123,16 +144,15 @@ fn same_second_is_ordered_by_meaning_and_only_likely() {
 
 #[test]
 fn a_retry_after_a_successful_completion() {
-    let (_, f, o) = run(
-        vec![
-            event(0, Op::CreateMultipartUpload, B, K, Some("u")),
-            part(1, "u", 1, 5),
-            event(2, Op::CompleteMultipartUpload, B, K, Some("u")),
-            failed(event(3, Op::CompleteMultipartUpload, B, K, Some("u"))),
-        ],
-        None,
-    );
-    let f = only(&f);
+    let s = Scene::default();
+    let events = vec![
+        s.event(0, Op::CreateMultipartUpload, B, K, Some("u")),
+        s.part(1, "u", 1, 5),
+        s.event(2, Op::CompleteMultipartUpload, B, K, Some("u")),
+        failed(s.event(3, Op::CompleteMultipartUpload, B, K, Some("u"))),
+    ];
+    let o = run(s, events, None);
+    let f = o.only();
     assert_eq!(f.cause, Cause::Completed);
     assert!(matches!(
         f.culprit,
@@ -142,42 +162,41 @@ fn a_retry_after_a_successful_completion() {
         }
     ));
     assert!(f.advice.contains("retry after success"), "{}", f.advice);
-    assert!(o.is_empty());
+    assert!(o.orphans.is_empty());
 }
 
 #[test]
 fn the_earliest_termination_wins() {
-    let (events, f, _) = run(
-        vec![
-            event(0, Op::CreateMultipartUpload, B, K, Some("u")),
-            event(2, Op::CompleteMultipartUpload, B, K, Some("u")),
-            by(
-                "arn:cleanup",
-                event(3, Op::AbortMultipartUpload, B, K, Some("u")),
-            ),
-            failed(part(4, "u", 1, 5)),
-        ],
-        None,
-    );
-    let f = only(&f);
+    let s = Scene::default();
+    let events = vec![
+        s.event(0, Op::CreateMultipartUpload, B, K, Some("u")),
+        s.event(2, Op::CompleteMultipartUpload, B, K, Some("u")),
+        by(
+            &s,
+            "arn:cleanup",
+            s.event(3, Op::AbortMultipartUpload, B, K, Some("u")),
+        ),
+        failed(s.part(4, "u", 1, 5)),
+    ];
+    let o = run(s, events, None);
+    let f = o.only();
     assert_eq!(f.cause, Cause::Completed);
     let Culprit::Request { event, .. } = f.culprit else {
         panic!()
     };
-    assert_eq!(events[event].op, Op::CompleteMultipartUpload);
+    assert_eq!(o.events[event].op, Op::CompleteMultipartUpload);
 }
 
 #[test]
 fn an_abort_after_the_failure_does_not_count() {
-    let (_, f, _) = run(
-        vec![
-            event(0, Op::CreateMultipartUpload, B, K, Some("u")),
-            failed(part(1, "u", 1, 5)),
-            event(5, Op::AbortMultipartUpload, B, K, Some("u")),
-        ],
-        Some(vec![rule(1)]),
-    );
-    let f = only(&f);
+    let s = Scene::default();
+    let events = vec![
+        s.event(0, Op::CreateMultipartUpload, B, K, Some("u")),
+        failed(s.part(1, "u", 1, 5)),
+        s.event(5, Op::AbortMultipartUpload, B, K, Some("u")),
+    ];
+    let o = run(s, events, Some(vec![rule(1)]));
+    let f = o.only();
     assert_eq!(f.cause, Cause::Unexplained);
     assert!(
         f.explanation.contains("still existed after this request"),
@@ -188,93 +207,90 @@ fn an_abort_after_the_failure_does_not_count() {
 
 #[test]
 fn parts_may_succeed_after_an_abort() {
-    let (_, f, o) = run(
-        vec![
-            event(0, Op::CreateMultipartUpload, B, K, Some("u")),
-            event(1, Op::AbortMultipartUpload, B, K, Some("u")),
-            part(1, "u", 3, 5),
-            failed(event(2, Op::CompleteMultipartUpload, B, K, Some("u"))),
-        ],
-        None,
-    );
-    assert_eq!(only(&f).cause, Cause::Aborted);
-    assert!(o.is_empty());
+    let s = Scene::default();
+    let events = vec![
+        s.event(0, Op::CreateMultipartUpload, B, K, Some("u")),
+        s.event(1, Op::AbortMultipartUpload, B, K, Some("u")),
+        s.part(1, "u", 3, 5),
+        failed(s.event(2, Op::CompleteMultipartUpload, B, K, Some("u"))),
+    ];
+    let o = run(s, events, None);
+    assert_eq!(o.only().cause, Cause::Aborted);
+    assert!(o.orphans.is_empty());
 }
 
 #[test]
 fn a_wrong_key_beats_everything() {
-    let (events, f, _) = run(
-        vec![
-            event(0, Op::CreateMultipartUpload, B, K, Some("u")),
-            event(1, Op::AbortMultipartUpload, B, K, Some("u")),
-            failed(event(2, Op::UploadPart, B, "k%20", Some("u"))),
-        ],
-        None,
-    );
-    let f = only(&f);
+    let s = Scene::default();
+    let events = vec![
+        s.event(0, Op::CreateMultipartUpload, B, K, Some("u")),
+        s.event(1, Op::AbortMultipartUpload, B, K, Some("u")),
+        failed(s.event(2, Op::UploadPart, B, "k%20", Some("u"))),
+    ];
+    let o = run(s, events, None);
+    let f = o.only();
     assert_eq!(
         (f.cause, f.confidence),
         (Cause::WrongKey, Confidence::Certain)
     );
-    let Culprit::Owner { event } = f.culprit else {
+    let Culprit::Owner(owner) = f.culprit else {
         panic!()
     };
-    assert_eq!(events[event].op, Op::CreateMultipartUpload);
+    assert_eq!(owner.op, Op::CreateMultipartUpload);
 }
 
 #[test]
 fn a_wrong_bucket_is_a_wrong_key_too() {
-    let (events, f, _) = run(
-        vec![
-            event(0, Op::CreateMultipartUpload, "real", K, Some("u")),
-            failed(event(2, Op::UploadPart, B, K, Some("u"))),
-        ],
-        None,
-    );
-    let f = only(&f);
+    let s = Scene::default();
+    let events = vec![
+        s.event(0, Op::CreateMultipartUpload, "real", K, Some("u")),
+        failed(s.event(2, Op::UploadPart, B, K, Some("u"))),
+    ];
+    let o = run(s, events, None);
+    let f = o.only();
     assert_eq!(f.cause, Cause::WrongKey);
-    let Culprit::Owner { event } = f.culprit else {
+    let Culprit::Owner(owner) = f.culprit else {
         panic!()
     };
-    assert_eq!(events[event].bucket, "real");
+    assert_eq!(&o.strings[owner.bucket], "real");
 }
 
 #[test]
 fn an_id_never_seen_is_unknown() {
-    let (_, f, _) = run(
-        vec![
-            part(0, "other", 1, 1),
-            failed(part(1, "ghost", 1, 5)),
-            failed(part(2, "ghost", 2, 5)),
-        ],
-        Some(vec![rule(1)]),
-    );
-    assert_eq!(f.len(), 2);
+    let s = Scene::default();
+    let events = vec![
+        s.part(0, "other", 1, 1),
+        failed(s.part(1, "ghost", 1, 5)),
+        failed(s.part(2, "ghost", 2, 5)),
+    ];
+    let o = run(s, events, Some(vec![rule(1)]));
+    assert_eq!(o.findings.len(), 2);
     assert!(
-        f.iter()
+        o.findings
+            .iter()
             .all(|f| f.cause == Cause::UnknownUpload && f.confidence == Confidence::Likely)
     );
     assert!(
-        f[0].explanation
+        o.findings[0]
+            .explanation
             .contains("2026-11-02 10:00:00 UTC to 2026-11-02 10:02:00 UTC"),
         "{}",
-        f[0].explanation
+        o.findings[0].explanation
     );
 }
 
 #[test]
 fn lifecycle_needs_eligibility_strictly_before_the_failure() {
+    let s = Scene::default();
     // Created 11-02 10:00, one day → eligible 11-04 00:00 (= 2,280 minutes later).
-    let create = event(0, Op::CreateMultipartUpload, B, K, Some("u"));
-    let (_, f, _) = run(
-        vec![
-            create.clone(),
-            part(1, "u", 1, 5),
-            failed(part(2_281, "u", 2, 5)),
-        ],
-        Some(vec![rule(1)]),
-    );
-    let f = only(&f);
+    let create = s.event(0, Op::CreateMultipartUpload, B, K, Some("u"));
+    let events = vec![
+        create,
+        s.part(1, "u", 1, 5),
+        failed(s.part(2_281, "u", 2, 5)),
+    ];
+    let o = run(s, events, Some(vec![rule(1)]));
+    let f = o.only();
     assert_eq!(
         (f.cause, f.confidence),
         (Cause::Lifecycle, Confidence::Likely)
@@ -285,11 +301,14 @@ fn lifecycle_needs_eligibility_strictly_before_the_failure() {
     assert_eq!(eligibility.at, parse_time("2026-11-04T00:00:00Z").unwrap());
     assert!(f.advice.contains("DaysAfterInitiation"), "{}", f.advice);
 
-    let (_, f, _) = run(
-        vec![create, part(1, "u", 1, 5), failed(part(2_280, "u", 2, 5))],
-        Some(vec![rule(1)]),
-    );
-    let f = only(&f);
+    let s = Scene::default();
+    let events = vec![
+        s.event(0, Op::CreateMultipartUpload, B, K, Some("u")),
+        s.part(1, "u", 1, 5),
+        failed(s.part(2_280, "u", 2, 5)),
+    ];
+    let o = run(s, events, Some(vec![rule(1)]));
+    let f = o.only();
     assert_eq!(f.cause, Cause::Unexplained);
     assert!(
         f.explanation.contains("only at 2026-11-04 00:00:00 UTC"),
@@ -300,11 +319,10 @@ fn lifecycle_needs_eligibility_strictly_before_the_failure() {
 
 #[test]
 fn lifecycle_without_the_creation_is_only_possible() {
-    let (_, f, _) = run(
-        vec![part(1, "u", 1, 5), failed(part(3_000, "u", 2, 5))],
-        Some(vec![rule(1)]),
-    );
-    let f = only(&f);
+    let s = Scene::default();
+    let events = vec![s.part(1, "u", 1, 5), failed(s.part(3_000, "u", 2, 5))];
+    let o = run(s, events, Some(vec![rule(1)]));
+    let f = o.only();
     assert_eq!(
         (f.cause, f.confidence),
         (Cause::Lifecycle, Confidence::Possible)
@@ -314,26 +332,27 @@ fn lifecycle_without_the_creation_is_only_possible() {
 
 #[test]
 fn an_abort_beats_an_earlier_lifecycle_eligibility() {
-    let (_, f, _) = run(
-        vec![
-            event(0, Op::CreateMultipartUpload, B, K, Some("u")),
-            event(3_000, Op::AbortMultipartUpload, B, K, Some("u")),
-            failed(part(3_001, "u", 2, 5)),
-        ],
-        Some(vec![rule(1)]),
-    );
-    assert_eq!(only(&f).cause, Cause::Aborted);
+    let s = Scene::default();
+    let events = vec![
+        s.event(0, Op::CreateMultipartUpload, B, K, Some("u")),
+        s.event(3_000, Op::AbortMultipartUpload, B, K, Some("u")),
+        failed(s.part(3_001, "u", 2, 5)),
+    ];
+    let o = run(s, events, Some(vec![rule(1)]));
+    assert_eq!(o.only().cause, Cause::Aborted);
 }
 
 #[test]
 fn the_create_response_names_the_rule() {
-    let mut create = event(0, Op::CreateMultipartUpload, B, K, Some("u"));
-    create.abort_hint = Some(AbortHint {
+    let s = Scene::default();
+    let mut create = s.event(0, Op::CreateMultipartUpload, B, K, Some("u"));
+    create.abort_hint = Some(Box::new(AbortHint {
         date: parse_time("2026-11-03T00:00:00Z"),
         rule_id: Some("from-header".to_owned()),
-    });
-    let (_, f, _) = run(vec![create, failed(part(1_500, "u", 1, 5))], None);
-    let f = only(&f);
+    }));
+    let events = vec![create, failed(s.part(1_500, "u", 1, 5))];
+    let o = run(s, events, None);
+    let f = o.only();
     assert_eq!(f.cause, Cause::Lifecycle);
     let Culprit::Rule { eligibility, .. } = &f.culprit else {
         panic!()
@@ -346,14 +365,13 @@ fn the_create_response_names_the_rule() {
 
 #[test]
 fn unknown_configuration_is_unexplained_and_says_so() {
-    let (_, f, _) = run(
-        vec![
-            event(0, Op::CreateMultipartUpload, B, K, Some("u")),
-            failed(part(5_000, "u", 1, 5)),
-        ],
-        None,
-    );
-    let f = only(&f);
+    let s = Scene::default();
+    let events = vec![
+        s.event(0, Op::CreateMultipartUpload, B, K, Some("u")),
+        failed(s.part(5_000, "u", 1, 5)),
+    ];
+    let o = run(s, events, None);
+    let f = o.only();
     assert_eq!(f.cause, Cause::Unexplained);
     assert!(
         f.explanation.contains("--lifecycle b=FILE"),
@@ -364,24 +382,26 @@ fn unknown_configuration_is_unexplained_and_says_so() {
 
 #[test]
 fn orphans_are_open_uploads_not_shown_to_be_gone() {
-    let (_, _, o) = run(
-        vec![
-            event(0, Op::CreateMultipartUpload, B, K, Some("open")),
-            part(1, "open", 1, 100),
-            part(2, "open", 2, 50),
-            failed(event(3, Op::UploadPart, B, "elsewhere", Some("open"))), // a wrong key does not end it
-            event(4, Op::CreateMultipartUpload, B, K, Some("gone")),
-            failed(part(5, "gone", 1, 5)),
-            event(6, Op::CreateMultipartUpload, B, K, Some("done")),
-            event(7, Op::CompleteMultipartUpload, B, K, Some("done")),
-        ],
-        Some(vec![rule(7)]),
-    );
-    assert_eq!(o.len(), 1);
-    assert_eq!((o[0].progress.parts, o[0].progress.bytes), (2, 150));
-    assert_eq!(o[0].age, Duration::minutes(7));
+    let s = Scene::default();
+    let events = vec![
+        s.event(0, Op::CreateMultipartUpload, B, K, Some("open")),
+        s.part(1, "open", 1, 100),
+        s.part(2, "open", 2, 50),
+        failed(s.event(3, Op::UploadPart, B, "elsewhere", Some("open"))), // a wrong key does not end it
+        s.event(4, Op::CreateMultipartUpload, B, K, Some("gone")),
+        failed(s.part(5, "gone", 1, 5)),
+        s.event(6, Op::CreateMultipartUpload, B, K, Some("done")),
+        s.event(7, Op::CompleteMultipartUpload, B, K, Some("done")),
+    ];
+    let o = run(s, events, Some(vec![rule(7)]));
+    assert_eq!(o.orphans.len(), 1);
     assert_eq!(
-        o[0].lifecycle.as_ref().map(|e| e.at),
+        (o.orphans[0].progress.parts, o.orphans[0].progress.bytes),
+        (2, 150)
+    );
+    assert_eq!(o.orphans[0].age, Duration::minutes(7));
+    assert_eq!(
+        o.orphans[0].lifecycle.as_ref().map(|e| e.at),
         parse_time("2026-11-10T00:00:00Z")
     );
 }

@@ -6,7 +6,8 @@ use chrono::Duration;
 use super::{Cause, Confidence, Culprit, Evidence, Finding};
 use crate::correlate::Upload;
 use crate::lifecycle::{Eligibility, RuleSource, Verdict};
-use crate::model::{Event, Op, Time};
+use crate::model::{Event, Op, Sighting, Time};
+use crate::strings::Sym;
 
 /// `2026-11-02 10:00:05 UTC`.
 pub fn when(t: Time) -> String {
@@ -75,10 +76,10 @@ pub fn no_upload_id(i: usize, f: &Event) -> Finding {
     )
 }
 
-pub fn wrong_key(ev: &Evidence<'_>, i: usize, owner: usize) -> Finding {
-    let (f, o) = (&ev.events[i], &ev.events[owner]);
-    let asked = format!("{}/{}", f.bucket, f.key.as_deref().unwrap_or("(no key)"));
-    let real = format!("{}/{}", o.bucket, o.key.as_deref().unwrap_or("(no key)"));
+pub fn wrong_key(ev: &Evidence<'_>, i: usize, o: Sighting) -> Finding {
+    let f = &ev.events[i];
+    let asked = object(ev, f.bucket, f.key);
+    let real = object(ev, o.bucket, o.key);
     let shown_by = if o.op == Op::CreateMultipartUpload {
         "was created for"
     } else {
@@ -88,10 +89,10 @@ pub fn wrong_key(ev: &Evidence<'_>, i: usize, owner: usize) -> Finding {
         i,
         Cause::WrongKey,
         Confidence::Certain,
-        Culprit::Owner { event: owner },
+        Culprit::Owner(o),
         format!(
             "Upload {} {shown_by} {real:?} ({} at {}), but this request names {asked:?}; S3 matches bucket and key exactly, so the upload could not be found.",
-            f.upload_id.as_deref().unwrap_or_default(),
+                        ev.strings.opt(f.upload_id).unwrap_or_default(),
             o.op.name(),
             when(o.time),
         ),
@@ -115,7 +116,7 @@ pub fn unknown_upload(ev: &Evidence<'_>, i: usize) -> Finding {
         Culprit::Nobody,
         format!(
             "Upload ID {} appears in no successful request of {window}: it was created before {before}, is logged by another trail (account or region), or was never a valid upload ID.",
-            f.upload_id.as_deref().unwrap_or_default()
+                        ev.strings.opt(f.upload_id).unwrap_or_default()
         ),
         "Check where the client got this upload ID: a stored ID used to resume an upload may be older than the logs (read older logs with the same command) or may have been removed since; otherwise the ID is corrupted or belongs to another account or region.".to_owned(),
     )
@@ -123,8 +124,8 @@ pub fn unknown_upload(ev: &Evidence<'_>, i: usize) -> Finding {
 
 pub fn terminated(ev: &Evidence<'_>, i: usize, end: usize, cause: Cause) -> Finding {
     let (f, t) = (&ev.events[i], &ev.events[end]);
-    let same_actor = t.actor.same_as(&f.actor);
-    let (by, gap) = (t.actor.display_name(), f.time - t.time);
+    let same_actor = ev.strings.actor(t.actor).same_as(ev.strings.actor(f.actor));
+    let (by, gap) = (ev.strings.actor(t.actor).display_name(), f.time - t.time);
     let confidence = if t.time < f.time {
         Confidence::Certain
     } else {
@@ -156,7 +157,7 @@ pub fn terminated(ev: &Evidence<'_>, i: usize, end: usize, cause: Cause) -> Find
         }
         (Cause::Aborted, _, true) => "The uploader aborted its own upload while other requests were still in flight (typically after one part failed): wait for in-flight parts before aborting, and treat NoSuchUpload after your own abort as the expected end of the upload.".to_owned(),
         (Cause::Aborted, _, false) => {
-            let agent = t.user_agent.as_deref().map(|ua| format!(" (user agent {ua:?})")).unwrap_or_default();
+            let agent = ev.strings.opt(t.user_agent).map(|ua| format!(" (user agent {ua:?})")).unwrap_or_default();
             format!(
                 "{by}{agent} aborted an upload another caller was still using. If it is a cleanup job, limit it to uploads older than the longest upload you expect (for example initiated more than 24 hours ago) and owned by it; or, instead of a job, use a lifecycle rule with AbortIncompleteMultipartUpload."
             )
@@ -179,8 +180,22 @@ pub fn terminated(ev: &Evidence<'_>, i: usize, end: usize, cause: Cause) -> Find
     )
 }
 
-pub fn alive_after(ev: &Evidence<'_>, i: usize, upload: &Upload, later: usize) -> Finding {
-    let (f, l) = (&ev.events[i], &ev.events[later]);
+/// `bucket/key` for messages.
+fn object(ev: &Evidence<'_>, bucket: Sym, key: Option<Sym>) -> String {
+    format!(
+        "{}/{}",
+        &ev.strings[bucket],
+        ev.strings.opt(key).unwrap_or("(no key)")
+    )
+}
+
+pub fn alive_after(
+    ev: &Evidence<'_>,
+    i: usize,
+    upload: &Upload,
+    (later, op): (Time, Op),
+) -> Finding {
+    let f = &ev.events[i];
     finding(
         i,
         Cause::Unexplained,
@@ -188,10 +203,10 @@ pub fn alive_after(ev: &Evidence<'_>, i: usize, upload: &Upload, later: usize) -
         Culprit::Nobody,
         format!(
             "Upload {} still existed after this request: a {} succeeded at {}, {} later. The upload was not gone, so S3 did not match this request to it.",
-            upload.upload_id,
-            l.op.name(),
-            when(l.time),
-            span(l.time - f.time)
+            &ev.strings[upload.upload_id],
+                        op.name(),
+            when(later),
+            span(later - f.time)
         ),
         "Compare this request with the successful ones (endpoint, region, account, signature): the request probably reached S3 differently; S3 server access logs show the exact request URI.".to_owned(),
     )
@@ -232,7 +247,7 @@ pub fn lifecycle(
     let explanation = format!(
         "No abort or completion is in the logs; the upload {began} and {} of bucket {:?}{days}, {source}, made it eligible for abort at {}, {} before this request.",
         rule_name(&e),
-        f.bucket,
+        &ev.strings[f.bucket],
         when(e.at),
         span(f.time - e.at),
     );
@@ -251,7 +266,7 @@ pub fn lifecycle(
         Cause::Lifecycle,
         confidence,
         Culprit::Rule {
-            bucket: f.bucket.clone(),
+            bucket: ev.strings[f.bucket].to_owned(),
             eligibility: e,
         },
         explanation,
@@ -261,20 +276,18 @@ pub fn lifecycle(
 
 pub fn unexplained(ev: &Evidence<'_>, i: usize, upload: &Upload, verdict: &Verdict) -> Finding {
     let f = &ev.events[i];
+    let bucket = &ev.strings[f.bucket];
     let first = upload.events.first().map_or(f.time, |&e| ev.events[e].time);
     let rules = match verdict {
         Verdict::Unknown => format!(
-            "the lifecycle configuration of bucket {:?} is unknown (give it with --lifecycle {}=FILE)",
-            f.bucket, f.bucket
+            "the lifecycle configuration of bucket {bucket:?} is unknown (give it with --lifecycle {bucket}=FILE)"
         ),
         Verdict::UnknownBefore(t) => format!(
-            "the lifecycle configuration of bucket {:?} before {} is not in the logs",
-            f.bucket,
+            "the lifecycle configuration of bucket {bucket:?} before {} is not in the logs",
             when(*t)
         ),
         Verdict::NoMatchingRule => format!(
-            "no enabled AbortIncompleteMultipartUpload rule of bucket {:?} matches the key",
-            f.bucket
+            "no enabled AbortIncompleteMultipartUpload rule of bucket {bucket:?} that matches the key was in force when it would have made the upload eligible"
         ),
         Verdict::EligibleLater(e) => format!(
             "{} would make it eligible only at {}, after this request",
@@ -290,7 +303,7 @@ pub fn unexplained(ev: &Evidence<'_>, i: usize, upload: &Upload, verdict: &Verdi
         Culprit::Nobody,
         format!(
             "Upload {} existed (first seen at {}) and was gone by this request, with no abort or completion in the logs; {rules}.",
-            upload.upload_id,
+            &ev.strings[upload.upload_id],
             when(first)
         ),
         "Add the missing evidence: the bucket's lifecycle configuration (--lifecycle), logs of every account and region that uses the bucket (an abort by another caller may be in another trail, or not logged if data events are off for it), or S3 server access logs.".to_owned(),

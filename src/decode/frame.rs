@@ -17,6 +17,7 @@ use super::record;
 use super::skim::{self, RawStr, SkimError};
 use super::{BucketSeen, Category, Decoded, Options};
 use crate::model::{Op, Time};
+use crate::strings::Interner;
 
 /// The `eventSource` values of S3 (general purpose, directory buckets, Outposts).
 const S3_SOURCES: [&str; 3] = [
@@ -201,6 +202,7 @@ pub(super) struct Framer<'o> {
     pub out: &'o mut Decoded,
     pub origin: u32,
     pub opts: &'o Options,
+    pub interner: &'o Interner,
 }
 
 /// Where a file stopped being readable.
@@ -478,9 +480,8 @@ impl Framer<'_> {
             if !in_window {
                 return Category::OutsideWindow;
             }
-            return match record::multipart_event(json, op, self.origin) {
+            return match record::multipart_event(json, op, self.origin, self.interner) {
                 Ok(event) => {
-                    self.out.saw_bucket(&event.bucket, BucketSeen::DATA);
                     self.out.events.push(event);
                     Category::Multipart
                 }

@@ -51,43 +51,36 @@ impl std::fmt::Display for GzipError {
     }
 }
 
-/// The result of inflating a whole buffer: everything that could be inflated, and why it stopped
-/// early if it did. Records before the damage can still be read.
-#[derive(Debug)]
-pub struct Inflated {
-    /// The inflated bytes (at most the cap).
-    pub data: Vec<u8>,
-    /// Set when the input could not be inflated to its end.
-    pub error: Option<GzipError>,
-}
-
 /// The single constructor of gzip decoders in this crate.
 fn decoder<R: BufRead>(compressed: R) -> MultiGzDecoder<R> {
     MultiGzDecoder::new(compressed)
 }
 
-/// Inflates a whole gzip buffer, reading at most `limit` bytes of output.
+/// Inflates a whole gzip buffer into `out` (which is cleared first, and whose memory is reused),
+/// writing at most `limit` bytes. Returns why inflating stopped early, if it did; what was
+/// inflated before that stays in `out`, so records before damage can still be read.
 ///
-/// The output buffer is sized from the gzip trailer (ISIZE, the size of the last member modulo
-/// 2^32), which roughly doubles the speed of inflating; the trailer is untrusted, so the size is
+/// The flate2 path sizes its output from the gzip trailer (ISIZE, the size of the last member
+/// modulo 2^32), which roughly doubles its speed; the trailer is untrusted, so the size is
 /// clamped to what deflate can produce and to the cap.
-pub fn gunzip(compressed: &[u8], limit: u64) -> Inflated {
-    if let Some(data) = inflate_whole(compressed, limit) {
-        return Inflated { data, error: None };
+pub fn gunzip(compressed: &[u8], limit: u64, out: &mut Vec<u8>) -> Option<GzipError> {
+    out.clear();
+    if inflate_whole(compressed, limit, out) {
+        return None;
     }
-    let mut data = Vec::with_capacity(output_size_hint(compressed, limit));
-    let result = decoder(compressed)
+    out.clear();
+    out.reserve(output_size_hint(compressed, limit));
+    match decoder(compressed)
         .take(limit.saturating_add(1))
-        .read_to_end(&mut data);
-    let error = match result {
+        .read_to_end(out)
+    {
         Err(e) => Some(classify(&e)),
-        Ok(_) if data.len() as u64 > limit => {
-            data.truncate(limit as usize);
+        Ok(_) if out.len() as u64 > limit => {
+            out.truncate(limit as usize);
             Some(GzipError::TooLarge { limit })
         }
         Ok(_) => None,
-    };
-    Inflated { data, error }
+    }
 }
 
 /// A streaming reader over gzip data (for bundles too big to hold), capped at `limit` bytes of
@@ -140,20 +133,23 @@ thread_local! {
     static LIBDEFLATE: Option<Libdeflate> = Libdeflate::new();
 }
 
-/// Inflates `compressed` with libdeflate if it is exactly one intact gzip member whose trailer
-/// size is within `limit`; `None` otherwise (the caller then uses flate2).
-fn inflate_whole(compressed: &[u8], limit: u64) -> Option<Vec<u8>> {
-    let size = trailer_size(compressed)?;
+/// Inflates `compressed` into the empty `out` with libdeflate, if it is exactly one intact gzip
+/// member whose trailer size is within `limit`; `false` otherwise (the caller then uses flate2).
+fn inflate_whole(compressed: &[u8], limit: u64, out: &mut Vec<u8>) -> bool {
+    let Some(size) = trailer_size(compressed) else {
+        return false;
+    };
     if size as u64 > limit || size > compressed.len().saturating_mul(MAX_DEFLATE_RATIO) {
-        return None;
+        return false;
     }
     LIBDEFLATE.with(|d| {
-        let d = d.as_ref()?;
-        let mut out: Vec<u8> = Vec::with_capacity(size);
+        let Some(d) = d.as_ref() else {
+            return false;
+        };
+        out.reserve(size);
         let (mut consumed, mut written) = (0usize, 0usize);
-        // SAFETY: the input pointer and length describe `compressed`; the output pointer and
-        // length describe the spare capacity of `out`, which libdeflate writes at most `size`
-        // bytes into; the two result pointers are valid for writes. libdeflate checks the CRC
+        // SAFETY: the input pointer and length describe `compressed`; `out` is empty with a
+        // capacity of at least `size`, and libdeflate writes at most `size` bytes into it; the two result pointers are valid for writes. libdeflate checks the CRC
         // and the size in the trailer, and fails on bad data rather than reading or writing
         // out of bounds.
         let result = unsafe {
@@ -171,11 +167,11 @@ fn inflate_whole(compressed: &[u8], limit: u64) -> Option<Vec<u8>> {
             || consumed != compressed.len()
             || written != size
         {
-            return None; // several members, damage or a lying trailer: flate2 sorts it out
+            return false; // several members, damage or a lying trailer: flate2 sorts it out
         }
         // SAFETY: libdeflate initialised the first `written` bytes of the buffer.
         unsafe { out.set_len(written) };
-        Some(out)
+        true
     })
 }
 
@@ -225,27 +221,33 @@ mod tests {
     fn inflates_all_members() {
         let mut two = gz(b"hello ");
         two.extend(gz(b"world"));
-        let out = gunzip(&two, 1 << 20);
-        assert_eq!(out.data, b"hello world");
-        assert_eq!(out.error, None);
+        let mut out = Vec::new();
+        assert_eq!(gunzip(&two, 1 << 20, &mut out), None);
+        assert_eq!(out, b"hello world");
     }
 
     #[test]
     fn keeps_what_came_before_truncation() {
         let data: Vec<u8> = (0..200_000u32).flat_map(|i| i.to_le_bytes()).collect();
         let full = gz(&data);
-        let out = gunzip(&full[..full.len() / 2], 1 << 30);
-        assert_eq!(out.error, Some(GzipError::Truncated));
-        assert!(!out.data.is_empty());
-        assert_eq!(out.data, data[..out.data.len()]);
+        let mut out = Vec::new();
+        assert_eq!(
+            gunzip(&full[..full.len() / 2], 1 << 30, &mut out),
+            Some(GzipError::Truncated)
+        );
+        assert!(!out.is_empty());
+        assert_eq!(out, data[..out.len()]);
     }
 
     #[test]
     fn stops_at_the_cap() {
         let zeros = gz(&vec![0u8; 10 << 20]);
-        let out = gunzip(&zeros, 1 << 20);
-        assert_eq!(out.error, Some(GzipError::TooLarge { limit: 1 << 20 }));
-        assert_eq!(out.data.len(), 1 << 20);
+        let mut out = Vec::new();
+        assert_eq!(
+            gunzip(&zeros, 1 << 20, &mut out),
+            Some(GzipError::TooLarge { limit: 1 << 20 })
+        );
+        assert_eq!(out.len(), 1 << 20);
 
         let mut streamed = Vec::new();
         let err = reader(&zeros[..], 1 << 20)
@@ -256,17 +258,20 @@ mod tests {
 
     #[test]
     fn the_fast_path_takes_only_whole_single_members() {
+        let whole = |data: &[u8], limit| {
+            let mut out = Vec::new();
+            inflate_whole(data, limit, &mut out).then_some(out)
+        };
         let one = gz(b"single member");
-        assert_eq!(
-            inflate_whole(&one, 1 << 20).as_deref(),
-            Some(&b"single member"[..])
-        );
+        assert_eq!(whole(&one, 1 << 20).as_deref(), Some(&b"single member"[..]));
         let mut two = gz(b"first ");
         two.extend(gz(b"second"));
-        assert_eq!(inflate_whole(&two, 1 << 20), None);
-        assert_eq!(gunzip(&two, 1 << 20).data, b"first second");
-        assert_eq!(inflate_whole(&one[..one.len() - 1], 1 << 20), None);
-        assert_eq!(inflate_whole(&one, 4), None, "over the cap");
+        assert_eq!(whole(&two, 1 << 20), None);
+        let mut out = Vec::new();
+        assert_eq!(gunzip(&two, 1 << 20, &mut out), None);
+        assert_eq!(out, b"first second");
+        assert_eq!(whole(&one[..one.len() - 1], 1 << 20), None);
+        assert_eq!(whole(&one, 4), None, "over the cap");
     }
 
     #[test]
@@ -274,11 +279,7 @@ mod tests {
         let mut bad = gz(b"some text that is long enough");
         let n = bad.len();
         bad[n - 8] ^= 0xff; // CRC32 sits before ISIZE in the trailer
-        let out = gunzip(&bad, 1 << 20);
-        assert!(
-            matches!(out.error, Some(GzipError::Corrupt(_))),
-            "{:?}",
-            out.error
-        );
+        let error = gunzip(&bad, 1 << 20, &mut Vec::new());
+        assert!(matches!(error, Some(GzipError::Corrupt(_))), "{error:?}");
     }
 }

@@ -18,6 +18,7 @@ use std::hash::{Hash, Hasher};
 pub use record::{parse_rules_file, parse_time};
 
 use crate::model::{Event, LifecycleChange, Time};
+use crate::strings::Interner;
 
 /// What the decode stage needs to know about the run.
 #[derive(Debug, Clone)]
@@ -117,7 +118,7 @@ pub struct Decoded {
     pub events: Vec<Event>,
     /// Lifecycle-configuration changes.
     pub lifecycle: Vec<LifecycleChange>,
-    /// Buckets named by S3 records in the window.
+    /// Buckets named by S3 records in the window (multipart events aside: `ingest` adds theirs).
     pub buckets: BTreeMap<String, BucketSeen>,
     /// The earliest and latest `eventTime` of any record.
     pub span: Option<(Time, Time)>,
@@ -192,12 +193,20 @@ pub fn fingerprint(event_id: &[u8], category: Category) -> u64 {
 }
 
 /// Decodes one input. Never fails: problems are reported in the result.
-pub fn decode(bytes: &[u8], origin: u32, opts: &Options) -> Decoded {
+///
+/// `scratch` holds the inflated JSON of gzip inputs; passing the same buffer for every input
+/// keeps memory from fragmenting over thousands of files.
+pub fn decode(
+    bytes: &[u8],
+    origin: u32,
+    opts: &Options,
+    interner: &Interner,
+    scratch: &mut Vec<u8>,
+) -> Decoded {
     let mut out = Decoded::default();
-    let inflated;
     let (json, gzip_error) = if gzip::is_gzip(bytes) {
-        inflated = gzip::gunzip(bytes, opts.max_decoded);
-        (&inflated.data[..], inflated.error.clone())
+        let error = gzip::gunzip(bytes, opts.max_decoded, scratch);
+        (&scratch[..], error)
     } else if bytes.len() as u64 > opts.max_decoded {
         (
             &bytes[..opts.max_decoded as usize],
@@ -224,6 +233,7 @@ pub fn decode(bytes: &[u8], origin: u32, opts: &Options) -> Decoded {
             out: &mut out,
             origin,
             opts,
+            interner,
         }
         .document(json);
         if let Some(damage) = damage {

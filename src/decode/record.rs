@@ -13,8 +13,10 @@ use serde_json::value::RawValue;
 use super::lenient::{Lenient, Num, OneOrMany, Text};
 use super::skim;
 use crate::model::{
-    AbortHint, Actor, Event, Evidence, IdentityKind, LifecycleChange, Op, Rule, Time,
+    AbortHint, Actor, ErrorCode, Event, Evidence, IdentityKind, LifecycleChange, NO_SUCH_UPLOAD,
+    Op, Rule, Time,
 };
+use crate::strings::Interner;
 
 #[derive(Deserialize)]
 struct RawRecord<'a> {
@@ -37,7 +39,7 @@ struct RawRecord<'a> {
     #[serde(rename = "recipientAccountId", borrow, default)]
     recipient_account: Text<'a>,
     #[serde(rename = "userIdentity", borrow, default)]
-    identity: Lenient<RawIdentity<'a>>,
+    identity: Option<&'a RawValue>,
     #[serde(rename = "requestParameters", borrow, default)]
     request: Lenient<RawRequest<'a>>,
     #[serde(rename = "responseElements", borrow, default)]
@@ -292,31 +294,34 @@ fn split_s3_arn(arn: &str) -> Option<(&str, Option<&str>)> {
     }
 }
 
-impl<'a> RawRecord<'a> {
-    fn actor(&self) -> Actor {
-        let Some(id) = &self.identity.0 else {
-            return Actor::default();
-        };
-        let issuer = id.session.0.as_ref().and_then(|s| s.issuer.0.as_ref());
-        Actor {
-            kind: id.kind.get().map(IdentityKind::parse).unwrap_or_default(),
-            arn: id.arn.owned().or_else(|| id.arn_upper.owned()),
-            account_id: id.account_id.owned(),
-            principal_id: id.principal_id.owned(),
-            issuer_arn: issuer.and_then(|i| i.arn.owned().or_else(|| i.arn_upper.owned())),
-            invoked_by: id.invoked_by.owned(),
-            user_name: id.user_name.owned(),
-            on_behalf_of: id
-                .on_behalf_of
-                .0
-                .as_ref()
-                .and_then(|o| o.user_id.owned())
-                .or_else(|| id.user_id.owned()),
-        }
+/// The actor a `userIdentity` value describes (an empty one when it is not an object).
+fn actor_of(identity: Option<&RawValue>) -> Actor {
+    let parsed: Option<Lenient<RawIdentity>> =
+        identity.and_then(|raw| serde_json::from_str(raw.get()).ok());
+    let Some(Lenient(Some(id))) = parsed else {
+        return Actor::default();
+    };
+    let issuer = id.session.0.as_ref().and_then(|s| s.issuer.0.as_ref());
+    Actor {
+        kind: id.kind.get().map(IdentityKind::parse).unwrap_or_default(),
+        arn: id.arn.owned().or_else(|| id.arn_upper.owned()),
+        account_id: id.account_id.owned(),
+        principal_id: id.principal_id.owned(),
+        issuer_arn: issuer.and_then(|i| i.arn.owned().or_else(|| i.arn_upper.owned())),
+        invoked_by: id.invoked_by.owned(),
+        user_name: id.user_name.owned(),
+        on_behalf_of: id
+            .on_behalf_of
+            .0
+            .as_ref()
+            .and_then(|o| o.user_id.owned())
+            .or_else(|| id.user_id.owned()),
     }
+}
 
+impl<'a> RawRecord<'a> {
     /// Bucket and key: `requestParameters` first, then the ARNs in `resources`.
-    fn bucket_and_key(&self) -> (Option<String>, Option<String>) {
+    fn bucket_and_key(&self) -> (Option<&str>, Option<&str>) {
         let request = self.request.0.as_ref();
         let mut bucket = request.and_then(|r| r.bucket.get().or_else(|| r.bucket_upper.get()));
         let mut key = request.and_then(|r| r.key.get().or_else(|| r.key_upper.get()));
@@ -336,7 +341,7 @@ impl<'a> RawRecord<'a> {
                 _ => {}
             }
         }
-        (bucket.map(str::to_owned), key.map(str::to_owned))
+        (bucket, key)
     }
 }
 
@@ -404,48 +409,59 @@ fn parse_http_date(s: &str) -> Option<Time> {
         .or_else(|| parse_time(s))
 }
 
-/// Builds the [`Event`] of a multipart record.
-pub fn multipart_event(json: &[u8], op: Op, origin: u32) -> Result<Event, String> {
+/// Builds the [`Event`] of a multipart record, interning its strings.
+pub fn multipart_event(
+    json: &[u8],
+    op: Op,
+    origin: u32,
+    interner: &Interner,
+) -> Result<Event, String> {
     let raw = parse(json)?;
     let time = raw.event_time.get().ok_or("the record has no eventTime")?;
     let time = parse_time(time).ok_or_else(|| format!("eventTime {time:?} is not a valid time"))?;
     let (bucket, key) = raw.bucket_and_key();
     let bucket = bucket.ok_or("the record names no bucket")?;
     let request = raw.request.0.as_ref();
-    let mut upload_id =
-        request.and_then(|r| r.upload_id.owned().or_else(|| r.upload_id_upper.owned()));
-    let mut abort_hint = None;
+    let mut upload_id = request.and_then(|r| r.upload_id.get().or_else(|| r.upload_id_upper.get()));
+    let mut facts = ResponseFacts::default();
     if op == Op::CreateMultipartUpload
         && let Some(response) = raw.response
     {
-        let facts = response_facts(response);
-        upload_id = upload_id.or(facts.upload_id);
-        if facts.abort_date.is_some() || facts.abort_rule.is_some() {
-            abort_hint = Some(AbortHint {
-                date: facts.abort_date,
-                rule_id: facts.abort_rule,
-            });
-        }
+        facts = response_facts(response);
+        upload_id = upload_id.or(facts.upload_id.as_deref());
     }
+    let abort_hint = (facts.abort_date.is_some() || facts.abort_rule.is_some()).then(|| {
+        Box::new(AbortHint {
+            date: facts.abort_date,
+            rule_id: facts.abort_rule.clone(),
+        })
+    });
     let part_number = request
         .and_then(|r| r.part_number.0.or(r.part_number_upper.0))
         .and_then(|n| u32::try_from(n).ok());
+    let sym = |text: &Text<'_>| text.get().map(|s| interner.sym(s));
+    let identity = raw.identity;
     Ok(Event {
         time,
         op,
-        bucket,
-        key,
-        upload_id,
+        bucket: interner.sym(bucket),
+        key: key.map(|k| interner.sym(k)),
+        upload_id: upload_id.map(|id| interner.sym(id)),
         part_number,
         bytes: raw.additional.0.as_ref().and_then(|a| a.bytes_in.0),
-        actor: raw.actor(),
-        source_ip: raw.source_ip.owned(),
-        user_agent: raw.user_agent.owned(),
-        error_code: raw.error_code.owned(),
-        request_id: raw.request_id.owned(),
-        event_id: raw.event_id.owned(),
-        region: raw.region.owned(),
-        account: raw.recipient_account.owned(),
+        actor: interner.actor(identity.map_or(&b""[..], |r| r.get().as_bytes()), || {
+            actor_of(identity)
+        }),
+        source_ip: sym(&raw.source_ip),
+        user_agent: sym(&raw.user_agent),
+        error: raw.error_code.get().map(|code| match code {
+            NO_SUCH_UPLOAD => ErrorCode::NoSuchUpload,
+            other => ErrorCode::Other(interner.sym(other)),
+        }),
+        request_id: raw.request_id.get().map(|id| interner.id(id)),
+        event_id: raw.event_id.get().map(|id| interner.id(id)),
+        region: sym(&raw.region),
+        account: sym(&raw.recipient_account),
         abort_hint,
         origin,
         evidence: Evidence::Cloudtrail,
@@ -457,7 +473,11 @@ pub fn lifecycle_change(json: &[u8], origin: u32) -> Result<LifecycleChange, Str
     let raw = parse(json)?;
     let time = raw.event_time.get().ok_or("the record has no eventTime")?;
     let time = parse_time(time).ok_or_else(|| format!("eventTime {time:?} is not a valid time"))?;
-    let bucket = raw.bucket_and_key().0.ok_or("the record names no bucket")?;
+    let bucket = raw
+        .bucket_and_key()
+        .0
+        .ok_or("the record names no bucket")?
+        .to_owned();
     let event_name = raw.event_name.owned().unwrap_or_default();
     let rules = if event_name == "DeleteBucketLifecycle" {
         Some(Vec::new())
@@ -475,7 +495,7 @@ pub fn lifecycle_change(json: &[u8], origin: u32) -> Result<LifecycleChange, Str
         rules,
         event_name,
         event_id: raw.event_id.owned(),
-        actor: raw.actor(),
+        actor: actor_of(raw.identity),
         error_code: raw.error_code.owned(),
         origin,
     })
@@ -484,6 +504,16 @@ pub fn lifecycle_change(json: &[u8], origin: u32) -> Result<LifecycleChange, Str
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::strings::Strings;
+
+    /// Decodes one record and freezes its strings.
+    fn one(json: &[u8], op: Op) -> (Event, Strings) {
+        let interner = Interner::default();
+        let mut e = multipart_event(json, op, 0, &interner).unwrap();
+        let (strings, renumber) = interner.freeze();
+        e.renumber(&renumber);
+        (e, strings)
+    }
 
     #[test]
     fn parses_times() {
@@ -514,10 +544,13 @@ mod tests {
             "requestParameters":{"bucketName":"b","Key":"k","uploads":""},
             "responseElements":{"CreateMultipartUploadResult":{"UploadId":"u-1"},
               "x-amz-abort-date":"Wed, 04 Nov 2026 00:00:00 GMT","x-amz-abort-rule-id":"r1"}}"#;
-        let e = multipart_event(json, Op::CreateMultipartUpload, 0).unwrap();
-        assert_eq!(e.upload_id.as_deref(), Some("u-1"));
-        assert_eq!(e.key.as_deref(), Some("k"));
-        assert_eq!(e.actor.issuer_arn.as_deref(), Some("arn:aws:iam::1:role/R"));
+        let (e, strings) = one(json, Op::CreateMultipartUpload);
+        assert_eq!(strings.opt(e.upload_id), Some("u-1"));
+        assert_eq!(strings.opt(e.key), Some("k"));
+        assert_eq!(
+            strings.actor(e.actor).issuer_arn.as_deref(),
+            Some("arn:aws:iam::1:role/R")
+        );
         let hint = e.abort_hint.unwrap();
         assert_eq!(hint.rule_id.as_deref(), Some("r1"));
         assert_eq!(hint.date, parse_time("2026-11-04T00:00:00Z"));
@@ -529,33 +562,33 @@ mod tests {
             "additionalEventData":{"bytesTransferredIn":21838.0},
             "resources":[{"type":"AWS::S3::Object","arn":"arn:aws:s3:::bkt/a/b.bin"}],
             "userIdentity":"not an object","recipientAccountId":123}"#;
-        let e = multipart_event(json, Op::UploadPart, 0).unwrap();
+        let (e, strings) = one(json, Op::UploadPart);
         assert_eq!(
-            (e.bucket.as_str(), e.key.as_deref()),
+            (&strings[e.bucket], strings.opt(e.key)),
             ("bkt", Some("a/b.bin"))
         );
         assert_eq!((e.part_number, e.bytes), (Some(3), Some(21838)));
-        assert_eq!(e.actor, Actor::default());
-        assert_eq!(e.account.as_deref(), Some("123"));
+        assert_eq!(strings.actor(e.actor), &Actor::default());
+        assert_eq!(strings.opt(e.account), Some("123"));
     }
 
     #[test]
     fn explains_unusable_records() {
         let no_time = br#"{"requestParameters":{"bucketName":"b"}}"#;
         assert_eq!(
-            multipart_event(no_time, Op::UploadPart, 0).unwrap_err(),
+            multipart_event(no_time, Op::UploadPart, 0, &Interner::default()).unwrap_err(),
             "the record has no eventTime"
         );
         let bad_time =
             br#"{"eventTime":"9999-99-99T00:00:00Z","requestParameters":{"bucketName":"b"}}"#;
         assert!(
-            multipart_event(bad_time, Op::UploadPart, 0)
+            multipart_event(bad_time, Op::UploadPart, 0, &Interner::default())
                 .unwrap_err()
                 .contains("not a valid time")
         );
         let no_bucket = br#"{"eventTime":"2026-11-02T10:00:00Z"}"#;
         assert_eq!(
-            multipart_event(no_bucket, Op::UploadPart, 0).unwrap_err(),
+            multipart_event(no_bucket, Op::UploadPart, 0, &Interner::default()).unwrap_err(),
             "the record names no bucket"
         );
     }

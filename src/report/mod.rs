@@ -17,7 +17,8 @@ use crate::cli::Format;
 use crate::correlate::Timelines;
 use crate::ingest::{Ingested, InputSummary};
 use crate::lifecycle::Eligibility;
-use crate::model::{Actor, Event, Time};
+use crate::model::{Event, Time};
+use crate::strings::Strings;
 
 /// The version of the JSON answer contract.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -122,13 +123,15 @@ pub struct ActorOut {
 }
 
 impl ActorOut {
-    fn new(actor: &Actor, e: &Event) -> ActorOut {
+    /// Who made `e`.
+    fn new(strings: &Strings, e: &Event) -> ActorOut {
+        let actor = strings.actor(e.actor);
         ActorOut {
             arn: actor.arn.clone(),
             kind: actor.kind.as_str().map(str::to_owned),
             account_id: actor.account_id.clone(),
-            source_ip: e.source_ip.clone(),
-            user_agent: e.user_agent.clone(),
+            source_ip: strings.owned(e.source_ip),
+            user_agent: strings.owned(e.user_agent),
             name: actor.display_name(),
             role_arn: actor.issuer_arn.clone(),
             invoked_by: actor.invoked_by.clone(),
@@ -292,7 +295,7 @@ impl Report {
         orphans: &[Orphan],
         lifecycle_buckets: LifecycleBuckets<'_>,
     ) -> Report {
-        let events = &ingested.events;
+        let (events, strings) = (&ingested.events, &ingested.strings);
         let mut summary = Summary::default();
         let failures: Vec<FailureOut> = findings
             .iter()
@@ -310,17 +313,15 @@ impl Report {
                 summary.orphan_parts += o.progress.parts;
                 summary.orphan_bytes += o.progress.bytes;
                 OrphanOut {
-                    bucket: u.bucket.clone(),
-                    key: u.key.clone(),
-                    upload_id: u.upload_id.clone(),
+                    bucket: strings[u.bucket].to_owned(),
+                    key: strings.owned(u.key),
+                    upload_id: strings[u.upload_id].to_owned(),
                     initiated: o.initiated,
                     parts: o.progress.parts,
                     bytes: o.progress.bytes,
                     lifecycle_rule: o.lifecycle.as_ref().map(RuleOut::new),
                     initiated_known: o.initiated_known,
-                    initiated_by: o
-                        .creation
-                        .map(|c| ActorOut::new(&events[c].actor, &events[c])),
+                    initiated_by: o.creation.map(|c| ActorOut::new(strings, &events[c])),
                     last_activity: o.last_activity,
                     age_seconds: o.age.num_seconds(),
                 }
@@ -392,14 +393,15 @@ impl Report {
 }
 
 fn failure(ingested: &Ingested, f: &Finding) -> FailureOut {
-    let events = &ingested.events;
+    let (events, strings) = (&ingested.events, &ingested.strings);
+    let id = |id: Option<crate::strings::Id>| id.map(|id| strings.id(id).to_string());
     let e = &events[f.failure];
     let culprit = match &f.culprit {
         Culprit::Request { event, same_actor } => {
             let t = &events[*event];
             CulpritOut::Request {
-                actor: ActorOut::new(&t.actor, t),
-                event_id: t.event_id.clone(),
+                actor: ActorOut::new(strings, t),
+                event_id: id(t.event_id),
                 event_time: t.time,
                 event_name: t.op.name(),
                 same_actor: *same_actor,
@@ -415,33 +417,30 @@ fn failure(ingested: &Ingested, f: &Finding) -> FailureOut {
             eligible_at: eligibility.at,
             rule_source: eligibility.source.to_string(),
         },
-        Culprit::Owner { event } => {
-            let o = &events[*event];
-            CulpritOut::Owner {
-                bucket: o.bucket.clone(),
-                key: o.key.clone(),
-                event_id: o.event_id.clone(),
-            }
-        }
+        Culprit::Owner(o) => CulpritOut::Owner {
+            bucket: strings[o.bucket].to_owned(),
+            key: strings.owned(o.key),
+            event_id: id(o.event_id),
+        },
         Culprit::Nobody => CulpritOut::Nobody {},
     };
     FailureOut {
-        event_id: e.event_id.clone(),
+        event_id: id(e.event_id),
         event_time: e.time,
         event_name: e.op.name(),
-        bucket: e.bucket.clone(),
-        key: e.key.clone(),
-        upload_id: e.upload_id.clone(),
-        actor: ActorOut::new(&e.actor, e),
+        bucket: strings[e.bucket].to_owned(),
+        key: strings.owned(e.key),
+        upload_id: strings.owned(e.upload_id),
+        actor: ActorOut::new(strings, e),
         cause: f.cause,
         culprit,
         confidence: f.confidence,
         explanation: f.explanation.clone(),
         advice: f.advice.clone(),
         part_number: e.part_number,
-        request_id: e.request_id.clone(),
-        region: e.region.clone(),
-        account: e.account.clone(),
+        request_id: id(e.request_id),
+        region: strings.owned(e.region),
+        account: strings.owned(e.account),
         origin: ingested
             .origins
             .get(e.origin as usize)

@@ -99,8 +99,8 @@ fn visit(path: &Path, out: &mut Vec<Listed>, seen: &mut HashSet<(u64, u64)>) {
     }
 }
 
-/// Reads a whole file, refusing files larger than `limit`.
-pub fn read(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
+/// Reads a whole file into `bytes` (cleared first), refusing files larger than `limit`.
+pub fn read_into(path: &Path, limit: u64, bytes: &mut Vec<u8>) -> Result<(), String> {
     let mut file = fs::File::open(path).map_err(|e| format!("cannot read: {}", plain(&e)))?;
     let size = file.metadata().map(|m| m.len()).unwrap_or(0);
     if size > limit {
@@ -110,10 +110,11 @@ pub fn read(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
             limit >> 20
         ));
     }
-    let mut bytes = Vec::with_capacity(size as usize);
+    bytes.clear();
+    bytes.reserve(size as usize);
     file.by_ref()
         .take(limit + 1)
-        .read_to_end(&mut bytes)
+        .read_to_end(bytes)
         .map_err(|e| format!("cannot read: {}", plain(&e)))?;
     if bytes.len() as u64 > limit {
         return Err(format!(
@@ -121,7 +122,7 @@ pub fn read(path: &Path, limit: u64) -> Result<Vec<u8>, String> {
             limit >> 20
         ));
     }
-    Ok(bytes)
+    Ok(())
 }
 
 /// Reads standard input whole.

@@ -79,12 +79,19 @@ pub struct Input {
 }
 
 impl Input {
-    /// The bytes of the input, read from disk if need be, at most `limit` of them.
-    pub fn load(self, limit: u64) -> Result<Vec<u8>, String> {
+    /// Puts the bytes of the input in `buf` (read from disk if need be, at most `limit` of
+    /// them), reusing its memory.
+    pub fn load_into(self, limit: u64, buf: &mut Vec<u8>) -> Result<(), String> {
         match self.body {
-            Body::Bytes(bytes) => Ok(bytes),
-            Body::Path(path, _) => local::read(&path, limit),
-            Body::Digest => Ok(Vec::new()),
+            Body::Bytes(bytes) => {
+                *buf = bytes;
+                Ok(())
+            }
+            Body::Path(path, _) => local::read_into(&path, limit, buf),
+            Body::Digest => {
+                buf.clear();
+                Ok(())
+            }
             Body::Unreadable(why) => Err(why),
         }
     }

@@ -2,8 +2,9 @@
 //! events in a deterministic order, and an exact account of every record read.
 //!
 //! Files are decoded in any order by any number of threads; everything that depends on order is
-//! decided here, after the parallel part, by sorting on content. The result is the same for any
-//! thread count and any order of files on disk.
+//! decided here, after the parallel part, by sorting on content (the string table is frozen in
+//! string order first, so that symbols compare like their strings). The result is the same for
+//! any thread count and any order of files on disk.
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
@@ -13,9 +14,15 @@ use indicatif::ProgressBar;
 use rayon::prelude::*;
 use serde::Serialize;
 
+mod duplicates;
+pub mod parts;
+
 use crate::decode::{self, BucketSeen, CATEGORIES, Category, Decoded, Options};
 use crate::model::{Event, LifecycleChange, Time};
 use crate::sources::{Body, Input};
+use crate::strings::{Interner, Strings};
+
+pub use duplicates::Fingerprints;
 
 /// Progress of the decode stage (files and bytes) on a bar that may be hidden.
 pub struct Meter {
@@ -114,16 +121,37 @@ pub struct InputSummary {
 /// Everything the later stages need.
 #[derive(Debug, Default)]
 pub struct Ingested {
-    /// Multipart events: no two with the same `eventID`, in timeline order.
+    /// Multipart events: no two with the same `eventID`, in timeline order. Successful part
+    /// uploads are not among them: they are folded into `parts`.
     pub events: Vec<Event>,
+    /// Successful part uploads, summarised per bucket and upload ID.
+    pub parts: parts::Summaries,
     /// Lifecycle-configuration changes, in time order.
     pub lifecycle: Vec<LifecycleChange>,
     /// The name of every input, indexed by the `origin` of events.
     pub origins: Vec<String>,
+    /// The strings and actors the events refer to.
+    pub strings: Strings,
     /// Buckets named by S3 records in the window, and in which kinds of event.
     pub buckets: BTreeMap<String, BucketSeen>,
     /// The account of what was read.
     pub inputs: InputSummary,
+}
+
+thread_local! {
+    /// Per thread, the bytes of the input being read and its inflated JSON, reused from file to
+    /// file: allocating and freeing a megabyte or two per file fragments the heap over thousands
+    /// of files, and the process keeps growing although it holds little.
+    static BUFFERS: std::cell::RefCell<(Vec<u8>, Vec<u8>)> = const { std::cell::RefCell::new((Vec::new(), Vec::new())) };
+}
+
+/// Above this, a buffer is not kept for the next file (one huge file should not pin its memory).
+const KEEP_BUFFER: usize = 64 << 20;
+
+fn trim(buf: &mut Vec<u8>) {
+    if buf.capacity() > KEEP_BUFFER {
+        *buf = Vec::new();
+    }
 }
 
 /// What the parallel part gathers; merged pairwise.
@@ -131,8 +159,10 @@ pub struct Ingested {
 struct Gathered {
     summary: InputSummary,
     unidentified: [u64; CATEGORIES],
-    fingerprints: Vec<u64>,
-    events: Vec<Event>,
+    fingerprints: Fingerprints,
+    /// Events in chunks (one per file), so that gathering never reallocates one large vector.
+    events: Vec<Vec<Event>>,
+    parts: parts::Gathered,
     lifecycle: Vec<LifecycleChange>,
     origins: Vec<(u32, String)>,
     buckets: BTreeMap<String, BucketSeen>,
@@ -140,7 +170,14 @@ struct Gathered {
 }
 
 impl Gathered {
-    fn add(mut self, id: u32, input: Input, opts: &Options, meter: &Meter) -> Gathered {
+    fn add(
+        mut self,
+        id: u32,
+        input: Input,
+        opts: &Options,
+        interner: &Interner,
+        meter: &Meter,
+    ) -> Gathered {
         let origin = input.origin.to_string();
         self.summary.files += 1;
         let size = input.size();
@@ -149,18 +186,21 @@ impl Gathered {
         }
         match input.body {
             Body::Digest => self.summary.digest_files += 1,
-            _ => match input.load(opts.max_decoded) {
-                Err(why) => {
-                    self.summary.files_failed += 1;
-                    self.problem(&origin, why);
+            _ => BUFFERS.with_borrow_mut(|(raw, json)| {
+                match input.load_into(opts.max_decoded, raw) {
+                    Err(why) => {
+                        self.summary.files_failed += 1;
+                        self.problem(&origin, why);
+                    }
+                    Ok(()) => {
+                        self.summary.bytes_read += raw.len() as u64;
+                        let decoded = decode::decode(raw, id, opts, interner, json);
+                        trim(raw);
+                        trim(json);
+                        self.absorb(&origin, decoded);
+                    }
                 }
-                Ok(bytes) => {
-                    self.summary.bytes_read += bytes.len() as u64;
-                    let decoded = decode::decode(&bytes, id, opts);
-                    drop(bytes);
-                    self.absorb(&origin, decoded);
-                }
-            },
+            }),
         }
         meter.file_done(size);
         self.origins.push((id, origin));
@@ -189,7 +229,20 @@ impl Gathered {
             *slot += n;
         }
         self.fingerprints.extend(d.fingerprints);
-        self.events.extend(d.events);
+        let mut kept = d.events;
+        kept.retain(|e| {
+            if !parts::folds(e) {
+                return true;
+            }
+            if let Some(id) = e.upload_id {
+                self.parts.entry((e.bucket, id)).or_default().add(e);
+            }
+            false
+        });
+        if !kept.is_empty() {
+            kept.shrink_to_fit();
+            self.events.push(kept);
+        }
         self.lifecycle.extend(d.lifecycle);
         for (bucket, seen) in d.buckets {
             self.buckets.entry(bucket).or_default().0 |= seen.0;
@@ -211,8 +264,9 @@ impl Gathered {
         for (slot, n) in self.unidentified.iter_mut().zip(other.unidentified) {
             *slot += n;
         }
-        self.fingerprints.extend(other.fingerprints);
+        self.fingerprints = self.fingerprints.merge(other.fingerprints);
         self.events.extend(other.events);
+        parts::merge(&mut self.parts, other.parts);
         self.lifecycle.extend(other.lifecycle);
         self.origins.extend(other.origins);
         for (bucket, seen) in other.buckets {
@@ -236,18 +290,34 @@ pub fn ingest(
     opts: &Options,
     meter: &Meter,
 ) -> Ingested {
+    let interner = Interner::default();
     let gathered = inputs
         .enumerate()
         .par_bridge()
         .fold(Gathered::default, |acc, (id, input)| {
             let id = u32::try_from(id).unwrap_or(u32::MAX);
-            acc.add(id, input, opts, meter)
+            acc.add(id, input, opts, &interner, meter)
         })
         .reduce(Gathered::default, Gathered::merge);
-    finish(gathered)
+    finish(gathered, interner)
 }
 
-fn finish(mut g: Gathered) -> Ingested {
+fn finish(mut g: Gathered, interner: Interner) -> Ingested {
+    let (strings, renumber) = interner.freeze();
+    // One allocation of the final size; each chunk is freed as it is copied.
+    let mut events = Vec::with_capacity(g.events.iter().map(Vec::len).sum());
+    for chunk in std::mem::take(&mut g.events) {
+        events.extend(chunk);
+    }
+    events.par_iter_mut().for_each(|e| e.renumber(&renumber));
+    let parts = parts::finish(std::mem::take(&mut g.parts), &renumber, &strings);
+    for bucket in events
+        .iter()
+        .map(|e| e.bucket)
+        .chain(parts.keys().map(|(bucket, _)| *bucket))
+    {
+        g.buckets.entry(strings[bucket].to_owned()).or_default().0 |= BucketSeen::DATA.0;
+    }
     let mut origins = vec![String::new(); g.origins.len()];
     for (id, name) in g.origins {
         if let Some(slot) = origins.get_mut(id as usize) {
@@ -255,19 +325,15 @@ fn finish(mut g: Gathered) -> Ingested {
         }
     }
 
-    // Duplicates are counted over all records: sorting puts the copies of one eventID side by
-    // side, the first copy counts in its category and the others are duplicates.
+    // Duplicates are counted over all records: the first copy of an eventID counts in its
+    // category, the others are duplicates.
     let mut distinct = g.unidentified;
-    g.fingerprints.par_sort_unstable();
-    let mut previous = None;
-    for fp in &g.fingerprints {
-        let id = fp >> 3;
-        if previous == Some(id) {
-            g.summary.duplicates += 1;
-        } else {
-            distinct[(fp & 0b111) as usize] += 1;
-            previous = Some(id);
-        }
+    match std::mem::take(&mut g.fingerprints).tally(&mut distinct) {
+        Ok(duplicates) => g.summary.duplicates = duplicates,
+        Err(e) => g.summary.problems.push(Problem {
+            origin: "(temporary file)".to_owned(),
+            error: format!("cannot read back the eventIDs set aside to count duplicates: {e}"),
+        }),
     }
     let s = &mut g.summary;
     for category in Category::ALL {
@@ -284,13 +350,13 @@ fn finish(mut g: Gathered) -> Ingested {
     (s.first_event, s.last_event) = g.span.unzip();
 
     let (events, conflicts) = dedupe(
-        g.events,
-        |e| e.event_id.as_deref(),
+        events,
+        |e| e.event_id,
         |a, b| compare_events(a, b, &origins),
     );
     let (lifecycle, lifecycle_conflicts) = dedupe(
         g.lifecycle,
-        |c| c.event_id.as_deref(),
+        |c| c.event_id.clone(),
         |a, b| compare_changes(a, b, &origins),
     );
     for (kept, other) in conflicts.iter().chain(&lifecycle_conflicts) {
@@ -303,8 +369,10 @@ fn finish(mut g: Gathered) -> Ingested {
     s.problems.sort();
     Ingested {
         events,
+        parts,
         lifecycle,
         origins,
+        strings,
         buckets: g.buckets,
         inputs: g.summary,
     }
@@ -313,28 +381,23 @@ fn finish(mut g: Gathered) -> Ingested {
 /// Removes items whose ID was already seen, keeping the copy that sorts first, and returns the
 /// rest in order. Also returns, for each copy whose content differs from the kept one, the
 /// origins of both (kept, dropped).
-fn dedupe<T: PartialEq + Origined + Send>(
+fn dedupe<T: PartialEq + Origined + Send, K: Ord>(
     mut items: Vec<T>,
-    id: impl Fn(&T) -> Option<&str> + Sync,
+    id: impl Fn(&T) -> Option<K> + Sync,
     order: impl Fn(&T, &T) -> Ordering + Sync,
 ) -> (Vec<T>, Vec<(u32, u32)>) {
     items.par_sort_unstable_by(|a, b| id(a).cmp(&id(b)).then_with(|| order(a, b)));
-    let mut kept: Vec<T> = Vec::with_capacity(items.len());
+    // In place: `later` is dropped when it repeats the ID of `kept`.
     let mut conflicts = Vec::new();
-    for item in items {
-        if let Some(last) = kept.last()
-            && id(&item).is_some()
-            && id(last) == id(&item)
-        {
-            if !last.same_content(&item) {
-                conflicts.push((last.origin(), item.origin()));
-            }
-            continue;
+    items.dedup_by(|later, kept| {
+        let repeated = id(later).is_some() && id(later) == id(kept);
+        if repeated && !kept.same_content(later) {
+            conflicts.push((kept.origin(), later.origin()));
         }
-        kept.push(item);
-    }
-    kept.par_sort_unstable_by(&order);
-    (kept, conflicts)
+        repeated
+    });
+    items.par_sort_unstable_by(&order);
+    (items, conflicts)
 }
 
 trait Origined {
@@ -385,7 +448,7 @@ pub fn compare_events(a: &Event, b: &Event, origins: &[String]) -> Ordering {
         .then_with(|| a.upload_id.cmp(&b.upload_id))
         .then_with(|| a.part_number.cmp(&b.part_number))
         .then_with(|| a.bytes.cmp(&b.bytes))
-        .then_with(|| a.error_code.cmp(&b.error_code))
+        .then_with(|| a.error.cmp(&b.error))
         .then_with(|| a.actor.cmp(&b.actor))
         .then_with(|| a.source_ip.cmp(&b.source_ip))
         .then_with(|| a.user_agent.cmp(&b.user_agent))

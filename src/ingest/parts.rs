@@ -1,0 +1,142 @@
+//! Successful part uploads, folded into one summary per upload.
+//!
+//! An upload can have 10,000 parts, and a trail millions of them; attribution needs none of them
+//! one by one. What it needs is which part numbers arrived (and their size, for the bill), when
+//! parts started and stopped arriving (the upload was alive then), and one part request that
+//! shows the upload's key when its creation is not in the logs. Folding keeps memory
+//! proportional to the number of uploads rather than the number of records.
+//!
+//! Folding is insensitive to duplicates and to the order files are read in: each part number
+//! keeps its latest upload, and the witnesses are chosen once strings are frozen.
+
+use std::collections::HashMap;
+
+use crate::model::{Event, Op, Sighting, Time};
+use crate::strings::{Id, Renumber, Strings, Sym};
+
+/// What is gathered for one upload while decoding.
+#[derive(Debug, Default)]
+pub struct Gather {
+    /// (part number, seconds since the epoch, bytes) of every successful part request.
+    numbers: Vec<(u32, i64, u64)>,
+    /// The part requests of the earliest second (usually one).
+    first: Vec<Sighting>,
+    /// The latest successful part request: its time and operation.
+    last: Option<(Time, Op)>,
+}
+
+impl Gather {
+    /// Takes in one successful UploadPart or UploadPartCopy.
+    pub fn add(&mut self, e: &Event) {
+        self.numbers.push((
+            e.part_number.unwrap_or(0),
+            e.time.timestamp(),
+            e.bytes.unwrap_or(0),
+        ));
+        let seen = Sighting::of(e);
+        match self.first.first().map(|f| f.time) {
+            Some(t) if t < seen.time => {}
+            Some(t) if t == seen.time => self.first.push(seen),
+            _ => self.first = vec![seen],
+        }
+        self.last = self.last.max(Some((e.time, e.op)));
+    }
+
+    /// Takes in what another thread gathered for the same upload.
+    pub fn merge(&mut self, other: Gather) {
+        self.numbers.extend(other.numbers);
+        match (
+            self.first.first().map(|f| f.time),
+            other.first.first().map(|f| f.time),
+        ) {
+            (_, None) => {}
+            (Some(a), Some(b)) if a < b => {}
+            (Some(a), Some(b)) if a == b => self.first.extend(other.first),
+            _ => self.first = other.first,
+        }
+        self.last = self.last.max(other.last);
+    }
+
+    /// The summary, in the symbols of the frozen string table.
+    pub fn finish(mut self, renumber: &Renumber, strings: &Strings) -> PartSummary {
+        // The latest upload of each part number counts (a retried part replaces the earlier one).
+        self.numbers.sort_unstable();
+        let mut parts = 0;
+        let mut bytes = 0;
+        for (i, &(number, _, size)) in self.numbers.iter().enumerate() {
+            if self.numbers.get(i + 1).is_none_or(|next| next.0 != number) {
+                parts += 1;
+                bytes += size;
+            }
+        }
+        let mut first: Vec<Sighting> = self
+            .first
+            .into_iter()
+            .map(|s| s.renumbered(renumber))
+            .collect();
+        first.sort_by(|a, b| {
+            a.key
+                .cmp(&b.key)
+                .then_with(|| compare_ids(strings, a.event_id, b.event_id))
+        });
+        let first = first.into_iter().next();
+        PartSummary {
+            parts,
+            bytes,
+            first_part: first.as_ref().map(|s| s.time),
+            last_part: self.last,
+            first,
+        }
+    }
+}
+
+fn compare_ids(strings: &Strings, a: Option<Id>, b: Option<Id>) -> std::cmp::Ordering {
+    let text = |id: Option<Id>| id.map(|id| strings.id(id).to_string());
+    text(a).cmp(&text(b))
+}
+
+/// What the logs say about an upload's successful part requests.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PartSummary {
+    /// Distinct part numbers uploaded.
+    pub parts: u64,
+    /// Bytes of those parts (the latest upload of each part number).
+    pub bytes: u64,
+    /// When the first part arrived.
+    pub first_part: Option<Time>,
+    /// When the last part arrived, and by which operation.
+    pub last_part: Option<(Time, Op)>,
+    /// The earliest part request: it shows the upload's key.
+    pub first: Option<Sighting>,
+}
+
+/// Gathered summaries, by bucket and upload ID (provisional symbols while decoding).
+pub type Gathered = HashMap<(Sym, Sym), Gather>;
+
+/// Final summaries, by bucket and upload ID.
+pub type Summaries = HashMap<(Sym, Sym), PartSummary>;
+
+/// Merges the gathered summaries of two threads.
+pub fn merge(into: &mut Gathered, from: Gathered) {
+    for (key, gather) in from {
+        into.entry(key).or_default().merge(gather);
+    }
+}
+
+/// Freezes gathered summaries into the final table.
+pub fn finish(gathered: Gathered, renumber: &Renumber, strings: &Strings) -> Summaries {
+    gathered
+        .into_iter()
+        .map(|((bucket, id), g)| {
+            (
+                (renumber.sym(bucket), renumber.sym(id)),
+                g.finish(renumber, strings),
+            )
+        })
+        .collect()
+}
+
+/// Whether an event is folded into its upload's summary instead of kept.
+pub fn folds(e: &Event) -> bool {
+    e.succeeded() && matches!(e.op, Op::UploadPart | Op::UploadPartCopy) && e.upload_id.is_some()
+}

@@ -1,0 +1,374 @@
+//! Interned strings and actors: each distinct bucket, key, upload ID, ARN or user agent is
+//! stored once, and events refer to it by a 4-byte [`Sym`].
+//!
+//! A trail repeats the same few buckets, roles and user agents in every record, and all events of
+//! one upload share its key and ID. Interning keeps memory proportional to what is distinct
+//! rather than to the number of events. Decoding threads intern into one [`Interner`] (sharded
+//! locks, held for a map lookup); afterwards [`Interner::freeze`] sorts the table, so that the
+//! order of symbols is the order of their strings and every comparison stays content-based:
+//! the output never depends on which thread saw a string first.
+
+use std::collections::HashMap;
+use std::fmt;
+use std::hash::{BuildHasher, RandomState};
+use std::num::NonZeroU32;
+use std::sync::{Arc, Mutex, PoisonError};
+
+use crate::model::Actor;
+
+/// A string stored in the [`Strings`] table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Sym(NonZeroU32);
+
+impl Sym {
+    fn from_index(index: usize) -> Sym {
+        let n = u32::try_from(index + 1).unwrap_or(u32::MAX);
+        Sym(NonZeroU32::new(n).unwrap_or(NonZeroU32::MAX))
+    }
+
+    fn index(self) -> usize {
+        self.0.get() as usize - 1
+    }
+}
+
+/// An actor stored in the [`Strings`] table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ActorId(u32);
+
+/// An identifier (`eventID`, `requestID`) kept without a heap allocation when it can be: a
+/// lower-case UUID as its 16 bytes, a short ID inline, anything else interned.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Id {
+    /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in lower-case hex.
+    Uuid([u8; 16]),
+    /// At most 22 bytes, kept as they are.
+    Short(u8, [u8; 22]),
+    /// Anything longer.
+    Long(Sym),
+}
+
+const SHARDS: usize = 16;
+
+#[derive(Default)]
+struct Shard {
+    index: HashMap<Arc<str>, u32>,
+    items: Vec<Arc<str>>,
+}
+
+#[derive(Default)]
+struct ActorShard {
+    index: HashMap<Box<[u8]>, u32>,
+    items: Vec<Actor>,
+}
+
+/// Interns strings and actors from any number of threads.
+pub struct Interner {
+    shards: [Mutex<Shard>; SHARDS],
+    actors: [Mutex<ActorShard>; SHARDS],
+    hasher: RandomState,
+}
+
+impl Default for Interner {
+    fn default() -> Self {
+        Interner {
+            shards: std::array::from_fn(|_| Mutex::default()),
+            actors: std::array::from_fn(|_| Mutex::default()),
+            hasher: RandomState::new(),
+        }
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // A panic elsewhere cannot leave a shard half-updated: every update is one insert.
+    m.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// Symbols are numbered within their shard while decoding: the shard in the low bits.
+fn provisional(shard: usize, local: usize) -> Sym {
+    Sym::from_index(local * SHARDS + shard)
+}
+
+impl Interner {
+        fn shard_of(&self, bytes: &[u8]) -> usize {
+        (self.hasher.hash_one(bytes) % SHARDS as u64) as usize
+    }
+
+    /// The symbol of `s`.
+    pub fn sym(&self, s: &str) -> Sym {
+        let shard = self.shard_of(s.as_bytes());
+        let mut guard = lock(&self.shards[shard]);
+        if let Some(&local) = guard.index.get(s) {
+            return provisional(shard, local as usize);
+        }
+        let local = guard.items.len();
+        let text: Arc<str> = Arc::from(s);
+        guard.items.push(Arc::clone(&text));
+        guard.index.insert(text, local as u32);
+        provisional(shard, local)
+    }
+
+    /// An identifier, inline when possible.
+    pub fn id(&self, s: &str) -> Id {
+        if let Some(uuid) = parse_uuid(s) {
+            return Id::Uuid(uuid);
+        }
+        if s.len() <= 22 {
+            let mut bytes = [0; 22];
+            bytes[..s.len()].copy_from_slice(s.as_bytes());
+            return Id::Short(s.len() as u8, bytes);
+        }
+        Id::Long(self.sym(s))
+    }
+
+    /// The actor whose `userIdentity` JSON is `raw`; `build` makes it the first time.
+    pub fn actor(&self, raw: &[u8], build: impl FnOnce() -> Actor) -> ActorId {
+        let shard = self.shard_of(raw);
+        let mut guard = lock(&self.actors[shard]);
+        if let Some(&local) = guard.index.get(raw) {
+            return ActorId((local as usize * SHARDS + shard) as u32);
+        }
+        let local = guard.items.len();
+        guard.items.push(build());
+        guard.index.insert(raw.into(), local as u32);
+        ActorId((local * SHARDS + shard) as u32)
+    }
+
+    /// The final table, in string order, and how to renumber what was interned before.
+    pub fn freeze(self) -> (Strings, Renumber) {
+        let mut all: Vec<(Arc<str>, Sym)> = Vec::new();
+        for (shard, m) in self.shards.into_iter().enumerate() {
+            let shard_items = m.into_inner().unwrap_or_else(PoisonError::into_inner).items;
+            all.extend(
+                shard_items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(local, s)| (s, provisional(shard, local))),
+            );
+        }
+        all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        let slots = all
+            .iter()
+            .map(|(_, old)| old.index() + 1)
+            .max()
+            .unwrap_or(0);
+        let mut syms = vec![Sym::from_index(0); slots];
+        for (new, (_, old)) in all.iter().enumerate() {
+            syms[old.index()] = Sym::from_index(new);
+        }
+        let strings: Vec<Arc<str>> = all.into_iter().map(|(s, _)| s).collect();
+
+        let mut actors: Vec<(Actor, usize)> = Vec::new();
+        for (shard, m) in self.actors.into_iter().enumerate() {
+            let shard_items = m.into_inner().unwrap_or_else(PoisonError::into_inner).items;
+            actors.extend(
+                shard_items
+                    .into_iter()
+                    .enumerate()
+                    .map(|(local, a)| (a, local * SHARDS + shard)),
+            );
+        }
+        // Equal actors (the same identity written differently) become one.
+        actors.sort_unstable();
+        let slots = actors.iter().map(|(_, old)| old + 1).max().unwrap_or(0);
+        let mut actor_ids = vec![ActorId(0); slots];
+        let mut table: Vec<Actor> = Vec::new();
+        for (actor, old) in actors {
+            if table.last() != Some(&actor) {
+                table.push(actor);
+            }
+            actor_ids[old] = ActorId((table.len() - 1) as u32);
+        }
+        (
+            Strings {
+                strings,
+                actors: table,
+            },
+            Renumber {
+                syms,
+                actors: actor_ids,
+            },
+        )
+    }
+}
+
+/// Parses a canonical lower-case UUID.
+fn parse_uuid(s: &str) -> Option<[u8; 16]> {
+    let b = s.as_bytes();
+    if b.len() != 36 || [8, 13, 18, 23].iter().any(|&i| b[i] != b'-') {
+        return None;
+    }
+    let mut out = [0u8; 16];
+    let mut nibbles = b.iter().filter(|&&c| c != b'-');
+    for byte in &mut out {
+        let mut v = 0;
+        for _ in 0..2 {
+            let c = *nibbles.next()?;
+            let d = match c {
+                b'0'..=b'9' => c - b'0',
+                b'a'..=b'f' => c - b'a' + 10,
+                _ => return None,
+            };
+            v = v << 4 | d;
+        }
+        *byte = v;
+    }
+    Some(out)
+}
+
+/// Renumbers symbols interned while decoding into the frozen table's numbers.
+pub struct Renumber {
+    syms: Vec<Sym>,
+    actors: Vec<ActorId>,
+}
+
+impl Renumber {
+    /// The final symbol of `sym`.
+    pub fn sym(&self, sym: Sym) -> Sym {
+        self.syms.get(sym.index()).copied().unwrap_or(sym)
+    }
+
+    /// The final symbol of an optional one.
+    pub fn opt(&self, sym: Option<Sym>) -> Option<Sym> {
+        sym.map(|s| self.sym(s))
+    }
+
+    /// The final form of an identifier.
+    pub fn id(&self, id: Id) -> Id {
+        match id {
+            Id::Long(sym) => Id::Long(self.sym(sym)),
+            other => other,
+        }
+    }
+
+    /// The final actor of `actor`.
+    pub fn actor(&self, actor: ActorId) -> ActorId {
+        self.actors.get(actor.0 as usize).copied().unwrap_or(actor)
+    }
+}
+
+/// The frozen table of strings and actors.
+#[derive(Debug, Default, Clone)]
+pub struct Strings {
+    strings: Vec<Arc<str>>,
+    actors: Vec<Actor>,
+}
+
+impl std::ops::Index<Sym> for Strings {
+    type Output = str;
+    fn index(&self, sym: Sym) -> &str {
+        self.strings.get(sym.index()).map_or("", |s| s)
+    }
+}
+
+impl Strings {
+    /// The string of an optional symbol.
+    pub fn opt(&self, sym: Option<Sym>) -> Option<&str> {
+        sym.map(|s| &self[s])
+    }
+
+    /// An owned copy of an optional symbol's string.
+    pub fn owned(&self, sym: Option<Sym>) -> Option<String> {
+        self.opt(sym).map(str::to_owned)
+    }
+
+    /// An actor.
+    pub fn actor(&self, id: ActorId) -> &Actor {
+        static NOBODY: Actor = Actor::EMPTY;
+        self.actors.get(id.0 as usize).unwrap_or(&NOBODY)
+    }
+
+    /// The text of an identifier.
+    pub fn id(&self, id: Id) -> IdText<'_> {
+        IdText { id, strings: self }
+    }
+}
+
+/// An identifier ready to print.
+pub struct IdText<'s> {
+    id: Id,
+    strings: &'s Strings,
+}
+
+impl fmt::Display for IdText<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self.id {
+            Id::Uuid(b) => {
+                for (i, byte) in b.iter().enumerate() {
+                    if matches!(i, 4 | 6 | 8 | 10) {
+                        f.write_str("-")?;
+                    }
+                    write!(f, "{byte:02x}")?;
+                }
+                Ok(())
+            }
+            Id::Short(len, bytes) => {
+                f.write_str(std::str::from_utf8(&bytes[..len as usize]).unwrap_or_default())
+            }
+            Id::Long(sym) => f.write_str(&self.strings[sym]),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn symbols_follow_string_order_after_freezing() {
+        let interner = Interner::default();
+        let words = ["pear", "apple", "fig", "apple", "banana"];
+        let syms: Vec<Sym> = words.iter().map(|w| interner.sym(w)).collect();
+        assert_eq!(syms[1], syms[3]);
+        let (strings, renumber) = interner.freeze();
+        let fin: Vec<Sym> = syms.iter().map(|&s| renumber.sym(s)).collect();
+        for (w, s) in words.iter().zip(&fin) {
+            assert_eq!(&strings[*s], *w);
+        }
+        let mut sorted = fin.clone();
+        sorted.sort();
+        let order: Vec<&str> = sorted.iter().map(|&s| &strings[s]).collect();
+        assert_eq!(order, ["apple", "apple", "banana", "fig", "pear"]);
+    }
+
+    #[test]
+    fn ids_round_trip() {
+        let interner = Interner::default();
+        let samples = [
+            "0c06e2ff-5e88-44e6-a081-57871bbe770b",
+            "0C06E2FF-5E88-44E6-A081-57871BBE770B",
+            "62A9N2AH4P4YKG2B",
+            "an event id that is longer than twenty-two bytes",
+            "",
+        ];
+        let ids: Vec<Id> = samples.iter().map(|s| interner.id(s)).collect();
+        assert!(matches!(ids[0], Id::Uuid(_)));
+        assert!(
+            matches!(ids[1], Id::Long(_)),
+            "upper case is not canonical: keep it as written"
+        );
+        assert!(matches!(ids[2], Id::Short(16, _)));
+        let (strings, renumber) = interner.freeze();
+        for (s, id) in samples.iter().zip(ids) {
+            assert_eq!(strings.id(renumber.id(id)).to_string(), *s);
+        }
+    }
+
+    #[test]
+    fn equal_actors_become_one() {
+        let interner = Interner::default();
+        let alice = || Actor {
+            arn: Some("arn:aws:iam::1:user/alice".to_owned()),
+            ..Actor::default()
+        };
+        let a = interner.actor(br#"{"arn":"arn:aws:iam::1:user/alice"}"#, alice);
+        let b = interner.actor(br#"{ "arn": "arn:aws:iam::1:user/alice" }"#, alice);
+        let c = interner.actor(b"{}", Actor::default);
+        let (strings, renumber) = interner.freeze();
+        assert_eq!(renumber.actor(a), renumber.actor(b));
+        assert_ne!(renumber.actor(a), renumber.actor(c));
+        assert_eq!(
+            strings.actor(renumber.actor(a)).arn.as_deref(),
+            Some("arn:aws:iam::1:user/alice")
+        );
+    }
+}
