@@ -39,9 +39,15 @@ pub fn analyze(config: &Config) -> Result<Report> {
             threads: config.threads,
             source,
         })?;
+    // Everything runs on the pool: memory freed by the decoding threads is reused by the stages
+    // after them instead of piling up in another allocator arena.
+    pool.install(|| answer(config, rules))
+}
+
+fn answer(config: &Config, rules: Vec<(String, PathBuf, Vec<Rule>)>) -> Result<Report> {
     let inputs = sources::open(&config.sources, config.decode.max_decoded);
     let meter = Meter::new(progress_bar(config, inputs.known_bytes));
-    let mut ingested = pool.install(|| ingest::ingest(inputs.stream, &config.decode, &meter));
+    let mut ingested = ingest::ingest(inputs.stream, &config.decode, &meter);
     meter.finish();
 
     let summary = &ingested.inputs;

@@ -304,8 +304,6 @@ pub(crate) mod tests {
             }
         }
 
-        
-
         /// Folds successful parts as `ingest` does, freezes the strings and puts the events in
         /// timeline order.
         pub fn finish(self, events: Vec<Event>) -> (Vec<Event>, Summaries, Strings) {

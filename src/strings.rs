@@ -89,7 +89,7 @@ fn provisional(shard: usize, local: usize) -> Sym {
 }
 
 impl Interner {
-        fn shard_of(&self, bytes: &[u8]) -> usize {
+    fn shard_of(&self, bytes: &[u8]) -> usize {
         (self.hasher.hash_one(bytes) % SHARDS as u64) as usize
     }
 

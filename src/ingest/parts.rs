@@ -19,8 +19,10 @@ use crate::strings::{Id, Renumber, Strings, Sym};
 pub struct Gather {
     /// (part number, seconds since the epoch, bytes) of every successful part request.
     numbers: Vec<(u32, i64, u64)>,
-    /// The part requests of the earliest second (usually one).
-    first: Vec<Sighting>,
+    /// A part request of the earliest second, and any others of that same second (rare: they
+    /// are sorted out once strings are frozen, so that the choice never depends on file order).
+    first: Option<Sighting>,
+    first_ties: Vec<Sighting>,
     /// The latest successful part request: its time and operation.
     last: Option<(Time, Op)>,
 }
@@ -33,26 +35,26 @@ impl Gather {
             e.time.timestamp(),
             e.bytes.unwrap_or(0),
         ));
-        let seen = Sighting::of(e);
-        match self.first.first().map(|f| f.time) {
-            Some(t) if t < seen.time => {}
-            Some(t) if t == seen.time => self.first.push(seen),
-            _ => self.first = vec![seen],
-        }
+        self.see(Sighting::of(e));
         self.last = self.last.max(Some((e.time, e.op)));
+    }
+
+    fn see(&mut self, seen: Sighting) {
+        match self.first.map(|f| f.time) {
+            Some(t) if t < seen.time => {}
+            Some(t) if t == seen.time => self.first_ties.push(seen),
+            _ => {
+                self.first = Some(seen);
+                self.first_ties.clear();
+            }
+        }
     }
 
     /// Takes in what another thread gathered for the same upload.
     pub fn merge(&mut self, other: Gather) {
         self.numbers.extend(other.numbers);
-        match (
-            self.first.first().map(|f| f.time),
-            other.first.first().map(|f| f.time),
-        ) {
-            (_, None) => {}
-            (Some(a), Some(b)) if a < b => {}
-            (Some(a), Some(b)) if a == b => self.first.extend(other.first),
-            _ => self.first = other.first,
+        for seen in other.first.into_iter().chain(other.first_ties) {
+            self.see(seen);
         }
         self.last = self.last.max(other.last);
     }
@@ -72,6 +74,7 @@ impl Gather {
         let mut first: Vec<Sighting> = self
             .first
             .into_iter()
+            .chain(self.first_ties)
             .map(|s| s.renumbered(renumber))
             .collect();
         first.sort_by(|a, b| {

@@ -7,10 +7,14 @@ use serde::Serialize;
 use super::Report;
 use super::escape::json_for_terminal;
 
-/// Writes the whole report as one pretty-printed JSON document.
+/// Writes the whole report as one pretty-printed JSON document (streamed, unless it goes to a
+/// terminal and must be escaped first).
 pub fn write(report: &Report, terminal: bool, out: &mut dyn Write) -> io::Result<()> {
-    let text = serde_json::to_string_pretty(report)?;
-    emit(&text, terminal, out)
+    if terminal {
+        return emit(&serde_json::to_string_pretty(report)?, terminal, out);
+    }
+    serde_json::to_writer_pretty(&mut *out, report)?;
+    out.write_all(b"\n")
 }
 
 /// One line of `--format ndjson`: `{"type": "...", ...fields}`.

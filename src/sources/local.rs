@@ -90,7 +90,7 @@ fn visit(path: &Path, out: &mut Vec<Listed>, seen: &mut HashSet<(u64, u64)>) {
         let body = if is_digest_path(&path.to_string_lossy()) {
             Body::Digest
         } else {
-            Body::Path(path.to_owned(), meta.len())
+            Body::File(meta.len())
         };
         out.push(Listed::Input(Input {
             origin: Origin::File(path.to_owned()),

@@ -59,8 +59,8 @@ impl fmt::Display for Origin {
 /// What an input holds, or why it cannot be read.
 #[derive(Debug)]
 pub enum Body {
-    /// A file to read from disk; its size as listed.
-    Path(PathBuf, u64),
+    /// A file to read from disk (the path is the origin's); its size as listed.
+    File(u64),
     /// Bytes already in memory.
     Bytes(Vec<u8>),
     /// A CloudTrail digest file, recognised by its path and never read.
@@ -87,7 +87,10 @@ impl Input {
                 *buf = bytes;
                 Ok(())
             }
-            Body::Path(path, _) => local::read_into(&path, limit, buf),
+            Body::File(_) => match &self.origin {
+                Origin::File(path) => local::read_into(path, limit, buf),
+                other => Err(format!("{other} is not a file")),
+            },
             Body::Digest => {
                 buf.clear();
                 Ok(())
@@ -99,7 +102,7 @@ impl Input {
     /// The size of the input before decompression, when known.
     pub fn size(&self) -> u64 {
         match &self.body {
-            Body::Path(_, size) => *size,
+            Body::File(size) => *size,
             Body::Bytes(bytes) => bytes.len() as u64,
             Body::Digest | Body::Unreadable(_) => 0,
         }

@@ -469,7 +469,9 @@ fn plan_flows(
                 *truth.entry("unknown_upload").or_default() += 1;
             }
             // analytics-raw has no known lifecycle configuration: the upload vanishes unexplained.
-            13 | 15 if t0 + Duration::hours(30) < end => {
+            // (Every planned failure happens at least an hour before the end, so that its
+            // delivery file is still within the corpus.)
+            13 | 15 if t0 + Duration::hours(31) < end => {
                 flow.push(records::call(
                     rng,
                     step(&mut timing),
