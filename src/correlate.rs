@@ -258,6 +258,7 @@ pub(crate) mod tests {
                 abort_hint: None,
                 origin: 0,
                 evidence: Evidence::Cloudtrail,
+                also_in: None,
             }
         }
 
@@ -301,6 +302,7 @@ pub(crate) mod tests {
                 abort_hint: None,
                 origin: 0,
                 evidence: Evidence::Cloudtrail,
+                also_in: None,
             }
         }
 

@@ -32,20 +32,12 @@ pub enum Op {
     CompleteMultipartUpload,
     /// `AbortMultipartUpload`.
     AbortMultipartUpload,
+    /// S3 aborted the upload under a lifecycle rule (`S3.DELETE.UPLOAD`, requester `AmazonS3`):
+    /// only S3 server access logs show it, never CloudTrail.
+    LifecycleAbort,
 }
 
 impl Op {
-    /// Every operation, in the order of the enum.
-    pub const ALL: [Op; 7] = [
-        Op::CreateMultipartUpload,
-        Op::UploadPart,
-        Op::UploadPartCopy,
-        Op::ListParts,
-        Op::ListMultipartUploads,
-        Op::CompleteMultipartUpload,
-        Op::AbortMultipartUpload,
-    ];
-
     /// The operation named by a CloudTrail `eventName`, if it is a multipart one.
     pub fn from_event_name(name: &str) -> Option<Op> {
         Some(match name {
@@ -60,7 +52,25 @@ impl Op {
         })
     }
 
-    /// The CloudTrail `eventName` of the operation.
+    /// The operation named by an S3 server access log `Operation` field, if it is a multipart
+    /// one. (`REST.COPY.PART_GET` is the read side of a part copy: the copy is logged as
+    /// `REST.COPY.PART`.)
+    pub fn from_access_log(operation: &str) -> Option<Op> {
+        Some(match operation {
+            "REST.POST.UPLOADS" => Op::CreateMultipartUpload,
+            "REST.PUT.PART" => Op::UploadPart,
+            "REST.COPY.PART" => Op::UploadPartCopy,
+            "REST.GET.UPLOAD" => Op::ListParts,
+            "REST.GET.UPLOADS" => Op::ListMultipartUploads,
+            "REST.POST.UPLOAD" => Op::CompleteMultipartUpload,
+            "REST.DELETE.UPLOAD" => Op::AbortMultipartUpload,
+            "S3.DELETE.UPLOAD" => Op::LifecycleAbort,
+            _ => return None,
+        })
+    }
+
+    /// The name logs give the operation: the CloudTrail `eventName`, or the access-log
+    /// operation of a lifecycle abort.
     pub fn name(self) -> &'static str {
         match self {
             Op::CreateMultipartUpload => "CreateMultipartUpload",
@@ -70,12 +80,16 @@ impl Op {
             Op::ListMultipartUploads => "ListMultipartUploads",
             Op::CompleteMultipartUpload => "CompleteMultipartUpload",
             Op::AbortMultipartUpload => "AbortMultipartUpload",
+            Op::LifecycleAbort => "S3.DELETE.UPLOAD",
         }
     }
 
     /// Whether a successful call of this operation ends the upload.
     pub fn terminates(self) -> bool {
-        matches!(self, Op::CompleteMultipartUpload | Op::AbortMultipartUpload)
+        matches!(
+            self,
+            Op::CompleteMultipartUpload | Op::AbortMultipartUpload | Op::LifecycleAbort
+        )
     }
 }
 
@@ -85,6 +99,18 @@ impl Op {
 pub enum Evidence {
     /// A CloudTrail record.
     Cloudtrail,
+    /// A line of an S3 server access log.
+    AccessLog,
+}
+
+impl Evidence {
+    /// The name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            Evidence::Cloudtrail => "cloudtrail",
+            Evidence::AccessLog => "access_log",
+        }
+    }
 }
 
 /// The `userIdentity.type` of a CloudTrail record.
@@ -291,6 +317,8 @@ pub struct Event {
     pub origin: u32,
     /// Which kind of log it came from.
     pub evidence: Evidence,
+    /// The same request was also in another kind of log (merged into this event).
+    pub also_in: Option<Evidence>,
 }
 
 /// The error code S3 returns when an upload ID is not (or no longer) valid for the request.

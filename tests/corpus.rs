@@ -1,6 +1,6 @@
 //! Every file of the public corpus beside the project (`../shared/corpus`, when it is there)
-//! decodes without a crash, and each CloudTrail folder yields the record count its INDEX.md
-//! gives (counted there by an independent script).
+//! decodes without a crash, and each folder yields the records its INDEX.md counts (with an
+//! independent script): CloudTrail records plus S3 access-log lines.
 
 use crate::util::{repo, run};
 
@@ -9,10 +9,10 @@ fn corpus() -> Option<std::path::PathBuf> {
     dir.join("INDEX.md").exists().then_some(dir)
 }
 
-/// Folder → records, from the "CloudTrail-family folders" table of INDEX.md.
-fn indexed_counts(index: &str) -> Vec<(String, u64)> {
+/// Folder → count in column `column` of the INDEX.md table under `heading`.
+fn indexed_counts(index: &str, heading: &str, column: usize) -> Vec<(String, u64)> {
     let table = index
-        .split("## CloudTrail-family folders")
+        .split(heading)
         .nth(1)
         .and_then(|t| t.split("\n## ").next())
         .unwrap_or_default();
@@ -21,7 +21,7 @@ fn indexed_counts(index: &str) -> Vec<(String, u64)> {
         .filter(|l| l.starts_with("| ") && !l.starts_with("| folder") && !l.starts_with("|---"))
         .filter_map(|l| {
             let cells: Vec<&str> = l.split('|').map(str::trim).collect();
-            let (folder, records) = (cells.get(1)?, cells.get(4)?);
+            let (folder, records) = (cells.get(1)?, cells.get(column)?);
             let n = if records.contains("(0 CloudTrail)") {
                 0
             } else {
@@ -39,8 +39,16 @@ fn corpus_folders_decode_with_their_indexed_record_counts() {
         return;
     };
     let index = std::fs::read_to_string(dir.join("INDEX.md")).expect("INDEX.md");
-    let counts = indexed_counts(&index);
-    assert!(counts.len() >= 15, "INDEX.md table not found: {counts:?}");
+    let mut counts: std::collections::BTreeMap<String, u64> = std::collections::BTreeMap::new();
+    let cloudtrail = indexed_counts(&index, "## CloudTrail-family folders", 4);
+    let access_logs = indexed_counts(&index, "## S3 server access log folders", 4);
+    assert!(
+        cloudtrail.len() >= 15 && access_logs.len() >= 5,
+        "INDEX.md tables not found"
+    );
+    for (folder, n) in cloudtrail.into_iter().chain(access_logs) {
+        *counts.entry(folder).or_default() += n;
+    }
     for (folder, want) in counts {
         let path = dir.join(&folder).display().to_string();
         let run = run(&["analyze", &path, "--format", "json"]);

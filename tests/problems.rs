@@ -145,15 +145,15 @@ fn files_that_are_not_cloudtrail_say_what_they_are() {
     for (file, reason) in [
         (
             "notification.json",
-            "no CloudTrail records: the file holds 1 other JSON object(s) (an event notification from aws:s3)",
+            "no CloudTrail records or access-log lines: the file holds 1 other entries (an event notification from aws:s3)",
         ),
         (
             "other.json",
-            "no CloudTrail records: the file holds 1 other JSON object(s) (an object with keys level, msg, timestamp)",
+            "no CloudTrail records or access-log lines: the file holds 1 other entries (an object with keys level, msg, timestamp)",
         ),
         (
             "notes.txt",
-            "not JSON (it starts with \"This folder holds the Oc\")",
+            "neither CloudTrail JSON nor an S3 access log (it starts with \"This folder holds the Oc\")",
         ),
         ("empty.json", "the file is empty"),
         (

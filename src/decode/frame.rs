@@ -17,7 +17,7 @@ use super::record;
 use super::skim::{self, RawStr, SkimError};
 use super::{BucketSeen, Category, Decoded, Options};
 use crate::model::{Op, Time};
-use crate::strings::Interner;
+use crate::strings::{Id, Interner};
 
 /// The `eventSource` values of S3 (general purpose, directory buckets, Outposts).
 const S3_SOURCES: [&str; 3] = [
@@ -452,9 +452,13 @@ impl Framer<'_> {
         if let Some(t) = time {
             self.out.saw_time(t);
         }
-        let event_id = head.event_id.map(|id| id.bytes());
-        let category = self.classify(json, head, time, b, depth, index);
-        self.out.tally(category, event_id.as_deref());
+        let (category, request) = self.classify(json, head, time, b, depth, index);
+        match request {
+            Some(request) => self.out.tally_request(request, category),
+            None => self
+                .out
+                .tally(category, head.event_id.map(|id| id.bytes()).as_deref()),
+        }
     }
 
     fn classify(
@@ -465,29 +469,31 @@ impl Framer<'_> {
         b: &[u8],
         depth: usize,
         index: u64,
-    ) -> Category {
+    ) -> (Category, Option<Id>) {
         if Head::is(head.event_type, "AwsCloudTrailInsight") || Head::is(head.category, "Insight") {
-            return Category::Insight;
+            return (Category::Insight, None);
         }
         if !S3_SOURCES.iter().any(|s| Head::is(head.source, s)) {
-            return Category::Other;
+            return (Category::Other, None);
         }
         let Some(name) = head.name.and_then(|n| n.decode()) else {
-            return Category::Other;
+            return (Category::Other, None);
         };
         let in_window = time.is_none_or(|t| self.opts.contains(t));
         if let Some(op) = Op::from_event_name(&name) {
             if !in_window {
-                return Category::OutsideWindow;
+                return (Category::OutsideWindow, None);
             }
             return match record::multipart_event(json, op, self.origin, self.interner) {
                 Ok(event) => {
+                    // A request counts once, whichever logs hold it (see `tally_request`).
+                    let request = event.request_id;
                     self.out.events.push(event);
-                    Category::Multipart
+                    (Category::Multipart, request)
                 }
                 Err(why) => {
                     self.out.problem(format!("record {index} ({name}): {why}"));
-                    Category::Invalid
+                    (Category::Invalid, None)
                 }
             };
         }
@@ -496,11 +502,11 @@ impl Framer<'_> {
                 Ok(change) => {
                     self.out.saw_bucket(&change.bucket, BucketSeen::MANAGEMENT);
                     self.out.lifecycle.push(change);
-                    Category::Lifecycle
+                    (Category::Lifecycle, None)
                 }
                 Err(why) => {
                     self.out.problem(format!("record {index} ({name}): {why}"));
-                    Category::Invalid
+                    (Category::Invalid, None)
                 }
             };
         }
@@ -517,7 +523,7 @@ impl Framer<'_> {
                 },
             );
         }
-        Category::Other
+        (Category::Other, None)
     }
 }
 

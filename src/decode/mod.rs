@@ -5,6 +5,7 @@
 //! a problem that says what went wrong. Every record read lands in exactly one [`Category`], so the
 //! counts of the report add up.
 
+mod access_log;
 mod brackets;
 mod frame;
 pub mod gzip;
@@ -18,7 +19,7 @@ use std::hash::{Hash, Hasher};
 pub use record::{parse_rules_file, parse_time};
 
 use crate::model::{Event, LifecycleChange, Time};
-use crate::strings::Interner;
+use crate::strings::{Id, Interner};
 
 /// What the decode stage needs to know about the run.
 #[derive(Debug, Clone)]
@@ -147,6 +148,14 @@ impl Decoded {
         }
     }
 
+    /// Counts a record identified by its S3 request ID (a multipart request, or an access-log
+    /// line): one request delivered twice — to two accounts, or in CloudTrail and in an access
+    /// log — counts once.
+    fn tally_request(&mut self, request: Id, category: Category) {
+        self.fingerprints
+            .push(fingerprint_request(request, category));
+    }
+
     fn tally(&mut self, category: Category, event_id: Option<&[u8]>) {
         match event_id {
             Some(id) => self.fingerprints.push(fingerprint(id, category)),
@@ -192,6 +201,14 @@ pub fn fingerprint(event_id: &[u8], category: Category) -> u64 {
     (h.finish() & !0b111) | category as u64
 }
 
+/// [`fingerprint`] of a record identified by its request ID.
+pub fn fingerprint_request(request: Id, category: Category) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    b"request".hash(&mut h);
+    request.hash(&mut h);
+    (h.finish() & !0b111) | category as u64
+}
+
 /// Decodes one input. Never fails: problems are reported in the result.
 ///
 /// `scratch` holds the inflated JSON of gzip inputs; passing the same buffer for every input
@@ -225,6 +242,8 @@ pub fn decode(
         if gzip_error.is_none() {
             out.problem("the file is empty".to_owned());
         }
+    } else if access_log::looks_like(&json[start..]) {
+        access_log::read(&json[start..], &mut out, origin, opts, interner);
     } else if let Some(kind) = not_json(&json[start..]) {
         out.failed = true;
         out.problem(kind);
@@ -271,14 +290,12 @@ pub fn decode(
         let kinds = out.foreign_kinds.join("; ");
         let n = out.foreign_objects;
         out.problem(format!(
-            "no CloudTrail records: the file holds {n} other JSON object(s) ({kinds})"
+            "no CloudTrail records or access-log lines: the file holds {n} other entries ({kinds})"
         ));
     } else if out.foreign_objects > 0 {
         let kinds = out.foreign_kinds.join("; ");
         let n = out.foreign_objects;
-        out.problem(format!(
-            "{n} JSON object(s) that are not CloudTrail records were skipped ({kinds})"
-        ));
+        out.problem(format!("{n} entries that are neither CloudTrail records nor access-log lines were skipped ({kinds})"));
     }
     out
 }
@@ -301,7 +318,10 @@ fn not_json(b: &[u8]) -> Option<String> {
                 .chars()
                 .map(|c| if c.is_control() { ' ' } else { c })
                 .collect();
-            Some(format!("not JSON (it starts with {:?})", head.trim_end()))
+            Some(format!(
+                "neither CloudTrail JSON nor an S3 access log (it starts with {:?})",
+                head.trim_end()
+            ))
         }
     }
 }

@@ -465,6 +465,7 @@ pub fn multipart_event(
         abort_hint,
         origin,
         evidence: Evidence::Cloudtrail,
+        also_in: None,
     })
 }
 

@@ -18,9 +18,9 @@ mod duplicates;
 pub mod parts;
 
 use crate::decode::{self, BucketSeen, CATEGORIES, Category, Decoded, Options};
-use crate::model::{Event, LifecycleChange, Time};
+use crate::model::{Event, Evidence, LifecycleChange, Time};
 use crate::sources::{Body, Input};
-use crate::strings::{Interner, Strings};
+use crate::strings::{Id, Interner, Strings};
 
 pub use duplicates::Fingerprints;
 
@@ -349,11 +349,7 @@ fn finish(mut g: Gathered, interner: Interner) -> Ingested {
     }
     (s.first_event, s.last_event) = g.span.unzip();
 
-    let (events, conflicts) = dedupe(
-        events,
-        |e| e.event_id,
-        |a, b| compare_events(a, b, &origins),
-    );
+    let (events, conflicts) = dedupe(events, identity, |a, b| compare_events(a, b, &origins));
     let (lifecycle, lifecycle_conflicts) = dedupe(
         g.lifecycle,
         |c| c.event_id.clone(),
@@ -378,20 +374,28 @@ fn finish(mut g: Gathered, interner: Interner) -> Ingested {
     }
 }
 
-/// Removes items whose ID was already seen, keeping the copy that sorts first, and returns the
-/// rest in order. Also returns, for each copy whose content differs from the kept one, the
-/// origins of both (kept, dropped).
-fn dedupe<T: PartialEq + Origined + Send, K: Ord>(
+/// Removes items whose ID was already seen, keeping the preferred copy (a CloudTrail record over
+/// an access-log line, then the copy that sorts first), and returns the rest in order. Also
+/// returns, for each copy of the same kind whose content differs from the kept one, the origins
+/// of both (kept, dropped).
+fn dedupe<T: Record + Send, K: Ord>(
     mut items: Vec<T>,
     id: impl Fn(&T) -> Option<K> + Sync,
     order: impl Fn(&T, &T) -> Ordering + Sync,
 ) -> (Vec<T>, Vec<(u32, u32)>) {
-    items.par_sort_unstable_by(|a, b| id(a).cmp(&id(b)).then_with(|| order(a, b)));
+    items.par_sort_unstable_by(|a, b| {
+        id(a)
+            .cmp(&id(b))
+            .then_with(|| a.evidence().cmp(&b.evidence()))
+            .then_with(|| order(a, b))
+    });
     // In place: `later` is dropped when it repeats the ID of `kept`.
     let mut conflicts = Vec::new();
     items.dedup_by(|later, kept| {
         let repeated = id(later).is_some() && id(later) == id(kept);
-        if repeated && !kept.same_content(later) {
+        if repeated && later.evidence() != kept.evidence() {
+            kept.seen_also_in(later.evidence());
+        } else if repeated && !kept.same_content(later) {
             conflicts.push((kept.origin(), later.origin()));
         }
         repeated
@@ -400,12 +404,19 @@ fn dedupe<T: PartialEq + Origined + Send, K: Ord>(
     (items, conflicts)
 }
 
-trait Origined {
+/// What removing duplicates needs to know of an item.
+trait Record {
     fn origin(&self) -> u32;
     fn same_content(&self, other: &Self) -> bool;
+    /// The kind of log it comes from; lower is preferred.
+    fn evidence(&self) -> Evidence {
+        Evidence::Cloudtrail
+    }
+    /// Notes that another kind of log holds the same request.
+    fn seen_also_in(&mut self, _: Evidence) {}
 }
 
-impl Origined for Event {
+impl Record for Event {
     fn origin(&self) -> u32 {
         self.origin
     }
@@ -418,9 +429,15 @@ impl Origined for Event {
             ..other.clone()
         }
     }
+    fn evidence(&self) -> Evidence {
+        self.evidence
+    }
+    fn seen_also_in(&mut self, evidence: Evidence) {
+        self.also_in = Some(evidence);
+    }
 }
 
-impl Origined for LifecycleChange {
+impl Record for LifecycleChange {
     fn origin(&self) -> u32 {
         self.origin
     }
@@ -433,6 +450,15 @@ impl Origined for LifecycleChange {
             ..other.clone()
         }
     }
+}
+
+/// The identity of a request for removing duplicates: its S3 request ID (one request is in
+/// CloudTrail twice when delivered to two accounts, and again in the access log), else its
+/// `eventID`.
+fn identity(e: &Event) -> Option<(u8, Id)> {
+    e.request_id
+        .map(|r| (0, r))
+        .or(e.event_id.map(|id| (1, id)))
 }
 
 /// The timeline order: by time; within a second by meaning (creation, parts, lists, completion,
