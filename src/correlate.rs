@@ -98,6 +98,13 @@ pub struct Timelines {
     by_id: HashMap<Sym, Vec<usize>>,
     /// Indices of creations that carry no upload ID and could not be paired with any upload.
     pub unpaired_creations: Vec<usize>,
+    /// Lifecycle aborts that name no upload ID (access logs show the key only), by bucket and
+    /// key, in time order.
+    lifecycle_aborts: HashMap<(Sym, Sym), Vec<usize>>,
+    /// Uploads by bucket and key.
+    by_object: HashMap<(Sym, Sym), Vec<usize>>,
+    /// The unpaired creations by bucket and key, in time order.
+    unpaired_by_object: HashMap<(Sym, Sym), Vec<usize>>,
 }
 
 impl Timelines {
@@ -116,6 +123,30 @@ impl Timelines {
             .flatten()
             .map(|&i| &self.uploads[i])
     }
+
+    /// The lifecycle aborts of this bucket and key that name no upload ID, in time order.
+    pub fn lifecycle_aborts(&self, bucket: Sym, key: Sym) -> &[usize] {
+        self.lifecycle_aborts
+            .get(&(bucket, key))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// The creations of this bucket and key that carry no upload ID and were paired with no
+    /// upload, in time order.
+    pub fn creations_without_id(&self, bucket: Sym, key: Sym) -> &[usize] {
+        self.unpaired_by_object
+            .get(&(bucket, key))
+            .map_or(&[], Vec::as_slice)
+    }
+
+    /// Every upload of this bucket and key.
+    pub fn of_object(&self, bucket: Sym, key: Sym) -> impl Iterator<Item = &Upload> {
+        self.by_object
+            .get(&(bucket, key))
+            .into_iter()
+            .flatten()
+            .map(|&i| &self.uploads[i])
+    }
 }
 
 /// Builds the timelines. `events` must be in timeline order (as `ingest` delivers them).
@@ -124,16 +155,18 @@ pub fn correlate(events: &[Event], mut parts: Summaries) -> Timelines {
     let mut groups: BTreeMap<(Sym, Sym), Vec<usize>> = BTreeMap::new();
     // Creations without an upload ID, by bucket and key, in time order.
     let mut anonymous: HashMap<(Sym, Sym), Vec<usize>> = HashMap::new();
+    let mut lifecycle_aborts: HashMap<(Sym, Sym), Vec<usize>> = HashMap::new();
     for (i, e) in events.iter().enumerate() {
-        match (&e.upload_id, e.op) {
-            (_, Op::ListMultipartUploads) => {}
-            (Some(id), _) => groups.entry((e.bucket, *id)).or_default().push(i),
-            (None, Op::CreateMultipartUpload) if e.succeeded() => {
-                if let Some(key) = e.key {
-                    anonymous.entry((e.bucket, key)).or_default().push(i);
-                }
+        match (&e.upload_id, e.op, e.key) {
+            (_, Op::ListMultipartUploads, _) => {}
+            (Some(id), ..) => groups.entry((e.bucket, *id)).or_default().push(i),
+            (None, Op::CreateMultipartUpload, Some(key)) if e.succeeded() => {
+                anonymous.entry((e.bucket, key)).or_default().push(i);
             }
-            (None, _) => {}
+            (None, Op::LifecycleAbort, Some(key)) if e.succeeded() => {
+                lifecycle_aborts.entry((e.bucket, key)).or_default().push(i);
+            }
+            (None, ..) => {}
         }
     }
     // Uploads known only from their parts.
@@ -202,21 +235,30 @@ pub fn correlate(events: &[Event], mut parts: Summaries) -> Timelines {
 
     let mut by_key = HashMap::with_capacity(uploads.len());
     let mut by_id: HashMap<Sym, Vec<usize>> = HashMap::new();
+    let mut by_object: HashMap<(Sym, Sym), Vec<usize>> = HashMap::new();
     for (i, u) in uploads.iter().enumerate() {
         by_key.insert((u.bucket, u.upload_id), i);
         by_id.entry(u.upload_id).or_default().push(i);
+        if let Some(key) = u.key {
+            by_object.entry((u.bucket, key)).or_default().push(i);
+        }
     }
-    let mut unpaired_creations: Vec<usize> = anonymous
-        .into_values()
-        .flatten()
-        .filter(|&i| !paired[i])
-        .collect();
+    let mut unpaired_by_object = anonymous;
+    for creations in unpaired_by_object.values_mut() {
+        creations.retain(|&i| !paired[i]);
+    }
+    unpaired_by_object.retain(|_, creations| !creations.is_empty());
+    let mut unpaired_creations: Vec<usize> =
+        unpaired_by_object.values().flatten().copied().collect();
     unpaired_creations.sort_unstable();
     Timelines {
         uploads,
         by_key,
         by_id,
         unpaired_creations,
+        lifecycle_aborts,
+        by_object,
+        unpaired_by_object,
     }
 }
 

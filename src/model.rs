@@ -372,6 +372,10 @@ pub struct Sighting {
     pub key: Option<Sym>,
     /// The `eventID`.
     pub event_id: Option<Id>,
+    /// The request ID.
+    pub request_id: Option<Id>,
+    /// Which kind of log showed it.
+    pub evidence: Evidence,
 }
 
 impl Sighting {
@@ -383,6 +387,8 @@ impl Sighting {
             bucket: e.bucket,
             key: e.key,
             event_id: e.event_id,
+            request_id: e.request_id,
+            evidence: e.evidence,
         }
     }
 
@@ -392,6 +398,7 @@ impl Sighting {
             bucket: r.sym(self.bucket),
             key: r.opt(self.key),
             event_id: self.event_id.map(|id| r.id(id)),
+            request_id: self.request_id.map(|id| r.id(id)),
             ..self
         }
     }

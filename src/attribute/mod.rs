@@ -7,8 +7,11 @@
 //!    have succeeded);
 //! 2. `aborted` / `completed`: the earliest successful abort or completion at or before the
 //!    failure;
-//! 3. `lifecycle`: an enabled abort rule matching the key made the upload eligible strictly
-//!    before the failure (no lifecycle abort is ever in CloudTrail, so this is an inference);
+//! 3. `lifecycle`: an S3 server access log shows S3 aborting the upload under a lifecycle rule
+//!    (`S3.DELETE.UPLOAD`) at or before the failure: by upload ID when the line names one,
+//!    otherwise by bucket, key and time. Without such a line (CloudTrail never records a
+//!    lifecycle abort) it is an inference: an enabled abort rule matching the key made the upload
+//!    eligible strictly before the failure;
 //! 4. `unknown_upload` when the ID appears in no successful request of the logs, otherwise
 //!    `unexplained`, saying which evidence is missing.
 
@@ -22,7 +25,7 @@ pub use orphans::{Orphan, orphans};
 use crate::correlate::{Timelines, Upload};
 use crate::lifecycle::{Eligibility, Lifecycle, RuleSource, Verdict};
 use crate::model::{Event, Op, Sighting, Time};
-use crate::strings::Strings;
+use crate::strings::{Strings, Sym};
 
 /// The cause of a NoSuchUpload failure.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
@@ -92,13 +95,48 @@ pub enum Culprit {
     Rule {
         /// The bucket whose configuration holds the rule.
         bucket: String,
-        /// When and by which rule the upload became eligible.
-        eligibility: Eligibility,
+        /// When and by which rule the upload became eligible; `None` when an access log shows
+        /// the abort but no rule that explains it is known.
+        eligibility: Option<Eligibility>,
+        /// The lifecycle abort an access log shows, if any.
+        abort: Option<LifecycleAbort>,
     },
     /// The upload the ID really belongs to: the request that shows its bucket and key.
     Owner(Sighting),
     /// Nobody can be named.
     Nobody,
+}
+
+/// A lifecycle abort (`S3.DELETE.UPLOAD`) seen in an S3 server access log.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LifecycleAbort {
+    /// The abort event.
+    pub event: usize,
+    /// How the line was tied to the upload.
+    pub matched_by: AbortMatch,
+    /// Other uploads of the same bucket and key that were open at that moment, so that the line
+    /// may be theirs.
+    pub rivals: usize,
+}
+
+/// How a lifecycle abort line was tied to an upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum AbortMatch {
+    /// The line names the upload ID.
+    UploadId,
+    /// The line names no upload ID: the upload is the one of that bucket and key that was open
+    /// when the line was logged.
+    BucketKeyTime,
+}
+
+impl AbortMatch {
+    /// The name used in reports.
+    pub fn name(self) -> &'static str {
+        match self {
+            AbortMatch::UploadId => "upload_id",
+            AbortMatch::BucketKeyTime => "bucket_key_time",
+        }
+    }
 }
 
 /// The answer for one failed request.
@@ -157,21 +195,33 @@ fn attribute_one(ev: &Evidence<'_>, i: usize) -> Finding {
         return text::wrong_key(ev, i, owner);
     }
     let Some(upload) = own else {
-        return text::unknown_upload(ev, i);
+        return match abort_of_unseen_upload(ev, failure) {
+            Some((creation, abort)) => text::lifecycle_aborted(ev, i, None, Some(creation), abort),
+            None => text::unknown_upload(ev, i),
+        };
     };
     if let Some(end) = upload.termination(ev.events, Some(failure.time)) {
-        let culprit = &ev.events[end];
-        let cause = match culprit.op {
-            Op::AbortMultipartUpload => Cause::Aborted,
-            _ => Cause::Completed,
+        return match ev.events[end].op {
+            Op::AbortMultipartUpload => text::terminated(ev, i, end, Cause::Aborted),
+            Op::LifecycleAbort => {
+                let abort = LifecycleAbort {
+                    event: end,
+                    matched_by: AbortMatch::UploadId,
+                    rivals: 0,
+                };
+                text::lifecycle_aborted(ev, i, Some(upload), None, abort)
+            }
+            _ => text::terminated(ev, i, end, Cause::Completed),
         };
-        return text::terminated(ev, i, end, cause);
     }
     if let Some(later) = upload
         .last_success(ev.events)
         .filter(|(t, _)| *t > failure.time)
     {
         return text::alive_after(ev, i, upload, later);
+    }
+    if let Some(abort) = lifecycle_abort(ev, upload, failure.time) {
+        return text::lifecycle_aborted(ev, i, Some(upload), None, abort);
     }
     let Some((initiated, known)) = upload.initiated(ev.events) else {
         return text::unknown_upload(ev, i);
@@ -211,6 +261,94 @@ fn wrong_key(ev: &Evidence<'_>, failure: &Event, own: Option<&Upload>) -> Option
             })
         }
     }
+}
+
+/// The first lifecycle abort line of the upload's bucket and key that names no upload ID and
+/// falls after the upload's last successful request, at or before `until`.
+pub(crate) fn lifecycle_abort(
+    ev: &Evidence<'_>,
+    upload: &Upload,
+    until: Time,
+) -> Option<LifecycleAbort> {
+    let key = upload.key?;
+    let (since, _) = upload.last_success(ev.events)?;
+    let event = ev
+        .timelines
+        .lifecycle_aborts(upload.bucket, key)
+        .iter()
+        .copied()
+        .find(|&l| (since..=until).contains(&ev.events[l].time))?;
+    let at = ev.events[event].time;
+    let rivals = ev
+        .timelines
+        .of_object(upload.bucket, key)
+        .filter(|u| u.upload_id != upload.upload_id && open_at(ev, u, at))
+        .count();
+    Some(LifecycleAbort {
+        event,
+        matched_by: AbortMatch::BucketKeyTime,
+        rivals,
+    })
+}
+
+/// Whether `u` may still have existed at `t`: nothing ended it before, and nothing shows it
+/// alive after.
+fn open_at(ev: &Evidence<'_>, u: &Upload, t: Time) -> bool {
+    u.existed(ev.events)
+        && u.termination(ev.events, Some(t)).is_none()
+        && u.last_success(ev.events).is_some_and(|(last, _)| last <= t)
+}
+
+/// For a failure whose upload ID no successful request shows: a creation of its bucket and key
+/// that logged no upload ID (as access logs never do), followed by a lifecycle abort of that key
+/// at or before the failure.
+fn abort_of_unseen_upload(ev: &Evidence<'_>, failure: &Event) -> Option<(usize, LifecycleAbort)> {
+    let key = failure.key?;
+    ev.timelines
+        .lifecycle_aborts(failure.bucket, key)
+        .iter()
+        .copied()
+        .take_while(|&l| ev.events[l].time <= failure.time)
+        .find_map(|l| {
+            let creation = ev
+                .timelines
+                .creations_without_id(failure.bucket, key)
+                .iter()
+                .copied()
+                .take_while(|&c| ev.events[c].time <= ev.events[l].time)
+                .last()?;
+            let abort = LifecycleAbort {
+                event: l,
+                matched_by: AbortMatch::BucketKeyTime,
+                rivals: 0,
+            };
+            Some((creation, abort))
+        })
+}
+
+/// What the known rules say about a lifecycle abort at `at` of an upload begun at `initiated`:
+/// `Eligible` names the rule that explains it.
+fn rule_for_abort(
+    ev: &Evidence<'_>,
+    bucket: Sym,
+    key: Option<Sym>,
+    upload: Option<&Upload>,
+    initiated: Time,
+    at: Time,
+) -> Verdict {
+    if let Some(hint) = upload
+        .and_then(|u| abort_hint(ev, u))
+        .filter(|e| e.at <= at)
+    {
+        return Verdict::Eligible(hint);
+    }
+    let just_after = at + chrono::Duration::seconds(1);
+    ev.lifecycle.verdict(
+        &ev.strings[bucket],
+        ev.strings.opt(key),
+        initiated,
+        Some(just_after),
+    )
 }
 
 /// The lifecycle rule and date named by the `x-amz-abort-*` headers of the upload's creation.

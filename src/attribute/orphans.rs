@@ -1,10 +1,10 @@
-//! Incomplete uploads: created, never completed or aborted by the end of the logs, and not
-//! shown to be gone. S3 bills their parts until something removes them, and it removes nothing
+//! Incomplete uploads: created, never completed or aborted (by a caller, or by S3 under a
+//! lifecycle rule as access logs show) by the end of the logs, and not shown to be gone. S3 bills their parts until something removes them, and it removes nothing
 //! on its own: only a lifecycle rule or an explicit abort does.
 
 use chrono::Duration;
 
-use super::{Evidence, abort_hint};
+use super::{Evidence, abort_hint, lifecycle_abort};
 use crate::ingest::parts::PartSummary;
 use crate::lifecycle::{Eligibility, Verdict};
 use crate::model::Time;
@@ -39,6 +39,8 @@ pub fn orphans(ev: &Evidence<'_>) -> Vec<Orphan> {
         .iter()
         .enumerate()
         .filter(|(_, u)| u.existed(ev.events) && u.termination(ev.events, None).is_none())
+        // An access log shows S3 aborting it under a lifecycle rule.
+        .filter(|(_, u)| lifecycle_abort(ev, u, Time::MAX_UTC).is_none())
         .filter(|(_, u)| {
             // A NoSuchUpload on its own key shows the upload is already gone.
             !u.events

@@ -3,7 +3,7 @@
 
 use chrono::Duration;
 
-use super::{Cause, Confidence, Culprit, Evidence, Finding};
+use super::{AbortMatch, Cause, Confidence, Culprit, Evidence, Finding, LifecycleAbort};
 use crate::correlate::Upload;
 use crate::lifecycle::{Eligibility, RuleSource, Verdict};
 use crate::model::{Event, Op, Sighting, Time};
@@ -235,19 +235,9 @@ pub fn lifecycle(
         ),
         (true, false) => format!("began at {}", when(initiated)),
     };
-    let source = match &e.source {
-        RuleSource::Logs { .. } => "as configured in the logs",
-        RuleSource::File(_) => "from the --lifecycle file, assumed in force throughout",
-        RuleSource::CreateResponse => "as the CreateMultipartUpload response announced",
-    };
-    let days = e
-        .days
-        .map(|d| format!(" ({d} days after initiation)"))
-        .unwrap_or_default();
     let explanation = format!(
-        "No abort or completion is in the logs; the upload {began} and {} of bucket {:?}{days}, {source}, made it eligible for abort at {}, {} before this request.",
-        rule_name(&e),
-        &ev.strings[f.bucket],
+        "No abort or completion is in the logs; the upload {began} and {}, made it eligible for abort at {}, {} before this request.",
+        rule_phrase(&e, &ev.strings[f.bucket]),
         when(e.at),
         span(f.time - e.at),
     );
@@ -267,7 +257,112 @@ pub fn lifecycle(
         confidence,
         Culprit::Rule {
             bucket: ev.strings[f.bucket].to_owned(),
-            eligibility: e,
+            eligibility: Some(e),
+            abort: None,
+        },
+        explanation,
+        advice,
+    )
+}
+
+/// `rule "abort-2d" of bucket "b" (2 days after initiation), as configured in the logs`.
+fn rule_phrase(e: &Eligibility, bucket: &str) -> String {
+    let source = match &e.source {
+        RuleSource::Logs { .. } => "as configured in the logs",
+        RuleSource::File(_) => "from the --lifecycle file, assumed in force throughout",
+        RuleSource::CreateResponse => "as the CreateMultipartUpload response announced",
+    };
+    let days = e
+        .days
+        .map(|d| format!(" ({d} days after initiation)"))
+        .unwrap_or_default();
+    format!("{} of bucket {bucket:?}{days}, {source}", rule_name(e))
+}
+
+/// S3 aborted the upload under a lifecycle rule, as an access log shows. `upload` is the upload
+/// when successful requests show it; otherwise `creation` is the creation (logged without an
+/// upload ID) it was matched with.
+pub fn lifecycle_aborted(
+    ev: &Evidence<'_>,
+    i: usize,
+    upload: Option<&Upload>,
+    creation: Option<usize>,
+    abort: LifecycleAbort,
+) -> Finding {
+    let (f, line) = (&ev.events[i], &ev.events[abort.event]);
+    let bucket = &ev.strings[f.bucket];
+    let key = upload.and_then(|u| u.key).or(f.key);
+    let initiated = upload
+        .and_then(|u| u.initiated(ev.events))
+        .map(|(t, _)| t)
+        .or(creation.map(|c| ev.events[c].time))
+        .unwrap_or(line.time);
+    let verdict = super::rule_for_abort(ev, f.bucket, key, upload, initiated, line.time);
+    let timing = if line.time == f.time {
+        "in the same second as this request; logs keep whole seconds, so the order is inferred"
+            .to_owned()
+    } else {
+        format!("{} before this request", span(f.time - line.time))
+    };
+    let object = format!("{:?}", ev.strings.opt(key).unwrap_or_default());
+    let matched = match (abort.matched_by, creation) {
+        (AbortMatch::UploadId, _) => "naming this upload ID".to_owned(),
+        (AbortMatch::BucketKeyTime, None) => format!(
+            "for key {object}; the line names no upload ID, so it was matched by bucket, key and time (it follows the upload's last successful request)"
+        ),
+        (AbortMatch::BucketKeyTime, Some(c)) => format!(
+            "for key {object}, after a CreateMultipartUpload of that key at {} whose log names no upload ID; no successful request shows this upload ID, so the upload was matched by bucket, key and time",
+            when(ev.events[c].time)
+        ),
+    };
+    let rule = match &verdict {
+        Verdict::Eligible(e) => format!(
+            " {}, made it eligible at {}.",
+            rule_phrase(e, bucket),
+            when(e.at)
+        ),
+        Verdict::Unknown => format!(
+            " The rule is not known: the lifecycle configuration of bucket {bucket:?} is unknown (give it with --lifecycle {bucket}=FILE)."
+        ),
+        _ => " No rule of the lifecycle configuration in view explains it: the configuration probably changed without a record in these logs.".to_owned(),
+    };
+    let rivals = match abort.rivals {
+        0 => String::new(),
+        n => format!(
+            " {n} other upload(s) of this key were open at that moment, so the line may be theirs."
+        ),
+    };
+    let explanation = format!(
+        "S3 aborted the upload under a lifecycle rule at {} ({timing}): an S3 server access log shows S3.DELETE.UPLOAD {matched}.{rule}{rivals}",
+        when(line.time)
+    );
+    let eligibility = match verdict {
+        Verdict::Eligible(e) => Some(e),
+        _ => None,
+    };
+    let active = span(f.time - initiated);
+    let advice = match &eligibility {
+        Some(e) => format!(
+            "This upload was still in use after {active}: raise DaysAfterInitiation of {} above the longest upload you expect, or finish uploads sooner.",
+            rule_name(e)
+        ),
+        None => format!(
+            "This upload was still in use after {active}: find the AbortIncompleteMultipartUpload rule of bucket {bucket:?} (aws s3api get-bucket-lifecycle-configuration) and raise its DaysAfterInitiation above the longest upload you expect, or finish uploads sooner."
+        ),
+    };
+    let confidence = if line.time < f.time && abort.rivals == 0 && creation.is_none() {
+        Confidence::Certain
+    } else {
+        Confidence::Likely
+    };
+    finding(
+        i,
+        Cause::Lifecycle,
+        confidence,
+        Culprit::Rule {
+            bucket: bucket.to_owned(),
+            eligibility,
+            abort: Some(abort),
         },
         explanation,
         advice,

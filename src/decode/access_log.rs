@@ -12,7 +12,7 @@
 //! which CloudTrail never does. The key in a line is URL-encoded and the upload ID sits in the
 //! request URI (`uploadId=`); both are decoded to the form S3 compares.
 
-use chrono::{DateTime, Utc};
+use chrono::NaiveDate;
 
 use super::{BucketSeen, Category, Decoded, Options};
 use crate::model::{
@@ -36,6 +36,8 @@ const STATUS: usize = 9;
 const ERROR_CODE: usize = 10;
 const OBJECT_SIZE: usize = 12;
 const USER_AGENT: usize = 16;
+/// The fields this tool reads: up to the user agent.
+const USED_FIELDS: usize = USER_AGENT + 1;
 
 /// The fields of one line, as written (quotes and brackets removed).
 pub struct Fields<'a> {
@@ -46,12 +48,17 @@ pub struct Fields<'a> {
 impl<'a> Fields<'a> {
     /// Splits a line into its fields.
     pub fn split(line: &'a [u8]) -> Fields<'a> {
+        Fields::split_first(line, MAX_FIELDS)
+    }
+
+    /// Splits the first `n` fields of a line (at most [`MAX_FIELDS`]); the rest is not looked at.
+    pub fn split_first(line: &'a [u8], n: usize) -> Fields<'a> {
         let mut out = Fields {
             fields: [&[]; MAX_FIELDS],
             count: 0,
         };
         let mut i = 0;
-        while out.count < MAX_FIELDS {
+        while out.count < n.min(MAX_FIELDS) {
             while line.get(i) == Some(&b' ') {
                 i += 1;
             }
@@ -96,10 +103,7 @@ impl<'a> Fields<'a> {
 
     /// The request time.
     pub fn time(&self) -> Option<Time> {
-        let text = std::str::from_utf8(self.get(TIME)?).ok()?;
-        DateTime::parse_from_str(text, "%d/%b/%Y:%H:%M:%S %z")
-            .ok()
-            .map(|t| t.with_timezone(&Utc))
+        parse_time(self.get(TIME)?)
     }
 
     /// Whether these are the fields of an access-log line: enough of them, and a valid time in
@@ -107,6 +111,45 @@ impl<'a> Fields<'a> {
     pub fn is_access_log(&self) -> bool {
         self.count >= 8 && self.time().is_some() && self.get(BUCKET).is_some()
     }
+}
+
+/// Reads `06/Feb/2019:00:00:38 +0000` (`%d/%b/%Y:%H:%M:%S %z`), the only spelling access logs
+/// use, without a format interpreter: this runs once per line.
+pub fn parse_time(b: &[u8]) -> Option<Time> {
+    const MONTHS: [&[u8; 3]; 12] = [
+        b"Jan", b"Feb", b"Mar", b"Apr", b"May", b"Jun", b"Jul", b"Aug", b"Sep", b"Oct", b"Nov",
+        b"Dec",
+    ];
+    let b: &[u8; 26] = b.try_into().ok()?;
+    let separators = [
+        (2, b'/'),
+        (6, b'/'),
+        (11, b':'),
+        (14, b':'),
+        (17, b':'),
+        (20, b' '),
+    ];
+    if separators.iter().any(|&(at, c)| b[at] != c) {
+        return None;
+    }
+    let num = |at: usize, len: usize| -> Option<u32> {
+        b[at..at + len].iter().try_fold(0u32, |n, &c| {
+            c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
+        })
+    };
+    let month = MONTHS.iter().position(|m| m[..] == b[3..6])? as u32 + 1;
+    let local = NaiveDate::from_ymd_opt(num(7, 4)? as i32, month, num(0, 2)?)?.and_hms_opt(
+        num(12, 2)?,
+        num(15, 2)?,
+        num(18, 2)?,
+    )?;
+    let sign = match b[21] {
+        b'+' => 1,
+        b'-' => -1,
+        _ => return None,
+    };
+    let offset = sign * i64::from(num(22, 2)? * 3_600 + num(24, 2)? * 60);
+    Some(local.and_utc() - chrono::Duration::seconds(offset))
 }
 
 /// The text up to `close` (from `start`), and the offset after the closing mark. An unclosed
@@ -269,50 +312,64 @@ pub fn looks_like(b: &[u8]) -> bool {
 /// Reads every line of an access log into `out`.
 pub fn read(b: &[u8], out: &mut Decoded, origin: u32, opts: &Options, interner: &Interner) {
     let mut foreign = 0;
-    for line in b.split(|&c| c == b'\n') {
-        let line = line.trim_ascii_end();
-        if line.trim_ascii().is_empty() {
+    // Lines of one file are usually all of one bucket: record it once.
+    let mut last_bucket: &[u8] = &[];
+    let mut start = 0;
+    while start < b.len() {
+        let end = memchr::memchr(b'\n', &b[start..]).map_or(b.len(), |n| start + n);
+        let line = b[start..end].trim_ascii();
+        start = end + 1;
+        if line.is_empty() {
             continue;
         }
-        let f = Fields::split(line);
+        let f = Fields::split_first(line, USED_FIELDS);
         if !f.is_access_log() {
             foreign += 1;
             continue;
         }
         out.records += 1;
         let index = out.records;
-        let time = f.time();
-        if let Some(t) = time {
-            out.saw_time(t);
+        // `is_access_log` checked the time and the bucket.
+        let time = f.time().unwrap_or(Time::UNIX_EPOCH);
+        out.saw_time(time);
+        let in_window = opts.contains(time);
+        let bucket = f.get(BUCKET).unwrap_or_default();
+        if in_window && bucket != last_bucket {
+            out.saw_bucket(&String::from_utf8_lossy(bucket), BucketSeen::DATA);
+            last_bucket = bucket;
         }
-        let in_window = time.is_none_or(|t| opts.contains(t));
-        if in_window && let Some(bucket) = f.text(BUCKET) {
-            out.saw_bucket(&bucket, BucketSeen::DATA);
-        }
-        let operation = f.text(OPERATION).unwrap_or_default();
-        let request = f.text(REQUEST_ID);
-        let category = match Op::from_access_log(&operation) {
+        let operation = f.get(OPERATION).unwrap_or_default();
+        let op = std::str::from_utf8(operation)
+            .ok()
+            .and_then(Op::from_access_log);
+        let category = match op {
             None => Category::Other,
             Some(_) if !in_window => Category::OutsideWindow,
             Some(op) => match event(&f, op, origin, interner) {
                 Ok(e) => {
+                    // A multipart request is identified by its request ID, so that a line and
+                    // the CloudTrail record of the same request count once.
+                    match e.request_id {
+                        Some(id) => out.tally_request(id, Category::Multipart),
+                        None => out.tally(Category::Multipart, Some(line)),
+                    }
                     out.events.push(e);
-                    Category::Multipart
+                    continue;
                 }
                 Err(why) => {
+                    let operation = String::from_utf8_lossy(operation);
                     out.problem(format!("line {index} ({operation}): {why}"));
                     Category::Invalid
                 }
             },
         };
-        // A multipart request is identified by its request ID, so that a line and the CloudTrail
-        // record of the same request count once. Other lines are identified by their text: one
-        // request can log several lines with one ID (a batch delete logs one per key).
-        match request {
-            Some(id) if category == Category::Multipart => {
-                out.tally_request(interner.id(&id), category)
+        // Other lines are identified by request ID, operation and key: one request can log
+        // several lines with one ID (a batch delete logs one per key).
+        match f.get(REQUEST_ID) {
+            Some(id) => {
+                out.tally_fields(category, &[id, operation, f.get(KEY).unwrap_or_default()])
             }
-            _ => out.tally(category, Some(line)),
+            None => out.tally(category, Some(line)),
         }
     }
     for _ in 0..foreign {
@@ -406,6 +463,35 @@ mod tests {
             f.text(USER_AGENT).as_deref(),
             Some("aws-cli/1.16.249 Python/2.7.16")
         );
+    }
+
+        #[test]
+    fn reads_times_with_any_offset_and_rejects_the_rest() {
+        let utc = |s: &str| parse_time(s.as_bytes()).map(|t| t.to_rfc3339());
+        assert_eq!(
+            utc("09/May/2020:22:07:21 +0000").as_deref(),
+            Some("2020-05-09T22:07:21+00:00")
+        );
+        // Alibaba OSS writes local time with its offset.
+        assert_eq!(
+            utc("01/Mar/2024:07:30:00 +0800").as_deref(),
+            Some("2024-02-29T23:30:00+00:00")
+        );
+        assert_eq!(
+            utc("31/Dec/2025:23:30:00 -0130").as_deref(),
+            Some("2026-01-01T01:00:00+00:00")
+        );
+        for bad in [
+            "32/May/2020:22:07:21 +0000",
+            "09/Mai/2020:22:07:21 +0000",
+            "09/May/2020:22:07:21",
+            "09/May/2020 22:07:21 +0000",
+            "09/May/2020:22:07:2x +0000",
+            "09/May/2020:22:07:21 *0000",
+            "",
+        ] {
+            assert_eq!(utc(bad), None, "{bad}");
+        }
     }
 
     #[test]

@@ -163,6 +163,10 @@ impl Decoded {
         }
     }
 
+    fn tally_fields(&mut self, category: Category, fields: &[&[u8]]) {
+        self.fingerprints.push(fingerprint_fields(fields, category));
+    }
+
     fn foreign(&mut self, kind: String) {
         self.foreign_objects += 1;
         if self.foreign_kinds.len() < 3 && !self.foreign_kinds.contains(&kind) {
@@ -198,6 +202,15 @@ impl Decoded {
 pub fn fingerprint(event_id: &[u8], category: Category) -> u64 {
     let mut h = std::hash::DefaultHasher::new();
     event_id.hash(&mut h);
+    (h.finish() & !0b111) | category as u64
+}
+
+/// [`fingerprint`] of a record identified by several fields together.
+pub fn fingerprint_fields(fields: &[&[u8]], category: Category) -> u64 {
+    let mut h = std::hash::DefaultHasher::new();
+    for f in fields {
+        f.hash(&mut h);
+    }
     (h.finish() & !0b111) | category as u64
 }
 

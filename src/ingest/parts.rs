@@ -81,6 +81,8 @@ impl Gather {
             a.key
                 .cmp(&b.key)
                 .then_with(|| compare_ids(strings, a.event_id, b.event_id))
+                .then_with(|| compare_ids(strings, a.request_id, b.request_id))
+                .then_with(|| a.evidence.cmp(&b.evidence))
         });
         let first = first.into_iter().next();
         PartSummary {

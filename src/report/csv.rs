@@ -6,7 +6,9 @@ use std::io::{self, Write};
 use super::escape::csv_cell;
 use super::{CulpritOut, Report};
 
-const HEADER: [&str; 22] = [
+const COLUMNS: usize = 25;
+
+const HEADER: [&str; COLUMNS] = [
     "record",
     "time",
     "operation",
@@ -29,11 +31,14 @@ const HEADER: [&str; 22] = [
     "eligible_at",
     "explanation",
     "advice",
+    "request_id",
+    "culprit_request_id",
+    "evidence",
 ];
 
 /// Writes the report as CSV.
 pub fn write(report: &Report, terminal: bool, out: &mut dyn Write) -> io::Result<()> {
-    let mut row = |cells: [String; 22]| -> io::Result<()> {
+    let mut row = |cells: [String; COLUMNS]| -> io::Result<()> {
         let line: Vec<String> = cells.iter().map(|c| csv_cell(c, terminal)).collect();
         out.write_all(line.join(",").as_bytes())?;
         out.write_all(b"\r\n")
@@ -42,43 +47,51 @@ pub fn write(report: &Report, terminal: bool, out: &mut dyn Write) -> io::Result
     let text = |s: &Option<String>| s.clone().unwrap_or_default();
     let num = |n: Option<u64>| n.map(|n| n.to_string()).unwrap_or_default();
     for f in &report.failures {
-        let (culprit, culprit_event, culprit_time, rule, eligible) = match &f.culprit {
-            CulpritOut::Request {
-                actor,
-                event_id,
-                event_time,
-                ..
-            } => (
-                actor.name.clone(),
-                text(event_id),
-                event_time.to_rfc3339(),
-                String::new(),
-                String::new(),
-            ),
-            CulpritOut::Rule {
-                rule_id,
-                eligible_at,
-                ..
-            } => (
-                format!("lifecycle rule {}", text(rule_id)),
-                String::new(),
-                String::new(),
-                text(rule_id),
-                eligible_at.to_rfc3339(),
-            ),
-            CulpritOut::Owner {
-                bucket,
-                key,
-                event_id,
-            } => (
-                format!("{bucket}/{}", text(key)),
-                text(event_id),
-                String::new(),
-                String::new(),
-                String::new(),
-            ),
-            CulpritOut::Nobody {} => Default::default(),
-        };
+        let (culprit, culprit_event, culprit_time, rule, eligible, culprit_request) =
+            match &f.culprit {
+                CulpritOut::Request {
+                    actor,
+                    event_id,
+                    event_time,
+                    request_id,
+                    ..
+                } => (
+                    actor.name.clone(),
+                    text(event_id),
+                    event_time.to_rfc3339(),
+                    String::new(),
+                    String::new(),
+                    text(request_id),
+                ),
+                CulpritOut::Rule {
+                    rule_id,
+                    eligible_at,
+                    aborted_at,
+                    abort_request_id,
+                    ..
+                } => (
+                    format!("lifecycle rule {}", text(rule_id)),
+                    String::new(),
+                    aborted_at.map(|t| t.to_rfc3339()).unwrap_or_default(),
+                    text(rule_id),
+                    eligible_at.to_rfc3339(),
+                    text(abort_request_id),
+                ),
+                CulpritOut::Owner {
+                    bucket,
+                    key,
+                    event_id,
+                    request_id,
+                } => (
+                    format!("{bucket}/{}", text(key)),
+                    text(event_id),
+                    String::new(),
+                    String::new(),
+                    String::new(),
+                    text(request_id),
+                ),
+                CulpritOut::Nobody {} => Default::default(),
+            };
         row([
             "failure".into(),
             f.event_time.to_rfc3339(),
@@ -102,6 +115,9 @@ pub fn write(report: &Report, terminal: bool, out: &mut dyn Write) -> io::Result
             eligible,
             f.explanation.clone(),
             f.advice.clone(),
+            text(&f.request_id),
+            culprit_request,
+            f.evidence.join("+"),
         ])?;
     }
     for o in &report.orphans {
@@ -131,10 +147,13 @@ pub fn write(report: &Report, terminal: bool, out: &mut dyn Write) -> io::Result
             "incomplete upload: billed until completed, aborted or removed by a lifecycle rule"
                 .into(),
             String::new(),
+            String::new(),
+            String::new(),
+            String::new(),
         ])?;
     }
     for n in &report.notes {
-        let mut cells: [String; 22] = Default::default();
+        let mut cells: [String; COLUMNS] = Default::default();
         cells[0] = "note".into();
         cells[3] = text(&n.bucket);
         cells[11] = n.kind.into();

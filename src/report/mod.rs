@@ -16,8 +16,8 @@ use crate::attribute::{Cause, Confidence, Culprit, Finding, Orphan};
 use crate::cli::Format;
 use crate::correlate::Timelines;
 use crate::ingest::{Ingested, InputSummary};
-use crate::lifecycle::Eligibility;
-use crate::model::{Event, Time};
+use crate::lifecycle::{Eligibility, RuleSource};
+use crate::model::{Event, Evidence as LogKind, Time};
 use crate::strings::Strings;
 
 /// The version of the JSON answer contract.
@@ -155,6 +155,8 @@ pub enum CulpritOut {
         event_name: &'static str,
         /// Whether the failing request came from the same identity (a retry after success).
         same_actor: bool,
+        /// Its request ID (an access log line has no `eventID`).
+        request_id: Option<String>,
     },
     /// `lifecycle`: the rule.
     Rule {
@@ -164,10 +166,19 @@ pub enum CulpritOut {
         rule_id: Option<String>,
         /// Its `DaysAfterInitiation` (unknown when only the CreateMultipartUpload response named it).
         days_after_initiation: Option<u32>,
-        /// When the upload became eligible for abort.
+        /// When the upload became eligible for abort. When an access log shows the abort but no
+        /// rule that explains it is known, the time of the abort (it was eligible by then).
         eligible_at: Time,
-        /// Where the rule was learned: `cloudtrail:EVENTID`, `file:PATH` or `create_response`.
+        /// Where the rule was learned: `cloudtrail:EVENTID`, `file:PATH` or `create_response`;
+        /// `unknown` when only the abort is known.
         rule_source: String,
+        /// When S3 aborted the upload, if an access log shows it (`S3.DELETE.UPLOAD`).
+        aborted_at: Option<Time>,
+        /// How that line was tied to the upload: `upload_id`, or `bucket_key_time` when the
+        /// line names no upload ID.
+        abort_matched_by: Option<&'static str>,
+        /// The request ID of that line.
+        abort_request_id: Option<String>,
     },
     /// `wrong_key`: where the upload ID really belongs.
     Owner {
@@ -177,6 +188,8 @@ pub enum CulpritOut {
         key: Option<String>,
         /// The event that shows it.
         event_id: Option<String>,
+        /// Its request ID.
+        request_id: Option<String>,
     },
     /// `unknown_upload`, `unexplained`: `{}`.
     Nobody {},
@@ -219,6 +232,9 @@ pub struct FailureOut {
     pub account: Option<String>,
     /// The file the record was read from.
     pub origin: String,
+    /// The kinds of evidence the finding rests on, in this order: `cloudtrail`, `access_log`,
+    /// `lifecycle_configuration`.
+    pub evidence: Vec<&'static str>,
 }
 
 /// The lifecycle rule that will remove (or made eligible) an incomplete upload.
@@ -405,22 +421,37 @@ fn failure(ingested: &Ingested, f: &Finding) -> FailureOut {
                 event_time: t.time,
                 event_name: t.op.name(),
                 same_actor: *same_actor,
+                request_id: id(t.request_id),
             }
         }
         Culprit::Rule {
             bucket,
             eligibility,
-        } => CulpritOut::Rule {
-            bucket: bucket.clone(),
-            rule_id: eligibility.rule_id.clone(),
-            days_after_initiation: eligibility.days,
-            eligible_at: eligibility.at,
-            rule_source: eligibility.source.to_string(),
-        },
+            abort,
+        } => {
+            let line = abort.map(|a| &events[a.event]);
+            CulpritOut::Rule {
+                bucket: bucket.clone(),
+                rule_id: eligibility.as_ref().and_then(|e| e.rule_id.clone()),
+                days_after_initiation: eligibility.as_ref().and_then(|e| e.days),
+                eligible_at: eligibility
+                    .as_ref()
+                    .map(|e| e.at)
+                    .or(line.map(|l| l.time))
+                    .unwrap_or(e.time),
+                rule_source: eligibility
+                    .as_ref()
+                    .map_or_else(|| "unknown".to_owned(), |e| e.source.to_string()),
+                aborted_at: line.map(|l| l.time),
+                abort_matched_by: abort.map(|a| a.matched_by.name()),
+                abort_request_id: line.and_then(|l| id(l.request_id)),
+            }
+        }
         Culprit::Owner(o) => CulpritOut::Owner {
             bucket: strings[o.bucket].to_owned(),
             key: strings.owned(o.key),
             event_id: id(o.event_id),
+            request_id: id(o.request_id),
         },
         Culprit::Nobody => CulpritOut::Nobody {},
     };
@@ -446,5 +477,43 @@ fn failure(ingested: &Ingested, f: &Finding) -> FailureOut {
             .get(e.origin as usize)
             .cloned()
             .unwrap_or_default(),
+        evidence: evidence(events, f),
     }
+}
+
+/// The kinds of evidence a finding rests on: the logs of the failing request and of the event
+/// that explains it, and the lifecycle configuration when a rule is named.
+fn evidence(events: &[Event], f: &Finding) -> Vec<&'static str> {
+    let mut logs = vec![events[f.failure].evidence];
+    logs.extend(events[f.failure].also_in);
+    let mut configuration = false;
+    let mut explained_by = |e: &Event| {
+        logs.push(e.evidence);
+        logs.extend(e.also_in);
+    };
+    match &f.culprit {
+        Culprit::Request { event, .. } => explained_by(&events[*event]),
+        Culprit::Rule {
+            eligibility, abort, ..
+        } => {
+            if let Some(a) = abort {
+                explained_by(&events[a.event]);
+            }
+            match eligibility.as_ref().map(|e| &e.source) {
+                // The headers of a CreateMultipartUpload response, as CloudTrail logged them.
+                Some(RuleSource::CreateResponse) => logs.push(LogKind::Cloudtrail),
+                Some(_) => configuration = true,
+                None => {}
+            }
+        }
+        Culprit::Owner(o) => logs.push(o.evidence),
+        Culprit::Nobody => {}
+    }
+    logs.sort_unstable();
+    logs.dedup();
+    let mut names: Vec<&'static str> = logs.into_iter().map(LogKind::name).collect();
+    if configuration {
+        names.push("lifecycle_configuration");
+    }
+    names
 }

@@ -136,7 +136,11 @@ fn failure(f: &FailureOut, out: &mut dyn Write) -> io::Result<()> {
         f.upload_id.as_deref().unwrap_or("(none in the record)"),
         out,
     )?;
-    labelled("confidence", &confidence, out)?;
+    labelled(
+        "confidence",
+        &format!("{confidence}, from {}", f.evidence.join(" + ")),
+        out,
+    )?;
     labelled("why", &f.explanation, out)?;
     labelled("advice", &f.advice, out)
 }

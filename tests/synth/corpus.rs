@@ -160,6 +160,89 @@ pub fn write_corpus(dir: &Path, mb: u64, seed: u64) -> std::io::Result<Written> 
     Ok(written)
 }
 
+/// An access-log line is about 525 bytes.
+const LINE_BYTES: u64 = 525;
+
+/// Writes about `mb` MiB of S3 server access logs under `dir/logs/BUCKET/` (plain text, as S3
+/// delivers them, one file per bucket and 5 minutes) telling the data events of the same kind of
+/// trail as [`write_corpus`], and `dir/truth.json` with the number of NoSuchUpload failures.
+/// (Without CloudTrail the lifecycle configuration is unknown, so only the count of failures,
+/// not their causes, matches the CloudTrail truth.)
+pub fn write_access_logs(dir: &Path, mb: u64, seed: u64) -> std::io::Result<Written> {
+    let days = (4 * mb).div_ceil(1024).max(4) as i64;
+    let place = Place {
+        account: ACCOUNT.into(),
+        region: "us-east-1".into(),
+    };
+    let start = at(1, 0, 0, 0);
+    let end = start + Duration::days(days);
+    let slots: Vec<Time> = (1..=days * 24 * 12)
+        .map(|i| start + Duration::minutes(i * 5))
+        .collect();
+    let lines = mb * MIB / LINE_BYTES;
+    let per_slot = lines / slots.len() as u64;
+    let mut plan = Rng::new(seed);
+    let (flows, truth) = plan_flows(&mut plan, start, end, lines / 60);
+    let mut by_slot: BTreeMap<Time, Vec<Rec>> = BTreeMap::new();
+    for rec in flows {
+        let slot = rec.time + Duration::seconds(300 - rec.time.timestamp() % 300);
+        by_slot.entry(slot).or_default().push(rec);
+    }
+    let files = AtomicU64::new(0);
+    let records = AtomicU64::new(0);
+    let bytes = AtomicU64::new(0);
+    slots
+        .par_iter()
+        .enumerate()
+        .try_for_each(|(i, &slot)| -> std::io::Result<()> {
+            let mut rng = Rng::new(seed ^ (i as u64).wrapping_mul(0x9E37_79B9));
+            let n = per_slot / 2 + rng.below(per_slot + 1);
+            let mut recs: Vec<Rec> = (0..n)
+                .map(|_| {
+                    let t = slot - Duration::seconds(rng.range(1, 299));
+                    let who = background_caller(&mut rng);
+                    object_call(&mut rng, t, &place, &who)
+                })
+                .collect();
+            recs.extend(by_slot.get(&slot).into_iter().flatten().cloned());
+            let lines: Vec<super::access_log::Line> = recs
+                .iter()
+                .filter_map(|r| super::access_log::line(&mut rng, r))
+                .collect();
+            let mut by_bucket: BTreeMap<&str, Vec<&super::access_log::Line>> = BTreeMap::new();
+            for l in &lines {
+                by_bucket.entry(l.bucket.as_str()).or_default().push(l);
+            }
+            for (bucket, mut lines) in by_bucket {
+                lines.sort_by_key(|l| l.time);
+                let text: String = lines.iter().map(|l| format!("{}\n", l.text)).collect();
+                let path = dir.join(format!(
+                    "logs/{bucket}/{}-{}",
+                    slot.format("%Y-%m-%d-%H-%M-%S"),
+                    &rng.file_suffix().to_uppercase()[..16]
+                ));
+                std::fs::create_dir_all(path.parent().expect("a parent"))?;
+                std::fs::write(&path, &text)?;
+                files.fetch_add(1, Ordering::Relaxed);
+                records.fetch_add(lines.len() as u64, Ordering::Relaxed);
+                bytes.fetch_add(text.len() as u64, Ordering::Relaxed);
+            }
+            Ok(())
+        })?;
+    let failures: u64 = truth.values().sum();
+    let written = Written {
+        files: files.into_inner(),
+        records: records.into_inner(),
+        json_bytes: bytes.into_inner(),
+        gzip_bytes: 0,
+        multipart_events: 0,
+        truth,
+    };
+    let truth = json!({"files": written.files, "bytes": written.json_bytes, "lines": written.records, "failures": failures});
+    std::fs::write(dir.join("truth.json"), serde_json::to_vec_pretty(&truth)?)?;
+    Ok(written)
+}
+
 /// The next 00:00 UTC at or after `t`, as S3 rounds lifecycle dates.
 fn ceil_to_midnight(t: Time) -> Time {
     let midnight = t
@@ -563,10 +646,9 @@ const SERVICES: [(&str, &str); 12] = [
     ("lambda.amazonaws.com", "GetFunction"),
 ];
 
-/// One record of the background: 70% management events, 30% S3 object reads and writes.
-fn noise(rng: &mut Rng, slot: Time, place: &Place) -> Rec {
-    let t = slot - Duration::seconds(rng.range(60, 540));
-    let who = match rng.below(4) {
+/// Who makes the background calls.
+fn background_caller(rng: &mut Rng) -> Who {
+    match rng.below(4) {
         0 => Who::service("ec2.amazonaws.com"),
         1 => Who::user(
             ACCOUNT,
@@ -581,32 +663,43 @@ fn noise(rng: &mut Rng, slot: Time, place: &Place) -> Rec {
             "10.0.3.17",
             "[aws-sdk-go-v2/1.30.3 os/linux lang/go#1.22.5]",
         ),
+    }
+}
+
+/// An S3 object read or write.
+fn object_call(rng: &mut Rng, t: Time, place: &Place, who: &Who) -> Rec {
+    let names = [
+        "GetObject",
+        "GetObject",
+        "PutObject",
+        "HeadObject",
+        "DeleteObject",
+    ];
+    let buckets = [
+        "media-uploads",
+        "analytics-raw",
+        "logs-archive",
+        "static-assets",
+    ];
+    let key = format!("data/{}/{:08x}.json", rng.below(366), rng.next() as u32);
+    let call = records::S3Call {
+        name: names[rng.below(names.len() as u64) as usize],
+        bucket: buckets[rng.below(buckets.len() as u64) as usize],
+        key: &key,
+        upload_id: None,
+        part: None,
+        bytes_in: rng.below(1 << 20),
+        error: None,
     };
+    records::s3_data(rng, t, place, who, &call)
+}
+
+/// One record of the background: 70% management events, 30% S3 object reads and writes.
+fn noise(rng: &mut Rng, slot: Time, place: &Place) -> Rec {
+    let t = slot - Duration::seconds(rng.range(60, 540));
+    let who = background_caller(rng);
     if rng.below(10) < 3 {
-        let names = [
-            "GetObject",
-            "GetObject",
-            "PutObject",
-            "HeadObject",
-            "DeleteObject",
-        ];
-        let buckets = [
-            "media-uploads",
-            "analytics-raw",
-            "logs-archive",
-            "static-assets",
-        ];
-        let key = format!("data/{}/{:08x}.json", rng.below(366), rng.next() as u32);
-        let call = records::S3Call {
-            name: names[rng.below(names.len() as u64) as usize],
-            bucket: buckets[rng.below(buckets.len() as u64) as usize],
-            key: &key,
-            upload_id: None,
-            part: None,
-            bytes_in: rng.below(1 << 20),
-            error: None,
-        };
-        return records::s3_data(rng, t, place, &who, &call);
+        return object_call(rng, t, place, &who);
     }
     let (source, name) = *rng.pick(&SERVICES);
     let params = json!({

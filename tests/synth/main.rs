@@ -3,6 +3,7 @@
 //! ```text
 //! cargo run --example synth -- fixtures fixtures                  # rewrite fixtures/
 //! cargo run --release --example synth -- corpus DIR 1024 [SEED]    # ~1 GiB benchmark trail
+//! cargo run --release --example synth -- access-logs DIR 512 [SEED] # ~512 MiB of access logs
 //! ```
 
 #[path = "mod.rs"]
@@ -37,8 +38,24 @@ fn main() -> ExitCode {
                 )
             })
         }
+        ["access-logs", dir, mb, rest @ ..] if rest.len() <= 1 => {
+            let (Ok(mb), Ok(seed)) = (mb.parse(), rest.first().unwrap_or(&"1").parse()) else {
+                eprintln!("usage: synth access-logs DIR MIB [SEED]");
+                return ExitCode::from(2);
+            };
+            synth::corpus::write_access_logs(&PathBuf::from(dir), mb, seed).map(|w| {
+                println!(
+                    "{} files, {} lines, {} MiB",
+                    w.files,
+                    w.records,
+                    w.json_bytes >> 20
+                )
+            })
+        }
         _ => {
-            eprintln!("usage: synth fixtures DIR | synth corpus DIR MIB [SEED]");
+            eprintln!(
+                "usage: synth fixtures DIR | synth corpus DIR MIB [SEED] | synth access-logs DIR MIB [SEED]"
+            );
             return ExitCode::from(2);
         }
     };

@@ -3,6 +3,7 @@
 //! by `cargo run --example synth` to regenerate `fixtures/`.
 #![allow(dead_code, clippy::too_many_arguments)]
 
+pub mod access_log;
 pub mod corpus;
 pub mod layout;
 pub mod records;
@@ -30,6 +31,12 @@ pub fn fixture_files() -> Vec<File> {
         files.push(File {
             path: format!("trail/{}", d.path),
             bytes: d.bytes,
+        });
+    }
+    for f in access_logs(&trail) {
+        files.push(File {
+            path: format!("access-logs/{}", f.path),
+            bytes: f.bytes,
         });
     }
     for (_, name, rules) in &trail.lifecycle_files {
@@ -66,6 +73,41 @@ pub fn fixture_files() -> Vec<File> {
         path: "bundles/trail.zip".into(),
         bytes: layout::zip(&delivered),
     });
+    files
+}
+
+/// The trail as an account that does not log S3 data events sees it: CloudTrail with management
+/// events only (`cloudtrail/`), and S3 server access logs of every bucket (`s3/BUCKET/`) that
+/// show the data events and the lifecycle aborts.
+pub fn access_logs(story: &scenarios::Story) -> Vec<File> {
+    let mut rng = Rng::new(8);
+    let management: Vec<_> = story
+        .records
+        .iter()
+        .filter(|r| r.json["eventCategory"] != "Data")
+        .cloned()
+        .collect();
+    let mut files: Vec<File> = layout::deliver(&mut rng, &management)
+        .into_iter()
+        .map(|f| File {
+            path: format!("cloudtrail/{}", f.path),
+            bytes: f.bytes,
+        })
+        .collect();
+    let mut lines: Vec<access_log::Line> = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for r in &story.records {
+        // CloudTrail may deliver a record twice; the request was logged once.
+        if seen.insert(r.event_id()) {
+            lines.extend(access_log::line(&mut rng, r));
+        }
+    }
+    for a in &story.aborts {
+        lines.push(access_log::lifecycle_abort(
+            &mut rng, a.time, &a.bucket, &a.key,
+        ));
+    }
+    files.extend(access_log::deliver(&mut rng, "s3", &lines));
     files
 }
 

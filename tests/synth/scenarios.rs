@@ -45,6 +45,19 @@ pub enum Culprit {
     Nobody,
 }
 
+/// S3 aborting an upload under a lifecycle rule: only an access log shows it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AbortLine {
+    pub bucket: String,
+    pub key: String,
+    pub time: Time,
+    /// The failure it explains (its `eventID`).
+    pub explains: String,
+    /// The rule is known only from a CloudTrail data event (the CreateMultipartUpload response),
+    /// so without data events it is unknown.
+    pub rule_from_data_events: bool,
+}
+
 /// An upload that should be listed as incomplete.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ExpectOrphan {
@@ -59,6 +72,8 @@ pub struct Story {
     pub records: Vec<Rec>,
     pub expect: Vec<Expect>,
     pub orphans: Vec<ExpectOrphan>,
+    /// Lifecycle aborts, for the access logs.
+    pub aborts: Vec<AbortLine>,
     /// `--lifecycle` files: bucket, file name, content.
     pub lifecycle_files: Vec<(String, String, Value)>,
     /// Buckets that only management events name.
@@ -78,6 +93,7 @@ struct World {
     records: Vec<Rec>,
     expect: Vec<Expect>,
     orphans: Vec<ExpectOrphan>,
+    aborts: Vec<AbortLine>,
     east: Place,
     west: Place,
 }
@@ -182,6 +198,23 @@ impl World {
         self.push(rec)
     }
 
+    fn aborted(
+        &mut self,
+        bucket: &str,
+        key: &str,
+        time: Time,
+        explains: &str,
+        rule_from_data_events: bool,
+    ) {
+        self.aborts.push(AbortLine {
+            bucket: bucket.to_owned(),
+            key: key.to_owned(),
+            time,
+            explains: explains.to_owned(),
+            rule_from_data_events,
+        });
+    }
+
     fn expect(
         &mut self,
         story: &'static str,
@@ -221,6 +254,7 @@ pub fn trail() -> Story {
         records: Vec::new(),
         expect: Vec::new(),
         orphans: Vec::new(),
+        aborts: Vec::new(),
         east: Place {
             account: ACCOUNT.into(),
             region: "us-east-1".into(),
@@ -528,6 +562,8 @@ pub fn trail() -> Story {
         &id,
         Some(5),
     );
+    // S3 aborts it in its nightly lifecycle run; only the access log shows it.
+    w.aborted(media, key, at(5, 2, 17, 43), &e, false);
     w.expect(
         "E lifecycle rule shorter than the upload",
         e,
@@ -582,6 +618,7 @@ pub fn trail() -> Story {
         &id,
         None,
     );
+    w.aborted(media, key, at(7, 0, 41, 9), &e, false);
     w.expect(
         "G rule added after the upload began",
         e,
@@ -613,6 +650,7 @@ pub fn trail() -> Story {
         &id,
         Some(2),
     );
+    w.aborted(media, key, at(10, 1, 12, 30), &e, false);
     w.expect(
         "H two matching rules",
         e,
@@ -970,6 +1008,7 @@ pub fn trail() -> Story {
         &id,
         Some(2),
     );
+    w.aborted("analytics-raw", key, at(10, 1, 12, 31), &e, true);
     w.expect(
         "Q rule named by the create response",
         e,
@@ -1176,6 +1215,7 @@ pub fn trail() -> Story {
         records: w.records,
         expect: w.expect,
         orphans: w.orphans,
+        aborts: w.aborts,
         lifecycle_files: vec![("backups".into(), "backups.json".into(), backups_rules())],
         quiet_buckets: vec!["audit-logs".into()],
     }
@@ -1275,6 +1315,7 @@ pub fn small() -> Story {
         records: Vec::new(),
         expect: Vec::new(),
         orphans: Vec::new(),
+        aborts: Vec::new(),
         east: Place {
             account: ACCOUNT.into(),
             region: "us-east-1".into(),
@@ -1370,6 +1411,7 @@ pub fn small() -> Story {
         records: w.records,
         expect: w.expect,
         orphans: Vec::new(),
+        aborts: Vec::new(),
         lifecycle_files: Vec::new(),
         quiet_buckets: Vec::new(),
     }
