@@ -46,8 +46,9 @@ pub struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
-    /// Splits a line into its fields.
-    pub fn split(line: &'a [u8]) -> Fields<'a> {
+        /// Splits a line into all its fields.
+    #[cfg(test)]
+    fn split(line: &'a [u8]) -> Fields<'a> {
         Fields::split_first(line, MAX_FIELDS)
     }
 
@@ -302,11 +303,13 @@ pub fn event(f: &Fields<'_>, op: Op, origin: u32, interner: &Interner) -> Result
     })
 }
 
-/// Whether `b` starts like an S3 server access log.
+/// Whether `b` (with no leading white space) starts like an S3 server access log. Only the start
+/// of the first line is looked at: a CloudTrail file is often one long line.
 pub fn looks_like(b: &[u8]) -> bool {
-    b.split(|&c| c == b'\n')
-        .find(|line| !line.trim_ascii().is_empty())
-        .is_some_and(|line| Fields::split(line.trim_ascii_end()).is_access_log())
+    // Owner, bucket and `[time]` come first; 1 KiB holds them with room to spare.
+    let head = &b[..b.len().min(1_024)];
+    let line = memchr::memchr(b'\n', head).map_or(head, |n| &head[..n]);
+    !matches!(line.first(), Some(b'{' | b'[')) && Fields::split_first(line, 8).is_access_log()
 }
 
 /// Reads every line of an access log into `out`.
