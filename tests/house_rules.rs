@@ -1,6 +1,6 @@
 //! Conventions the compiler cannot check.
 
-use crate::util::repo;
+use crate::util::{repo, run, trail_args};
 
 fn sources() -> Vec<(String, String)> {
     fn walk(dir: &std::path::Path, out: &mut Vec<(String, String)>) {
@@ -62,6 +62,30 @@ fn library_code_does_not_unwrap() {
         assert!(
             !library.contains(".unwrap()") && !library.contains(".expect("),
             "{path} can panic on data: return an error that names the input instead"
+        );
+    }
+}
+
+#[test]
+fn the_readme_shows_what_the_quick_start_prints() {
+    let readme = std::fs::read_to_string(repo().join("README.md")).expect("README.md");
+    let excerpt = readme
+        .split_once("The first command prints (excerpt):\n\n```text\n")
+        .and_then(|(_, rest)| rest.split_once("```"))
+        .map(|(text, _)| text)
+        .expect("the excerpt in README.md");
+    let mut args = vec!["analyze".to_owned()];
+    args.extend(trail_args());
+    args.extend(["--format", "table", "--no-progress"].map(str::to_owned));
+    let run = run(&args);
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    // Every line of the excerpt is printed, in this order; `  …` stands for omitted lines.
+    let mut printed = run.stdout.lines();
+    for line in excerpt.lines().filter(|l| *l != "  …") {
+        assert!(
+            printed.any(|p| p == line),
+            "README.md shows a line the quick start does not print (in this order):\n{line}\n\nit prints:\n{}",
+            run.stdout
         );
     }
 }

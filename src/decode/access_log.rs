@@ -46,7 +46,7 @@ pub struct Fields<'a> {
 }
 
 impl<'a> Fields<'a> {
-        /// Splits a line into all its fields.
+    /// Splits a line into all its fields.
     #[cfg(test)]
     fn split(line: &'a [u8]) -> Fields<'a> {
         Fields::split_first(line, MAX_FIELDS)
@@ -468,7 +468,7 @@ mod tests {
         );
     }
 
-        #[test]
+    #[test]
     fn reads_times_with_any_offset_and_rejects_the_rest() {
         let utc = |s: &str| parse_time(s.as_bytes()).map(|t| t.to_rfc3339());
         assert_eq!(

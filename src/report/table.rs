@@ -136,9 +136,18 @@ fn failure(f: &FailureOut, out: &mut dyn Write) -> io::Result<()> {
         f.upload_id.as_deref().unwrap_or("(none in the record)"),
         out,
     )?;
+    let evidence: Vec<&str> = f
+        .evidence
+        .iter()
+        .map(|kind| match *kind {
+            "cloudtrail" => "CloudTrail",
+            "access_log" => "S3 access log",
+            _ => "lifecycle configuration",
+        })
+        .collect();
     labelled(
         "confidence",
-        &format!("{confidence}, from {}", f.evidence.join(" + ")),
+        &format!("{confidence}, from {}", evidence.join(" + ")),
         out,
     )?;
     labelled("why", &f.explanation, out)?;
