@@ -13,10 +13,10 @@ use crate::correlate;
 use crate::decode;
 use crate::error::{Error, Result};
 use crate::ingest::{self, Meter};
-use crate::lifecycle::Lifecycle;
+use crate::lifecycle::{Lifecycle, RuleSource};
 use crate::model::Rule;
-use crate::report::{Report, escape};
-use crate::sources;
+use crate::report::{self, Report, escape};
+use crate::sources::{self, s3};
 
 /// Runs the command line.
 pub fn run(args: Args) -> Result<()> {
@@ -45,8 +45,10 @@ pub fn analyze(config: &Config) -> Result<Report> {
 }
 
 fn answer(config: &Config, rules: Vec<(String, PathBuf, Vec<Rule>)>) -> Result<Report> {
-    let inputs = sources::open(&config.sources, config.decode.max_decoded);
-    let meter = Meter::new(progress_bar(config, inputs.known_bytes));
+    let bar = progress_bar(config);
+    let inputs = sources::open(&config.sources, config.decode.max_decoded, &config.s3, &bar);
+    bar.inc_length(inputs.known_bytes);
+    let meter = Meter::new(bar);
     let mut ingested = ingest::ingest(inputs.stream, &config.decode, &meter);
     meter.finish();
 
@@ -76,23 +78,73 @@ fn answer(config: &Config, rules: Vec<(String, PathBuf, Vec<Rule>)>) -> Result<R
     }
 
     let lifecycle_buckets: Vec<String> = rules.iter().map(|(bucket, ..)| bucket.clone()).collect();
-    let lifecycle = Lifecycle::new(&ingested.lifecycle, rules);
+    let mut today: Vec<(String, RuleSource, Vec<Rule>)> = rules
+        .into_iter()
+        .map(|(bucket, path, rules)| (bucket, RuleSource::File(path), rules))
+        .collect();
     let timelines = correlate::correlate(&ingested.events, std::mem::take(&mut ingested.parts));
-    let evidence = Evidence {
-        events: &ingested.events,
-        strings: &ingested.strings,
-        timelines: &timelines,
-        lifecycle: &lifecycle,
-        span: ingested.inputs.first_event.zip(ingested.inputs.last_event),
+    // The stretch of time the analysis saw: the records read, within the window.
+    let span = ingested
+        .inputs
+        .first_event
+        .zip(ingested.inputs.last_event)
+        .map(|(first, last)| {
+            let first = config.decode.since.map_or(first, |s| first.max(s));
+            let last = config.decode.until.map_or(last, |u| last.min(u));
+            (first, last.max(first))
+        });
+    let explain = |lifecycle: &Lifecycle| {
+        let evidence = Evidence {
+            events: &ingested.events,
+            strings: &ingested.strings,
+            timelines: &timelines,
+            lifecycle,
+            span,
+        };
+        (
+            attribute::attribute(&evidence),
+            attribute::orphans(&evidence),
+        )
     };
-    let findings = attribute::attribute(&evidence);
-    let orphans = attribute::orphans(&evidence);
+    let mut lifecycle = Lifecycle::new(&ingested.lifecycle, today.clone());
+    let (mut findings, mut orphans) = explain(&lifecycle);
+    let mut notes = Vec::new();
+    if config.fetch_lifecycle {
+        // Buckets whose answer a configuration could change, and that have none yet.
+        let mut buckets: Vec<String> = findings
+            .iter()
+            .map(|f| ingested.events[f.failure].bucket)
+            .chain(orphans.iter().map(|o| timelines.uploads[o.upload].bucket))
+            .map(|b| ingested.strings[b].to_owned())
+            .filter(|b| !lifecycle.knows(b))
+            .collect();
+        buckets.sort();
+        buckets.dedup();
+        if !buckets.is_empty() {
+            for (bucket, fetched) in s3::lifecycle_configurations(&config.s3, &buckets) {
+                let note = report::fetched_lifecycle_note(&bucket, &fetched);
+                match fetched {
+                    s3::Configuration::Rules(rules) => {
+                        today.push((bucket, RuleSource::Fetched, rules));
+                    }
+                    s3::Configuration::None => {
+                        today.push((bucket, RuleSource::Fetched, Vec::new()))
+                    }
+                    s3::Configuration::Failed(_) => {}
+                }
+                notes.push(note);
+            }
+            lifecycle = Lifecycle::new(&ingested.lifecycle, today);
+            (findings, orphans) = explain(&lifecycle);
+        }
+    }
     Ok(Report::new(
         &ingested,
         &timelines,
         &findings,
         &orphans,
         &lifecycle_buckets,
+        notes,
     ))
 }
 
@@ -113,11 +165,11 @@ fn read_lifecycle_files(config: &Config) -> Result<Vec<(String, PathBuf, Vec<Rul
         .collect()
 }
 
-fn progress_bar(config: &Config, known_bytes: u64) -> ProgressBar {
+fn progress_bar(config: &Config) -> ProgressBar {
     if !config.progress {
         return ProgressBar::hidden();
     }
-    let bar = ProgressBar::with_draw_target(Some(known_bytes), ProgressDrawTarget::stderr());
+    let bar = ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
     let style = ProgressStyle::with_template(
         "{spinner} {elapsed:>4} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {msg}",
     )

@@ -12,7 +12,7 @@ use clap::{Parser, Subcommand, ValueEnum};
 use crate::decode::{self, DEFAULT_MAX_DECODED};
 use crate::error::{Error, Result};
 use crate::model::Time;
-use crate::sources::Source;
+use crate::sources::{Source, s3};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -22,6 +22,13 @@ Examples:
   Only one week, with the bucket's lifecycle rules as the AWS CLI prints them:
     aws s3api get-bucket-lifecycle-configuration --bucket media > media-rules.json
     uploadtrail analyze ./AWSLogs --since 2026-11-01 --until 2026-11-07 --lifecycle media=media-rules.json
+
+    Straight from the trail's bucket: one week of one region of an organisation trail:
+    uploadtrail analyze s3://org-trail-logs --since 2026-11-01 --until 2026-11-07 \
+        --log-region us-east-1 --profile audit --fetch-lifecycle
+
+  With S3 server access logs, which show lifecycle aborts and work without data events:
+    uploadtrail analyze s3://org-trail-logs/AWSLogs/ s3://access-logs/media-uploads/
 
   Machine-readable answer, from a bundle and from stdin:
     uploadtrail analyze trail-2026-11.tar.gz --format json --output answer.json
@@ -58,14 +65,19 @@ pub enum Command {
 #[derive(Debug, clap::Args)]
 pub struct AnalyzeArgs {
     /// Where the logs are: files, folders (searched recursively), bundles (.tar, .tar.gz, .tgz,
-    /// .zip) or '-' for standard input. Gzip or plain JSON, in any of the shapes CloudTrail,
-    /// CloudWatch Logs, EventBridge and `aws cloudtrail lookup-events` write.
+    /// .zip), s3://BUCKET[/PREFIX], or '-' for standard input. CloudTrail logs, gzip or plain, in
+    /// any of the shapes CloudTrail, CloudWatch Logs, EventBridge and `aws cloudtrail
+    /// lookup-events` write, and S3 server access logs.
     #[arg(value_name = "SOURCE", required = true)]
     pub sources: Vec<String>,
 
     /// What is read.
     #[command(flatten)]
     pub input: InputArgs,
+
+    /// How S3 is reached.
+    #[command(flatten)]
+    pub s3: S3Args,
 
     /// What is written.
     #[command(flatten)]
@@ -101,6 +113,48 @@ pub struct InputArgs {
     /// The most one input may decompress to, in MiB; larger inputs are reported as problems.
     #[arg(long, value_name = "MIB", default_value_t = DEFAULT_MAX_DECODED >> 20)]
     pub max_decoded_mib: u64,
+}
+
+/// Options for `s3://` sources and `--fetch-lifecycle`. Credentials come from the standard chain
+/// of the AWS SDKs: environment variables, the shared config and credentials files (profiles,
+/// SSO), then container and instance roles.
+#[derive(Debug, clap::Args)]
+#[command(next_help_heading = "S3")]
+pub struct S3Args {
+    /// Use the named profile of the AWS config files, as the AWS CLI's --profile does.
+    #[arg(long, value_name = "NAME")]
+    pub profile: Option<String>,
+
+    /// The region of the S3 client; the region of each bucket is found out.
+    #[arg(long, value_name = "REGION")]
+    pub region: Option<String>,
+
+    /// Send S3 requests to URL, an S3-compatible endpoint, with path-style addressing
+    /// (AWS_ENDPOINT_URL is also read).
+    #[arg(long, value_name = "URL")]
+    pub endpoint_url: Option<String>,
+
+    /// Only read the logs of these accounts of an organisation trail (repeatable or
+    /// comma-separated).
+    #[arg(long, value_name = "ID", value_delimiter = ',')]
+    pub account: Vec<String>,
+
+    /// Only read the logs of these regions (repeatable or comma-separated).
+    #[arg(long, value_name = "REGION", value_delimiter = ',')]
+    pub log_region: Vec<String>,
+
+    /// Read the current lifecycle configuration of every bucket with a NoSuchUpload failure
+    /// (s3:GetLifecycleConfiguration) and use it where the logs hold no history.
+    #[arg(long)]
+    pub fetch_lifecycle: bool,
+
+    /// S3 requests in flight at once.
+    #[arg(long, value_name = "N", default_value_t = 32)]
+    pub s3_requests: usize,
+
+    /// The most fetched S3 objects held in memory at once, waiting to be decoded, in MiB.
+    #[arg(long, value_name = "MIB", default_value_t = 256)]
+    pub s3_memory_mib: u64,
 }
 
 /// Options about what is written.
@@ -163,6 +217,10 @@ pub struct Config {
     pub output_is_terminal: bool,
     /// Whether to draw a progress bar on stderr.
     pub progress: bool,
+    /// How S3 is reached, and what is listed there.
+    pub s3: s3::Settings,
+    /// Fetch the lifecycle configuration of buckets with failures.
+    pub fetch_lifecycle: bool,
 }
 
 impl Config {
@@ -209,8 +267,39 @@ impl Config {
         } else {
             Format::Json
         });
+        if let Some(bad) = args
+            .s3
+            .account
+            .iter()
+            .find(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()))
+        {
+            return Err(Error::Usage(format!(
+                "--account {bad:?}: an AWS account ID is 12 digits"
+            )));
+        }
+        if args.s3.s3_requests == 0 || args.s3.s3_memory_mib == 0 {
+            return Err(Error::Usage(
+                "--s3-requests and --s3-memory-mib must be at least 1".to_owned(),
+            ));
+        }
+        let sources = args
+            .sources
+            .iter()
+            .map(|s| Source::parse(s).map_err(Error::Usage))
+            .collect::<Result<Vec<_>>>()?;
+        let s3 = s3::Settings {
+            profile: args.s3.profile,
+            region: args.s3.region,
+            endpoint_url: args.s3.endpoint_url,
+            accounts: args.s3.account,
+            log_regions: args.s3.log_region,
+            since,
+            until,
+            requests: args.s3.s3_requests,
+            memory: args.s3.s3_memory_mib.saturating_mul(1 << 20),
+        };
         Ok(Config {
-            sources: args.sources.iter().map(|s| Source::parse(s)).collect(),
+            sources,
             decode: decode::Options {
                 max_decoded: args.input.max_decoded_mib.saturating_mul(1 << 20),
                 since,
@@ -223,6 +312,8 @@ impl Config {
             output: args.output.output,
             output_is_terminal,
             progress: !args.output.no_progress && std::io::stderr().is_terminal(),
+            s3,
+            fetch_lifecycle: args.s3.fetch_lifecycle,
         })
     }
 }

@@ -2,8 +2,9 @@
 //!
 //! S3 never logs a lifecycle abort in CloudTrail, so a lifecycle cause is an inference from the
 //! bucket's configuration. The configuration in force at each moment comes from the
-//! `PutBucketLifecycle*` / `DeleteBucketLifecycle` history in the logs; a `--lifecycle` file (the
-//! configuration today) is used for a bucket whose history the logs do not show.
+//! `PutBucketLifecycle*` / `DeleteBucketLifecycle` history in the logs; a `--lifecycle` file, or
+//! else the configuration read from S3 with `--fetch-lifecycle` (both: the configuration today), is
+//! used for a bucket whose history the logs do not show, as if in force throughout.
 //!
 //! Evaluation follows S3: only `Enabled` rules with `AbortIncompleteMultipartUpload`, a key-prefix
 //! filter, eligibility at initiation + `DaysAfterInitiation` days rounded up to the next 00:00 UTC,
@@ -30,6 +31,8 @@ pub enum RuleSource {
     File(PathBuf),
     /// The `x-amz-abort-*` headers of the upload's CreateMultipartUpload response.
     CreateResponse,
+    /// GetBucketLifecycleConfiguration (`--fetch-lifecycle`), assumed to hold for the whole window.
+    Fetched,
 }
 
 impl fmt::Display for RuleSource {
@@ -41,6 +44,7 @@ impl fmt::Display for RuleSource {
             RuleSource::Logs { event_id: None, .. } => f.write_str("cloudtrail"),
             RuleSource::File(path) => write!(f, "file:{}", path.display()),
             RuleSource::CreateResponse => f.write_str("create_response"),
+            RuleSource::Fetched => f.write_str("s3api"),
         }
     }
 }
@@ -122,7 +126,13 @@ pub fn applies(rule: &Rule, key: Option<&str>) -> bool {
 impl Lifecycle {
     /// Builds the history of every bucket from the changes in the logs, then adds the
     /// `--lifecycle` files for buckets whose history the logs do not show.
-    pub fn new(changes: &[LifecycleChange], files: Vec<(String, PathBuf, Vec<Rule>)>) -> Lifecycle {
+    ///
+    /// `today` holds configurations as they are now (from `--lifecycle` files first, then from
+    /// S3), each used only for a bucket whose history the logs do not show.
+    pub fn new(
+        changes: &[LifecycleChange],
+        today: Vec<(String, RuleSource, Vec<Rule>)>,
+    ) -> Lifecycle {
         let mut buckets: BTreeMap<String, Vec<Period>> = BTreeMap::new();
         for change in changes.iter().filter(|c| c.error_code.is_none()) {
             let periods = buckets.entry(change.bucket.clone()).or_default();
@@ -138,13 +148,13 @@ impl Lifecycle {
                 },
             });
         }
-        for (bucket, path, rules) in files {
+        for (bucket, source, rules) in today {
             buckets.entry(bucket).or_insert_with(|| {
                 vec![Period {
                     from: None,
                     until: None,
                     rules: Some(rules),
-                    source: RuleSource::File(path),
+                    source,
                 }]
             });
         }
@@ -253,7 +263,14 @@ mod tests {
     }
 
     fn from_file(rules: Vec<Rule>) -> Lifecycle {
-        Lifecycle::new(&[], vec![("b".to_owned(), PathBuf::from("r.json"), rules)])
+        Lifecycle::new(
+            &[],
+            vec![(
+                "b".to_owned(),
+                RuleSource::File(PathBuf::from("r.json")),
+                rules,
+            )],
+        )
     }
 
     #[test]

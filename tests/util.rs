@@ -55,7 +55,17 @@ pub fn run<S: AsRef<str>>(args: &[S]) -> Run {
 
 /// Runs `uploadtrail ARGS` with `stdin` piped in.
 pub fn run_with_stdin<S: AsRef<str>>(args: &[S], stdin: Option<&[u8]>) -> Run {
+    run_full(args, stdin, &[])
+}
+
+/// Runs `uploadtrail ARGS` with extra environment variables.
+pub fn run_env<S: AsRef<str>>(args: &[S], env: &[(String, String)]) -> Run {
+    run_full(args, None, env)
+}
+
+fn run_full<S: AsRef<str>>(args: &[S], stdin: Option<&[u8]>, env: &[(String, String)]) -> Run {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_uploadtrail"));
+    cmd.envs(env.iter().map(|(k, v)| (k, v)));
     cmd.args(args.iter().map(AsRef::as_ref))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped());

@@ -68,7 +68,13 @@ fn run(scene: Scene, events: Vec<Event>, rules: Option<Vec<Rule>>) -> Outcome {
     let (events, parts, strings) = scene.finish(events);
     let timelines = correlate(&events, parts);
     let files = rules
-        .map(|r| vec![(B.to_owned(), PathBuf::from("rules.json"), r)])
+        .map(|r| {
+            vec![(
+                B.to_owned(),
+                RuleSource::File(PathBuf::from("rules.json")),
+                r,
+            )]
+        })
         .unwrap_or_default();
     let lifecycle = Lifecycle::new(&[], files);
 

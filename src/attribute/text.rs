@@ -270,6 +270,9 @@ fn rule_phrase(e: &Eligibility, bucket: &str) -> String {
     let source = match &e.source {
         RuleSource::Logs { .. } => "as configured in the logs",
         RuleSource::File(_) => "from the --lifecycle file, assumed in force throughout",
+        RuleSource::Fetched => {
+            "as S3 reports it today (--fetch-lifecycle), assumed in force throughout"
+        }
         RuleSource::CreateResponse => "as the CreateMultipartUpload response announced",
     };
     let days = e

@@ -18,6 +18,7 @@ use crate::correlate::Timelines;
 use crate::ingest::{Ingested, InputSummary};
 use crate::lifecycle::{Eligibility, RuleSource};
 use crate::model::{Event, Evidence as LogKind, Time};
+use crate::sources::s3;
 use crate::strings::Strings;
 
 /// The version of the JSON answer contract.
@@ -291,12 +292,40 @@ pub struct OrphanOut {
 /// A fact about the evidence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Note {
-    /// `no_data_events`, `no_data_events_at_all` or `unpaired_creations`.
+    /// `no_data_events`, `no_data_events_at_all`, `lifecycle_fetched` or `unpaired_creations`.
     pub kind: &'static str,
     /// The bucket it is about, if any.
     pub bucket: Option<String>,
     /// What it means, in words.
     pub message: String,
+}
+
+/// What `--fetch-lifecycle` found for a bucket, as a note: the configuration, its absence, or why
+/// it could not be read.
+pub fn fetched_lifecycle_note(bucket: &str, fetched: &s3::Configuration) -> Note {
+    let message = match fetched {
+        s3::Configuration::Rules(rules) => {
+            let aborting = rules
+                .iter()
+                .filter(|r| r.enabled && r.abort_days.is_some())
+                .count();
+            format!(
+                "Read the lifecycle configuration of bucket {bucket:?} from S3: {} rule(s), {aborting} of them enabled with AbortIncompleteMultipartUpload. The logs hold no history of it, so it is taken as in force throughout.",
+                rules.len()
+            )
+        }
+        s3::Configuration::None => format!(
+            "Bucket {bucket:?} has no lifecycle configuration in S3 today (NoSuchLifecycleConfiguration); the logs hold no history of it, so it is taken as having no rules throughout."
+        ),
+        s3::Configuration::Failed(why) => {
+            format!("Could not read the lifecycle configuration of bucket {bucket:?}: {why}")
+        }
+    };
+    Note {
+        kind: "lifecycle_fetched",
+        bucket: Some(bucket.to_owned()),
+        message,
+    }
 }
 
 /// Buckets named by `--lifecycle` (so of interest even when no record names them).
@@ -310,6 +339,7 @@ impl Report {
         findings: &[Finding],
         orphans: &[Orphan],
         lifecycle_buckets: LifecycleBuckets<'_>,
+        extra_notes: Vec<Note>,
     ) -> Report {
         let (events, strings) = (&ingested.events, &ingested.strings);
         let mut summary = Summary::default();
@@ -373,6 +403,7 @@ impl Report {
                 message: format!("No S3 data events for bucket {bucket:?} in the window: its multipart uploads cannot be followed (the trail does not log its data events)."),
             });
         }
+        notes.extend(extra_notes);
         if !timelines.unpaired_creations.is_empty() {
             let n = timelines.unpaired_creations.len();
             notes.push(Note {

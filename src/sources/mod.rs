@@ -1,15 +1,18 @@
 //! Stage 1: where the bytes come from.
 //!
-//! A source is what the user typed (a file, a folder, a bundle, `-`, or later `s3://…`); an
+//! A source is what the user typed (a file, a folder, a bundle, `-`, or `s3://…`); an
 //! [`Input`] is one file to decode, named by its [`Origin`]. Sources are expanded into a stream of
 //! inputs that the parallel decoder pulls from. Local files are read by the decoding thread itself,
-//! so reading overlaps decoding; bundle members and stdin arrive as bytes.
+//! so reading overlaps decoding; bundle members, S3 objects and stdin arrive as bytes.
 
 mod bundle;
 mod local;
+pub mod s3;
 
 use std::fmt;
 use std::path::PathBuf;
+
+use indicatif::ProgressBar;
 
 /// One source named on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -18,15 +21,20 @@ pub enum Source {
     Local(PathBuf),
     /// Standard input (`-`).
     Stdin,
+    /// `s3://bucket[/prefix]`.
+    S3(s3::Location),
 }
 
 impl Source {
     /// Reads a SOURCE argument.
-    pub fn parse(arg: &str) -> Source {
-        match arg {
+    pub fn parse(arg: &str) -> Result<Source, String> {
+        if let Some(location) = s3::Location::parse(arg) {
+            return location.map(Source::S3);
+        }
+        Ok(match arg {
             "-" => Source::Stdin,
             path => Source::Local(PathBuf::from(path)),
-        }
+        })
     }
 }
 
@@ -44,6 +52,13 @@ pub enum Origin {
     },
     /// Standard input.
     Stdin,
+    /// An S3 object (or, for a listing that failed, the prefix).
+    S3 {
+        /// The bucket.
+        bucket: String,
+        /// The key.
+        key: String,
+    },
 }
 
 impl fmt::Display for Origin {
@@ -52,6 +67,7 @@ impl fmt::Display for Origin {
             Origin::File(path) => write!(f, "{}", path.display()),
             Origin::Member { bundle, member } => write!(f, "{}!{member}", bundle.display()),
             Origin::Stdin => f.write_str("<stdin>"),
+            Origin::S3 { bucket, key } => write!(f, "s3://{bucket}/{key}"),
         }
     }
 }
@@ -63,6 +79,8 @@ pub enum Body {
     File(u64),
     /// Bytes already in memory.
     Bytes(Vec<u8>),
+    /// The bytes of an S3 object, whose size the progress bar counted when it was listed.
+    Object(Vec<u8>),
     /// A CloudTrail digest file, recognised by its path and never read.
     Digest,
     /// The input could not be read; the reason, in plain words.
@@ -83,7 +101,7 @@ impl Input {
     /// them), reusing its memory.
     pub fn load_into(self, limit: u64, buf: &mut Vec<u8>) -> Result<(), String> {
         match self.body {
-            Body::Bytes(bytes) => {
+            Body::Bytes(bytes) | Body::Object(bytes) => {
                 *buf = bytes;
                 Ok(())
             }
@@ -103,7 +121,7 @@ impl Input {
     pub fn size(&self) -> u64 {
         match &self.body {
             Body::File(size) => *size,
-            Body::Bytes(bytes) => bytes.len() as u64,
+            Body::Bytes(bytes) | Body::Object(bytes) => bytes.len() as u64,
             Body::Digest | Body::Unreadable(_) => 0,
         }
     }
@@ -123,24 +141,52 @@ pub struct Inputs {
     pub known_bytes: u64,
 }
 
-/// Expands sources into inputs. Folders are listed now; bundles and stdin are read lazily.
-pub fn open(sources: &[Source], limit: u64) -> Inputs {
+/// A source, expanded as far as it is before decoding starts.
+enum Planned {
+    /// Found on disk (or standard input).
+    Local(local::Listed),
+    /// An S3 location, listed and fetched when its turn comes.
+    S3(s3::Location),
+}
+
+/// Expands sources into inputs. Folders are listed now; bundles and stdin are read lazily; S3
+/// locations are listed and fetched in the background, their sizes added to `bar` as they are
+/// listed.
+pub fn open(sources: &[Source], limit: u64, s3: &s3::Settings, bar: &ProgressBar) -> Inputs {
     let mut listed = Vec::new();
+    let mut planned = Vec::new();
     for source in sources {
         match source {
             Source::Local(path) => local::list(path, &mut listed),
             Source::Stdin => listed.push(local::Listed::Stdin),
+            Source::S3(location) => {
+                planned.extend(listed.drain(..).map(Planned::Local));
+                planned.push(Planned::S3(location.clone()));
+            }
         }
     }
-    let known_bytes = listed.iter().map(local::Listed::size).sum();
+    planned.extend(listed.into_iter().map(Planned::Local));
+    let known_bytes = planned
+        .iter()
+        .map(|p| match p {
+            Planned::Local(item) => item.size(),
+            Planned::S3(_) => 0,
+        })
+        .sum();
+    let (s3, bar) = (s3.clone(), bar.clone());
     let stream =
-        listed
+        planned
             .into_iter()
             .flat_map(move |item| -> Box<dyn Iterator<Item = Input> + Send> {
                 match item {
-                    local::Listed::Input(input) => Box::new(std::iter::once(input)),
-                    local::Listed::Bundle(path, kind) => bundle::members(path, kind, limit),
-                    local::Listed::Stdin => Box::new(std::iter::once(local::stdin(limit))),
+                    Planned::Local(local::Listed::Input(input)) => Box::new(std::iter::once(input)),
+                    Planned::Local(local::Listed::Bundle(path, kind)) => {
+                        bundle::members(path, kind, limit)
+                    }
+                    Planned::Local(local::Listed::Stdin) => {
+                        Box::new(std::iter::once(local::stdin(limit)))
+                    }
+                    Planned::S3(location) => s3::objects(location, s3.clone(), limit, bar.clone()),
                 }
             });
     Inputs {

@@ -111,6 +111,39 @@ pub fn access_logs(story: &scenarios::Story) -> Vec<File> {
     files
 }
 
+/// The organisation whose trail [`organisation_trail`] writes.
+pub const ORGANISATION: &str = "o-abc123def4";
+/// The second account of that organisation.
+pub const SECOND_ACCOUNT: &str = "444455556666";
+
+/// An organisation trail under `trails/`: the fixture trail in its account, and the short story
+/// in a second account, each with digest files, in the layout
+/// `trails/AWSLogs/o-ORGID/ACCOUNT/CloudTrail[-Digest]/REGION/YYYY/MM/DD/`.
+pub fn organisation_trail() -> Vec<File> {
+    let mut rng = Rng::new(44);
+    let mut records = scenarios::trail().records;
+    records.extend(scenarios::small().records.into_iter().map(|mut r| {
+        r.place.account = SECOND_ACCOUNT.to_owned();
+        r
+    }));
+    let mut files = layout::deliver(&mut rng, &records);
+    for (account, day, region) in [
+        (scenarios::ACCOUNT, 3, "us-east-1"),
+        (scenarios::ACCOUNT, 7, "eu-west-1"),
+        (SECOND_ACCOUNT, 3, "us-east-1"),
+    ] {
+        files.push(layout::digest(account, region, scenarios::at(day, 1, 0, 0)));
+    }
+    for f in &mut files {
+        let rest = f
+            .path
+            .strip_prefix("AWSLogs/")
+            .expect("the delivery layout");
+        f.path = format!("trails/AWSLogs/{ORGANISATION}/{rest}");
+    }
+    files
+}
+
 /// Writes the fixtures under `dir`.
 pub fn write_fixtures(dir: &Path) -> std::io::Result<()> {
     layout::write_all(dir, &fixture_files())

@@ -1,0 +1,436 @@
+//! Listing that knows the CloudTrail layout,
+//! `[prefix/]AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail[-Digest]/REGION/YYYY/MM/DD/`.
+//!
+//! A listing starts where the prefix the user gave reaches into the layout; from there, accounts
+//! and regions are found with delimiter listings, and a region's days are listed between two
+//! keys (`StartAfter` the first day of the window, stop at the day after its day of slack), so
+//! one paginated listing per region covers any window. Prefixes outside the layout are looked
+//! into for `AWSLogs/` a few levels deep, then listed whole.
+
+use aws_sdk_s3::Client;
+use chrono::{Days, NaiveDate};
+use indicatif::ProgressBar;
+use tokio::sync::mpsc;
+use tokio::task::JoinSet;
+
+use super::{Action, Arrived, Listed, Location, Settings, describe, failed};
+use crate::model::Time;
+use crate::sources::is_digest_path;
+
+/// At most this many listings at once.
+const LISTINGS: usize = 8;
+
+/// A step of the listing.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Step {
+    /// A folder that may hold `AWSLogs/` (or folders that do), `depth` levels under the one named.
+    Discover { prefix: String, depth: u32 },
+    /// A prefix that is not a folder (`s3://bucket/logs/2026-11-0`): listed whole, unless it names
+    /// a folder.
+    Guess(String),
+    /// `…/AWSLogs/`: accounts and organisations.
+    AwsLogs(String),
+    /// `…/AWSLogs/o-ORGID/`: accounts.
+    Organisation(String),
+    /// `…/ACCOUNT/`: its `CloudTrail/` and `CloudTrail-Digest/` folders.
+    Account(String),
+    /// `…/CloudTrail/` or `…/CloudTrail-Digest/`: regions.
+    Trail { prefix: String, digest: bool },
+    /// `…/REGION/`: the days of the window.
+    Region { prefix: String, digest: bool },
+    /// Everything under the prefix.
+    Whole(String),
+}
+
+/// Where listing starts for a prefix, read from the layout when the prefix reaches into it.
+fn start(prefix: &str) -> Step {
+    let parts: Vec<&str> = prefix.split('/').collect();
+    let Some(at) = parts.iter().position(|p| *p == "AWSLogs") else {
+        return if prefix.is_empty() || prefix.ends_with('/') {
+            Step::Discover {
+                prefix: prefix.to_owned(),
+                depth: 0,
+            }
+        } else {
+            Step::Guess(prefix.to_owned())
+        };
+    };
+    let mut base = parts[..=at].join("/") + "/";
+    let mut rest: Vec<&str> = parts[at + 1..]
+        .iter()
+        .copied()
+        .filter(|p| !p.is_empty())
+        .collect();
+    let whole = || Step::Whole(prefix.to_owned());
+    if rest.first().is_some_and(|p| is_organisation(p)) {
+        base = format!("{base}{}/", rest.remove(0));
+        if rest.is_empty() {
+            return Step::Organisation(base);
+        }
+    }
+    // A partial last component (`AWSLogs/1111`) is a raw prefix.
+    if !prefix.ends_with('/') && rest.len() < 3 && !rest.is_empty() {
+        return whole();
+    }
+    match rest.as_slice() {
+        [] => Step::AwsLogs(base),
+        [account] if is_account(account) => Step::Account(format!("{base}{account}/")),
+        [account, trail] if is_account(account) && trail_folder(trail).is_some() => Step::Trail {
+            prefix: format!("{base}{account}/{trail}/"),
+            digest: trail_folder(trail) == Some(true),
+        },
+        [account, trail, region] if is_account(account) && trail_folder(trail).is_some() => {
+            Step::Region {
+                prefix: format!("{base}{account}/{trail}/{region}/"),
+                digest: trail_folder(trail) == Some(true),
+            }
+        }
+        _ => whole(),
+    }
+}
+
+/// `CloudTrail` → `Some(false)`, `CloudTrail-Digest` → `Some(true)`.
+fn trail_folder(name: &str) -> Option<bool> {
+    match name {
+        "CloudTrail" => Some(false),
+        "CloudTrail-Digest" => Some(true),
+        _ => None,
+    }
+}
+
+fn is_account(name: &str) -> bool {
+    name.len() == 12 && name.bytes().all(|b| b.is_ascii_digit())
+}
+
+fn is_organisation(name: &str) -> bool {
+    name.strip_prefix("o-").is_some_and(|id| {
+        (10..=32).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_alphanumeric())
+    })
+}
+
+/// The last folder name of a prefix ending in `/`.
+fn folder_name(prefix: &str) -> &str {
+    prefix
+        .trim_end_matches('/')
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+}
+
+/// The keys a region's listing covers for the window: after `start_after`, before `stop_at`.
+fn day_bounds(
+    prefix: &str,
+    since: Option<Time>,
+    until: Option<Time>,
+) -> (Option<String>, Option<String>) {
+    let day = |d: NaiveDate| format!("{prefix}{}", d.format("%Y/%m/%d"));
+    // A file of day D holds events of D or earlier: start at the day of `since`.
+    let start_after = since.map(|s| day(s.date_naive()));
+    // Events before `until` are delivered by the end of the next day.
+    let stop_at = until.and_then(|u| {
+        let last = (u - chrono::Duration::seconds(1)).date_naive();
+        last.checked_add_days(Days::new(2)).map(day)
+    });
+    (start_after, stop_at)
+}
+
+/// What one listing found.
+#[derive(Default)]
+struct Page {
+    folders: Vec<String>,
+    objects: Vec<(String, u64)>,
+}
+
+/// Lists `prefix`: one level when `delimiter`, otherwise everything, between the bounds.
+async fn list(
+    client: &Client,
+    bucket: &str,
+    prefix: &str,
+    delimiter: bool,
+    start_after: Option<String>,
+    stop_at: Option<&str>,
+) -> Result<Page, String> {
+    let mut page = Page::default();
+    let mut token: Option<String> = None;
+    loop {
+        let mut request = client
+            .list_objects_v2()
+            .bucket(bucket)
+            .prefix(prefix)
+            .set_start_after(start_after.clone())
+            .set_continuation_token(token.clone());
+        if delimiter {
+            request = request.delimiter("/");
+        }
+        let out = request
+            .send()
+            .await
+            .map_err(|e| describe(&e, &format!("s3://{bucket}/{prefix}"), Action::List))?;
+        for folder in out.common_prefixes() {
+            if let Some(p) = folder.prefix() {
+                page.folders.push(p.to_owned());
+            }
+        }
+        for object in out.contents() {
+            let Some(key) = object.key() else { continue };
+            if stop_at.is_some_and(|stop| key >= stop) {
+                return Ok(page);
+            }
+            if !key.ends_with('/') {
+                let size = object
+                    .size()
+                    .and_then(|s| u64::try_from(s).ok())
+                    .unwrap_or(0);
+                page.objects.push((key.to_owned(), size));
+            }
+        }
+        match out.next_continuation_token() {
+            Some(next) if out.is_truncated() == Some(true) => token = Some(next.to_owned()),
+            _ => return Ok(page),
+        }
+    }
+}
+
+/// Runs one step: the steps it leads to, and the objects it found.
+async fn step(
+    client: &Client,
+    bucket: &str,
+    settings: &Settings,
+    step: Step,
+) -> Result<(Vec<Step>, Vec<Listed>), String> {
+    let object = |(key, size): (String, u64), digest: bool| Listed {
+        digest: digest || is_digest_path(&key),
+        key,
+        size,
+    };
+    let wanted_account =
+        |name: &str| settings.accounts.is_empty() || settings.accounts.iter().any(|a| a == name);
+    match step {
+        Step::Discover { prefix, depth } => {
+            let page = list(client, bucket, &prefix, true, None, None).await?;
+            let next = page
+                .folders
+                .into_iter()
+                .map(|folder| match folder_name(&folder) {
+                    "AWSLogs" => Step::AwsLogs(folder),
+                    _ if depth < 2 => Step::Discover {
+                        prefix: folder,
+                        depth: depth + 1,
+                    },
+                    _ => Step::Whole(folder),
+                })
+                .collect();
+            Ok((
+                next,
+                page.objects.into_iter().map(|o| object(o, false)).collect(),
+            ))
+        }
+        Step::Guess(prefix) => {
+            let folder = format!("{prefix}/");
+            let page = list(client, bucket, &folder, true, None, None).await?;
+            if page.folders.is_empty() && page.objects.is_empty() {
+                Ok((vec![Step::Whole(prefix)], Vec::new()))
+            } else {
+                Ok((vec![start(&folder)], Vec::new()))
+            }
+        }
+        Step::AwsLogs(prefix) | Step::Organisation(prefix) => {
+            let page = list(client, bucket, &prefix, true, None, None).await?;
+            let next = page
+                .folders
+                .into_iter()
+                .filter_map(|folder| {
+                    let name = folder_name(&folder);
+                    if is_account(name) {
+                        wanted_account(name).then_some(Step::Account(folder))
+                    } else if is_organisation(name) {
+                        Some(Step::Organisation(folder))
+                    } else {
+                        None
+                    }
+                })
+                .collect();
+            Ok((
+                next,
+                page.objects.into_iter().map(|o| object(o, false)).collect(),
+            ))
+        }
+        Step::Account(prefix) => Ok((
+            vec![
+                Step::Trail {
+                    prefix: format!("{prefix}CloudTrail/"),
+                    digest: false,
+                },
+                Step::Trail {
+                    prefix: format!("{prefix}CloudTrail-Digest/"),
+                    digest: true,
+                },
+            ],
+            Vec::new(),
+        )),
+        Step::Trail { prefix, digest } => {
+            let page = list(client, bucket, &prefix, true, None, None).await?;
+            let next = page
+                .folders
+                .into_iter()
+                .filter(|folder| {
+                    settings.log_regions.is_empty()
+                        || settings
+                            .log_regions
+                            .iter()
+                            .any(|r| r == folder_name(folder))
+                })
+                .map(|prefix| Step::Region { prefix, digest })
+                .collect();
+            Ok((
+                next,
+                page.objects
+                    .into_iter()
+                    .map(|o| object(o, digest))
+                    .collect(),
+            ))
+        }
+        Step::Region { prefix, digest } => {
+            let (start_after, stop_at) = day_bounds(&prefix, settings.since, settings.until);
+            let page = list(
+                client,
+                bucket,
+                &prefix,
+                false,
+                start_after,
+                stop_at.as_deref(),
+            )
+            .await?;
+            Ok((
+                Vec::new(),
+                page.objects
+                    .into_iter()
+                    .map(|o| object(o, digest))
+                    .collect(),
+            ))
+        }
+        Step::Whole(prefix) => {
+            let page = list(client, bucket, &prefix, false, None, None).await?;
+            Ok((
+                Vec::new(),
+                page.objects.into_iter().map(|o| object(o, false)).collect(),
+            ))
+        }
+    }
+}
+
+/// Lists everything the location holds that the question needs, a few listings at a time,
+/// sending objects to `found` as they are listed.
+pub(super) async fn walk(
+    client: &Client,
+    location: &Location,
+    settings: &Settings,
+    bar: &ProgressBar,
+    found: mpsc::UnboundedSender<Listed>,
+    out: &mpsc::Sender<Arrived>,
+) {
+    let mut todo = vec![start(&location.prefix)];
+    let mut running = JoinSet::new();
+    let mut listed = 0u64;
+    loop {
+        while running.len() < LISTINGS
+            && let Some(next) = todo.pop()
+        {
+            let (client, bucket, settings) =
+                (client.clone(), location.bucket.clone(), settings.clone());
+            let name = match &next {
+                Step::Discover { prefix, .. }
+                | Step::Guess(prefix)
+                | Step::AwsLogs(prefix)
+                | Step::Organisation(prefix)
+                | Step::Account(prefix)
+                | Step::Trail { prefix, .. }
+                | Step::Region { prefix, .. }
+                | Step::Whole(prefix) => prefix.clone(),
+            };
+            running.spawn(async move { (name, step(&client, &bucket, &settings, next).await) });
+        }
+        let Some(done) = running.join_next().await else {
+            break;
+        };
+        match done {
+            Ok((_, Ok((steps, objects)))) => {
+                todo.extend(steps);
+                for o in objects {
+                    listed += 1;
+                    bar.inc_length(o.size);
+                    if found.send(o).is_err() {
+                        return;
+                    }
+                }
+                bar.set_message(format!("{listed} objects listed"));
+            }
+            Ok((prefix, Err(why))) => {
+                let _ = out.send(failed(location, &prefix, why)).await;
+            }
+            Err(e) => {
+                let why = format!("listing stopped: {e}");
+                let _ = out.send(failed(location, &location.prefix, why)).await;
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn starts_where_the_prefix_reaches_into_the_layout() {
+        let d = |p: &str| Step::Discover {
+            prefix: p.into(),
+            depth: 0,
+        };
+        assert_eq!(start(""), d(""));
+        assert_eq!(start("trails/"), d("trails/"));
+        assert_eq!(
+            start("logs/2026-11-0"),
+            Step::Guess("logs/2026-11-0".into())
+        );
+        assert_eq!(start("AWSLogs"), Step::AwsLogs("AWSLogs/".into()));
+        assert_eq!(start("x/AWSLogs/"), Step::AwsLogs("x/AWSLogs/".into()));
+        assert_eq!(
+            start("AWSLogs/o-abc123def4/"),
+            Step::Organisation("AWSLogs/o-abc123def4/".into())
+        );
+        assert_eq!(
+            start("AWSLogs/o-abc123def4/111122223333/"),
+            Step::Account("AWSLogs/o-abc123def4/111122223333/".into())
+        );
+        assert_eq!(
+            start("AWSLogs/111122223333/CloudTrail/"),
+            Step::Trail {
+                prefix: "AWSLogs/111122223333/CloudTrail/".into(),
+                digest: false
+            }
+        );
+        assert_eq!(
+            start("AWSLogs/111122223333/CloudTrail/eu-west-1"),
+            Step::Region {
+                prefix: "AWSLogs/111122223333/CloudTrail/eu-west-1/".into(),
+                digest: false
+            }
+        );
+        assert_eq!(
+            start("AWSLogs/111122223333/CloudTrail/eu-west-1/2026/11/"),
+            Step::Whole("AWSLogs/111122223333/CloudTrail/eu-west-1/2026/11/".into())
+        );
+        assert_eq!(start("AWSLogs/1111"), Step::Whole("AWSLogs/1111".into()));
+    }
+
+    #[test]
+    fn a_window_lists_its_days_and_one_more() {
+        let t = |s: &str| crate::decode::parse_time(s);
+        let (after, stop) = day_bounds("r/", t("2026-11-03T10:00:00Z"), t("2026-11-05T00:00:00Z"));
+        // Keys of 11-03 sort after "r/2026/11/03"; 11-04 is the last day of the window and 11-05
+        // its day of slack, so listing stops at 11-06.
+        assert_eq!(after.as_deref(), Some("r/2026/11/03"));
+        assert_eq!(stop.as_deref(), Some("r/2026/11/06"));
+        assert_eq!(day_bounds("r/", None, None), (None, None));
+    }
+}

@@ -1,0 +1,535 @@
+//! `s3://bucket[/prefix]`: logs read straight from the trail's bucket.
+//!
+//! Listing knows the CloudTrail layout,
+//! `[prefix/]AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail/REGION/YYYY/MM/DD/`: accounts and regions are
+//! discovered with delimiter listings (and filtered by `--account` / `--log-region`), and only the
+//! days of the window are listed, plus one day after `--until`, because CloudTrail files a log under
+//! the day it delivers it. Digest folders are listed the same way, so that their files are counted
+//! as a local run counts them, but never fetched. A prefix that does not follow the layout (S3
+//! access logs, an export) is listed whole.
+//!
+//! Objects are fetched on a small tokio runtime of its own thread, with a bound on requests in
+//! flight and on bytes held, and handed to the decoding threads as they arrive, so decoding overlaps
+//! downloading. The SDK retries throttling, 5xx answers and broken connections with backoff; a body
+//! cut off in the middle is fetched again; an object that still fails is reported by its `s3://`
+//! name and the run goes on.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use aws_config::BehaviorVersion;
+use aws_config::retry::RetryConfig;
+use aws_sdk_s3::Client;
+use aws_sdk_s3::config::Region;
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use indicatif::ProgressBar;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+use tokio::task::JoinSet;
+
+use super::{Body, Input, Origin};
+use crate::model::{Rule, Time};
+
+mod layout;
+
+/// A bucket and key prefix named as `s3://bucket[/prefix]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Location {
+    /// The bucket.
+    pub bucket: String,
+    /// The key prefix (may be empty).
+    pub prefix: String,
+}
+
+impl Location {
+    /// Reads `s3://bucket[/prefix]`; `None` when the argument is not an `s3://` URL.
+    pub fn parse(arg: &str) -> Option<Result<Location, String>> {
+        let rest = arg.strip_prefix("s3://")?;
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        Some(if bucket.is_empty() {
+            Err(format!(
+                "{arg:?} names no bucket: write s3://BUCKET[/PREFIX]"
+            ))
+        } else {
+            Ok(Location {
+                bucket: bucket.to_owned(),
+                prefix: prefix.to_owned(),
+            })
+        })
+    }
+}
+
+/// How to reach S3 and what to read there.
+#[derive(Debug, Clone, Default)]
+pub struct Settings {
+    /// `--profile`: a named profile of the AWS config files.
+    pub profile: Option<String>,
+    /// `--region`: the region of the client (the bucket's own region is found out).
+    pub region: Option<String>,
+    /// `--endpoint-url`: an S3-compatible endpoint (path-style addressing is used for it).
+    pub endpoint_url: Option<String>,
+    /// `--account`: only these accounts of an organisation trail (empty: all).
+    pub accounts: Vec<String>,
+    /// `--log-region`: only the logs of these regions (empty: all).
+    pub log_regions: Vec<String>,
+    /// The window: only the days that can hold its events are listed.
+    pub since: Option<Time>,
+    /// See `since`.
+    pub until: Option<Time>,
+    /// Requests in flight at once.
+    pub requests: usize,
+    /// Bytes of fetched objects held at once, waiting for a decoding thread.
+    pub memory: u64,
+}
+
+/// Fetched objects waiting for a decoding thread.
+const WAITING: usize = 16;
+/// Attempts to read an object's body (each attempt also retried by the SDK before it answers).
+const BODY_ATTEMPTS: u32 = 3;
+
+/// One object to fetch, as listed.
+struct Listed {
+    key: String,
+    size: u64,
+    digest: bool,
+}
+
+/// A fetched object and the part of the memory budget it holds until a decoding thread takes it.
+struct Arrived {
+    input: Input,
+    _permit: Option<OwnedSemaphorePermit>,
+}
+
+/// The inputs under `location`, fetched in the background. `limit` caps one object.
+pub fn objects(
+    location: Location,
+    settings: Settings,
+    limit: u64,
+    bar: ProgressBar,
+) -> Box<dyn Iterator<Item = Input> + Send> {
+    let (tx, mut rx) = mpsc::channel::<Arrived>(WAITING);
+    let name = format!("s3://{}/{}", location.bucket, location.prefix);
+    let spawned = std::thread::Builder::new()
+        .name("s3".to_owned())
+        .spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build();
+            match runtime {
+                Ok(runtime) => runtime.block_on(run(location, settings, limit, bar, tx)),
+                Err(e) => {
+                    let why = format!("cannot start the network runtime: {e}");
+                    let _ = tx.blocking_send(failed(&location, &location.prefix, why));
+                }
+            }
+        });
+    if let Err(e) = spawned {
+        let input = Input {
+            origin: Origin::S3 {
+                bucket: String::new(),
+                key: name,
+            },
+            body: Body::Unreadable(format!("cannot start a thread: {e}")),
+        };
+        return Box::new(std::iter::once(input));
+    }
+    Box::new(std::iter::from_fn(move || {
+        rx.blocking_recv().map(|arrived| arrived.input)
+    }))
+}
+
+fn failed(location: &Location, key: &str, why: String) -> Arrived {
+    Arrived {
+        input: Input {
+            origin: Origin::S3 {
+                bucket: location.bucket.clone(),
+                key: key.to_owned(),
+            },
+            body: Body::Unreadable(why),
+        },
+        _permit: None,
+    }
+}
+
+async fn run(
+    location: Location,
+    settings: Settings,
+    limit: u64,
+    bar: ProgressBar,
+    out: mpsc::Sender<Arrived>,
+) {
+    let client = match connect(&settings, &location.bucket).await {
+        Ok(client) => client,
+        Err(why) => {
+            let _ = out.send(failed(&location, &location.prefix, why)).await;
+            return;
+        }
+    };
+    let (found_tx, mut found) = mpsc::unbounded_channel::<Listed>();
+    let lister = {
+        let (client, location, settings, out) = (
+            client.clone(),
+            location.clone(),
+            settings.clone(),
+            out.clone(),
+        );
+        tokio::spawn(async move {
+            layout::walk(&client, &location, &settings, &bar, found_tx, &out).await
+        })
+    };
+
+    let requests = Arc::new(Semaphore::new(settings.requests.max(1)));
+    // The memory budget in KiB, so that the permits fit a u32.
+    let budget = u32::try_from((settings.memory >> 10).max(1)).unwrap_or(u32::MAX);
+    let memory = Arc::new(Semaphore::new(budget as usize));
+    let mut fetches = JoinSet::new();
+    while let Some(object) = found.recv().await {
+        let origin = Origin::S3 {
+            bucket: location.bucket.clone(),
+            key: object.key.clone(),
+        };
+        if object.digest {
+            let input = Input {
+                origin,
+                body: Body::Digest,
+            };
+            let _ = out
+                .send(Arrived {
+                    input,
+                    _permit: None,
+                })
+                .await;
+            continue;
+        }
+        if object.size > limit {
+            let why = format!(
+                "the object is {} MiB, more than the limit of {} MiB (see --max-decoded-mib)",
+                object.size >> 20,
+                limit >> 20
+            );
+            let input = Input {
+                origin,
+                body: Body::Unreadable(why),
+            };
+            let _ = out
+                .send(Arrived {
+                    input,
+                    _permit: None,
+                })
+                .await;
+            continue;
+        }
+        let kib = u32::try_from(object.size.div_ceil(1024).max(1))
+            .unwrap_or(u32::MAX)
+            .min(budget);
+        let (Ok(held), Ok(request)) = (
+            memory.clone().acquire_many_owned(kib).await,
+            requests.clone().acquire_owned().await,
+        ) else {
+            break;
+        };
+        let (client, bucket, out) = (client.clone(), location.bucket.clone(), out.clone());
+        fetches.spawn(async move {
+            let body = match fetch(&client, &bucket, &object.key, object.size, limit).await {
+                Ok(bytes) => Body::Object(bytes),
+                Err(why) => Body::Unreadable(why),
+            };
+            drop(request);
+            let _ = out
+                .send(Arrived {
+                    input: Input { origin, body },
+                    _permit: Some(held),
+                })
+                .await;
+        });
+        // Reap finished fetches as we go, so the set does not grow with the listing.
+        while fetches.try_join_next().is_some() {}
+    }
+    while fetches.join_next().await.is_some() {}
+    let _ = lister.await;
+}
+
+/// A client for the bucket: the standard credential chain, `--profile`, `--region` and
+/// `--endpoint-url` as the AWS CLI reads them, in the bucket's own region.
+async fn connect(settings: &Settings, bucket: &str) -> Result<Client, String> {
+    let retry = RetryConfig::standard()
+        .with_max_attempts(5)
+        .with_initial_backoff(Duration::from_millis(200));
+    let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry);
+    if let Some(profile) = &settings.profile {
+        loader = loader.profile_name(profile);
+    }
+    if let Some(region) = &settings.region {
+        loader = loader.region(Region::new(region.clone()));
+    }
+    if let Some(url) = &settings.endpoint_url {
+        loader = loader.endpoint_url(url);
+    }
+    let shared = loader.load().await;
+    // A custom endpoint (the option, AWS_ENDPOINT_URL or a profile's endpoint_url) is an
+    // S3-compatible server: address buckets by path, and do not go looking for regions.
+    let custom = shared.endpoint_url().is_some();
+    let region = shared
+        .region()
+        .cloned()
+        .unwrap_or_else(|| Region::new("us-east-1"));
+    let build = |region: Region| {
+        let config = aws_sdk_s3::config::Builder::from(&shared)
+            .force_path_style(custom)
+            .region(region)
+            .build();
+        Client::from_conf(config)
+    };
+    let client = build(region.clone());
+    if custom {
+        return Ok(client);
+    }
+    // S3 answers requests for a bucket of another region with a redirect that names its region.
+    let home = match client.head_bucket().bucket(bucket).send().await {
+        Ok(out) => out.bucket_region().map(str::to_owned),
+        Err(e) => match e
+            .raw_response()
+            .and_then(|r| r.headers().get("x-amz-bucket-region"))
+        {
+            Some(home) => Some(home.to_owned()),
+            None => return Err(describe(&e, &format!("s3://{bucket}"), Action::List)),
+        },
+    };
+    Ok(match home {
+        Some(home) if home != region.as_ref() => build(Region::new(home)),
+        _ => client,
+    })
+}
+
+/// What a request was for, to name the permission it needs.
+#[derive(Clone, Copy)]
+enum Action {
+    List,
+    Read,
+    Lifecycle,
+}
+
+/// What GetBucketLifecycleConfiguration said of a bucket.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Configuration {
+    /// Its rules.
+    Rules(Vec<Rule>),
+    /// It has no lifecycle configuration.
+    None,
+    /// It could not be read: why.
+    Failed(String),
+}
+
+/// The current lifecycle configuration of each bucket (`--fetch-lifecycle`).
+pub fn lifecycle_configurations(
+    settings: &Settings,
+    buckets: &[String],
+) -> Vec<(String, Configuration)> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build();
+    let runtime = match runtime {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            let why = format!("cannot start the network runtime: {e}");
+            return buckets
+                .iter()
+                .map(|b| (b.clone(), Configuration::Failed(why.clone())))
+                .collect();
+        }
+    };
+    runtime.block_on(async {
+        let mut out = Vec::new();
+        for bucket in buckets {
+            out.push((bucket.clone(), fetch_lifecycle(settings, bucket).await));
+        }
+        out
+    })
+}
+
+async fn fetch_lifecycle(settings: &Settings, bucket: &str) -> Configuration {
+    let client = match connect(settings, bucket).await {
+        Ok(client) => client,
+        Err(why) => return Configuration::Failed(why),
+    };
+    let request = client
+        .get_bucket_lifecycle_configuration()
+        .bucket(bucket)
+        .send()
+        .await;
+    match request {
+        Ok(out) => Configuration::Rules(out.rules().iter().map(rule).collect()),
+        Err(e)
+            if e.as_service_error().and_then(|s| s.code())
+                == Some("NoSuchLifecycleConfiguration") =>
+        {
+            Configuration::None
+        }
+        Err(e) => Configuration::Failed(describe(&e, &format!("s3://{bucket}"), Action::Lifecycle)),
+    }
+}
+
+/// A rule as the analysis reads it.
+fn rule(r: &aws_sdk_s3::types::LifecycleRule) -> Rule {
+    let filter = r.filter();
+    let and = filter.and_then(|f| f.and());
+    #[allow(deprecated)] // the legacy rule-level Prefix is still returned for old rules
+    let legacy = r.prefix();
+    let prefix = filter
+        .and_then(|f| f.prefix())
+        .or(and.and_then(|a| a.prefix()))
+        .or(legacy)
+        .unwrap_or_default();
+    let other_filters = filter.is_some_and(|f| {
+        f.tag().is_some()
+            || f.object_size_greater_than().is_some()
+            || f.object_size_less_than().is_some()
+    }) || and.is_some_and(|a| {
+        !a.tags().is_empty()
+            || a.object_size_greater_than().is_some()
+            || a.object_size_less_than().is_some()
+    });
+    Rule {
+        id: r.id().map(str::to_owned),
+        enabled: r.status().as_str() == "Enabled",
+        prefix: prefix.to_owned(),
+        abort_days: r
+            .abort_incomplete_multipart_upload()
+            .and_then(|a| a.days_after_initiation())
+            .and_then(|d| u32::try_from(d).ok()),
+        other_filters,
+    }
+}
+
+/// A failed request in plain words, naming the permission when access was denied.
+fn describe<E, R>(e: &SdkError<E, R>, what: &str, action: Action) -> String
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+    R: std::fmt::Debug,
+{
+    let bucket = what
+        .trim_start_matches("s3://")
+        .split('/')
+        .next()
+        .unwrap_or_default();
+    match e {
+        SdkError::ServiceError(service) => {
+            let err = service.err();
+            match err.code() {
+                Some("AccessDenied") | Some("AllAccessDisabled") => match action {
+                    Action::List => format!(
+                        "access denied listing {what}: the credentials need s3:ListBucket on arn:aws:s3:::{bucket}"
+                    ),
+                    Action::Read => format!(
+                        "access denied reading {what}: the credentials need s3:GetObject on it (and kms:Decrypt on the trail's KMS key if its logs are encrypted with one)"
+                    ),
+                    Action::Lifecycle => format!(
+                        "access denied reading the lifecycle configuration of bucket {bucket:?}: the credentials need s3:GetLifecycleConfiguration on arn:aws:s3:::{bucket}"
+                    ),
+                },
+                Some("NoSuchBucket") => format!("bucket {bucket:?} does not exist"),
+                Some("NoSuchKey") => format!("{what} no longer exists"),
+                Some(code) => format!("{code}: {}", err.message().unwrap_or("S3 gave no message")),
+                None => format!("S3 refused the request ({})", DisplayErrorContext(e)),
+            }
+        }
+        SdkError::TimeoutError(_) => "the request timed out".to_owned(),
+        _ => {
+            let chain = DisplayErrorContext(e).to_string();
+            if chain.contains("credentials") {
+                format!(
+                    "no usable AWS credentials ({chain}); set them up as for the AWS CLI: environment variables, --profile, `aws sso login`, or an instance or container role"
+                )
+            } else {
+                format!("cannot reach S3: {chain}")
+            }
+        }
+    }
+}
+
+/// Whether a failed GetObject may succeed if tried again.
+fn transient<E, R>(e: &SdkError<E, R>) -> bool
+where
+    E: ProvideErrorMetadata,
+{
+    match e {
+        SdkError::ServiceError(service) => {
+            matches!(
+                service.err().code(),
+                Some("SlowDown" | "InternalError" | "ServiceUnavailable" | "RequestTimeout")
+            ) || service.err().code().is_none()
+        }
+        SdkError::ConstructionFailure(_) => false,
+        _ => true,
+    }
+}
+
+/// Reads one object whole, at most `limit` bytes.
+async fn fetch(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    size: u64,
+    limit: u64,
+) -> Result<Vec<u8>, String> {
+    let name = format!("s3://{bucket}/{key}");
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        let mut response = match client.get_object().bucket(bucket).key(key).send().await {
+            Ok(response) => response,
+            Err(e) if transient(&e) && attempt < BODY_ATTEMPTS => {
+                backoff(attempt).await;
+                continue;
+            }
+            Err(e) => {
+                return Err(format!(
+                    "{} (after {attempt} attempt(s))",
+                    describe(&e, &name, Action::Read)
+                ));
+            }
+        };
+        let mut bytes = Vec::with_capacity(usize::try_from(size.min(limit)).unwrap_or(0));
+        let cut = loop {
+            match response.body.try_next().await {
+                Ok(Some(chunk)) => {
+                    if (bytes.len() + chunk.len()) as u64 > limit {
+                        return Err(format!(
+                            "the object grew past the limit of {} MiB while being read",
+                            limit >> 20
+                        ));
+                    }
+                    bytes.extend_from_slice(&chunk);
+                }
+                Ok(None) => break None,
+                Err(e) => break Some(format!("the connection broke while reading it: {e}")),
+            }
+        };
+        match cut {
+            None => return Ok(bytes),
+            Some(_) if attempt < BODY_ATTEMPTS => backoff(attempt).await,
+            Some(why) => return Err(format!("{why} ({attempt} attempts)")),
+        }
+    }
+}
+
+async fn backoff(attempt: u32) {
+    tokio::time::sleep(Duration::from_millis(200 << attempt.min(6))).await;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_s3_urls() {
+        let at = |s: &str| Location::parse(s).map(|r| r.map(|l| (l.bucket, l.prefix)));
+        assert_eq!(at("s3://trail"), Some(Ok(("trail".into(), String::new()))));
+        assert_eq!(
+            at("s3://trail/a/b/"),
+            Some(Ok(("trail".into(), "a/b/".into())))
+        );
+        assert!(matches!(at("s3:///x"), Some(Err(_))));
+        assert_eq!(at("./trail"), None);
+    }
+}

@@ -1,0 +1,396 @@
+//! `s3://` sources against a real S3-compatible server on 127.0.0.1 (`s3_server`): the same answer
+//! as the same files on disk, listing pruned to the window and the accounts and regions asked for,
+//! digests never fetched, faults survived, and `--fetch-lifecycle`.
+
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
+
+use serde_json::Value;
+
+use crate::s3_server::{Fault, S3Server};
+use crate::synth;
+use crate::util::{Run, TestEnv, fixture, repo, run_env};
+
+/// A server with three buckets: `trail-logs` (the fixture trail), `org-trail` (an organisation
+/// trail under `trails/`) and `access-logs` (the fixture access logs).
+struct World {
+    env: TestEnv,
+    server: S3Server,
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("a folder");
+    for entry in std::fs::read_dir(from).expect("a folder") {
+        let path = entry.expect("an entry").path();
+        let target = to.join(path.file_name().expect("a name"));
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copying a file");
+        }
+    }
+}
+
+impl World {
+    fn new() -> World {
+        let env = TestEnv::new();
+        let root = env.path().join("s3");
+        copy_tree(&repo().join("fixtures/trail"), &root.join("trail-logs"));
+        copy_tree(
+            &repo().join("fixtures/access-logs/s3"),
+            &root.join("access-logs"),
+        );
+        synth::layout::write_all(&root.join("org-trail"), &synth::organisation_trail())
+            .expect("writing the organisation trail");
+        let server = S3Server::start(&root);
+        World { env, server }
+    }
+
+    fn root(&self) -> PathBuf {
+        self.env.path().join("s3")
+    }
+
+    /// The environment of a user of this server: its credentials, and nothing from this machine's
+    /// AWS configuration.
+    fn aws_env(&self) -> Vec<(String, String)> {
+        let none = self.env.path().join("no-aws-config").display().to_string();
+        [
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+            ("AWS_CONFIG_FILE", none.as_str()),
+            ("AWS_SHARED_CREDENTIALS_FILE", none.as_str()),
+            ("AWS_PROFILE", "default"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .chain([("AWS_ENDPOINT_URL".to_owned(), self.server.url())])
+        .collect()
+    }
+
+    fn analyze(&self, args: &[&str]) -> Run {
+        let mut all = vec!["analyze".to_owned()];
+        all.extend(args.iter().map(|a| (*a).to_owned()));
+        all.extend(["--format".to_owned(), "json".to_owned()]);
+        run_env(&all, &self.aws_env())
+    }
+
+    /// The JSON answer from `s3://BUCKET/…`, as text.
+    fn answer(&self, args: &[&str]) -> String {
+        let run = self.analyze(args);
+        assert_eq!(run.status, Some(0), "{}", run.stderr);
+        run.stdout
+    }
+
+    /// The JSON answer for the same files on disk, with their names written as S3 names them.
+    fn local_answer(&self, bucket: &str, args: &[&str]) -> String {
+        let folder = self.root().join(bucket);
+        let mut all = vec![folder.display().to_string()];
+        all.extend(args.iter().map(|a| (*a).to_owned()));
+        let answer = self.answer(&all.iter().map(String::as_str).collect::<Vec<_>>());
+        answer.replace(
+            &format!("{}/", folder.display()),
+            &format!("s3://{bucket}/"),
+        )
+    }
+
+    /// Object keys of `bucket` fetched since the last `clear`.
+    fn fetched(&self, bucket: &str) -> BTreeSet<String> {
+        let prefix = format!("/{bucket}/");
+        self.server
+            .received()
+            .into_iter()
+            .filter(|r| r.method == "GET" && !r.query.contains("list-type"))
+            .filter_map(|r| r.path.strip_prefix(&prefix).map(str::to_owned))
+            .filter(|key| !key.is_empty())
+            .collect()
+    }
+
+    /// Keys of the files under `bucket/prefix` on disk.
+    fn keys(&self, bucket: &str, prefix: &str) -> BTreeSet<String> {
+        fn walk(dir: &Path, base: &Path, out: &mut BTreeSet<String>) {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return;
+            };
+            for entry in entries {
+                let path = entry.expect("an entry").path();
+                if path.is_dir() {
+                    walk(&path, base, out);
+                } else {
+                    let key = path.strip_prefix(base).expect("inside").display();
+                    out.insert(key.to_string());
+                }
+            }
+        }
+        let base = self.root().join(bucket);
+        let mut out = BTreeSet::new();
+        walk(&base, &base, &mut out);
+        out.retain(|k| k.starts_with(prefix));
+        out
+    }
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).expect("a JSON answer")
+}
+
+fn lifecycle_args() -> Vec<String> {
+    vec![
+        "--lifecycle".into(),
+        format!("backups={}", fixture("lifecycle/backups.json")),
+    ]
+}
+
+fn with<'a>(first: &'a str, rest: &'a [String]) -> Vec<&'a str> {
+    std::iter::once(first)
+        .chain(rest.iter().map(String::as_str))
+        .collect()
+}
+
+#[test]
+fn the_answer_from_s3_is_the_answer_from_disk() {
+    let w = World::new();
+    let lifecycle = lifecycle_args();
+    let lifecycle: Vec<&str> = lifecycle.iter().map(String::as_str).collect();
+
+    let remote = w.answer(&with("s3://trail-logs", &lifecycle_args()));
+    let local = w.local_answer("trail-logs", &lifecycle);
+    assert!(
+        remote == local,
+        "s3:// and disk differ:\n{remote}\n---\n{local}"
+    );
+    let report = json(&remote);
+    assert_eq!(report["summary"]["failures"], 22);
+    assert_eq!(report["inputs"]["digest_files"], 2);
+
+    // An organisation trail, found from the bucket's root.
+    let remote = w.answer(&["s3://org-trail"]);
+    let local = w.local_answer("org-trail", &[]);
+    assert!(
+        remote == local,
+        "s3:// and disk differ:\n{remote}\n---\n{local}"
+    );
+    assert_eq!(json(&remote)["inputs"]["digest_files"], 3);
+
+    // Digests are counted from the listing, never fetched.
+    assert!(
+        w.fetched("trail-logs")
+            .iter()
+            .chain(&w.fetched("org-trail"))
+            .all(|k| !k.contains("CloudTrail-Digest")),
+        "a digest was fetched"
+    );
+}
+
+#[test]
+fn a_window_fetches_only_its_days_and_one_more() {
+    let w = World::new();
+    let mut window = vec!["--since", "2026-11-05", "--until", "2026-11-05"];
+    let lifecycle = lifecycle_args();
+    window.extend(lifecycle.iter().map(String::as_str));
+    // Reading every file, and keeping the events of the window.
+    let everything = json(&w.local_answer("trail-logs", &window));
+    w.server.clear();
+    let windowed = json(&w.answer(&[vec!["s3://trail-logs"], window.clone()].concat()));
+
+    let wanted: BTreeSet<String> = w
+        .keys("trail-logs", "AWSLogs/")
+        .into_iter()
+        .filter(|k| !k.contains("CloudTrail-Digest"))
+        .filter(|k| k.contains("/2026/11/05/") || k.contains("/2026/11/06/"))
+        .collect();
+    assert!(!wanted.is_empty());
+    assert_eq!(w.fetched("trail-logs"), wanted);
+
+    // Nothing of the window is lost: the answer is the one from reading every file.
+    assert!(windowed["summary"]["failures"].as_u64() > Some(0));
+    for part in ["summary", "failures", "orphans", "notes"] {
+        assert_eq!(windowed[part], everything[part], "{part}");
+    }
+    assert_eq!(
+        windowed["inputs"]["multipart_events"],
+        everything["inputs"]["multipart_events"]
+    );
+}
+
+#[test]
+fn accounts_and_regions_prune_an_organisation_trail() {
+    let w = World::new();
+    let report = json(&w.answer(&[
+        "s3://org-trail/trails/",
+        "--account",
+        synth::SECOND_ACCOUNT,
+        "--log-region",
+        "us-east-1",
+    ]));
+    let prefix = format!(
+        "trails/AWSLogs/{}/{}/CloudTrail/us-east-1/",
+        synth::ORGANISATION,
+        synth::SECOND_ACCOUNT
+    );
+    assert_eq!(w.fetched("org-trail"), w.keys("org-trail", &prefix));
+    // The short story of that account: one abort by a cleanup job, one failing part.
+    assert_eq!(report["summary"]["failures"], 1);
+    assert_eq!(report["failures"][0]["cause"], "aborted");
+    assert_eq!(report["inputs"]["digest_files"], 1);
+}
+
+#[test]
+fn faults_do_not_change_the_answer() {
+    let w = World::new();
+    let clean = w.answer(&with("s3://trail-logs", &lifecycle_args()));
+    let keys: Vec<String> = w
+        .keys("trail-logs", "AWSLogs/111122223333/CloudTrail/")
+        .into_iter()
+        .collect();
+    let pick = |i: usize| keys[i * keys.len() / 6].clone();
+    let faults = [
+        (
+            pick(0),
+            vec![Fault::Slow(std::time::Duration::from_millis(1500))],
+        ),
+        (pick(1), vec![Fault::Status(503, "SlowDown"); 2]),
+        (pick(2), vec![Fault::Status(500, "InternalError")]),
+        (pick(3), vec![Fault::Drop]),
+        (pick(4), vec![Fault::Cut, Fault::Cut]),
+    ];
+    for (key, list) in &faults {
+        w.server.fail("trail-logs", key, list);
+    }
+    w.server.clear();
+    let faulty = w.answer(&with("s3://trail-logs", &lifecycle_args()));
+    assert!(faulty == clean, "faults changed the answer");
+    // Each faulty object was asked for again until it came whole.
+    let received = w.server.received();
+    for (key, list) in &faults {
+        let path = format!("/trail-logs/{key}");
+        let gets = received.iter().filter(|r| r.path == path).count();
+        let retried = list.iter().filter(|f| !matches!(f, Fault::Slow(_))).count();
+        assert_eq!(gets, retried + 1, "{key}");
+    }
+
+    // An object that keeps failing is named, and the rest is answered.
+    let broken = pick(5);
+    w.server.fail(
+        "trail-logs",
+        &broken,
+        &[Fault::Status(500, "InternalError"); 64],
+    );
+    let report = json(&w.answer(&with("s3://trail-logs", &lifecycle_args())));
+    let problems = report["inputs"]["problems"].as_array().expect("problems");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0]["origin"], format!("s3://trail-logs/{broken}"));
+    let error = problems[0]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("InternalError"), "{error}");
+    assert_eq!(report["inputs"]["files_failed"], 1);
+}
+
+#[test]
+fn fetch_lifecycle_reads_the_rules_of_buckets_without_history() {
+    let w = World::new();
+    w.server
+        .set_lifecycle("backups", vec![("weekly-7d", "weekly/", true, 7)]);
+    w.server
+        .set_lifecycle("media-uploads", vec![("ignored", "", true, 1)]);
+    let report = json(&w.answer(&["s3://trail-logs", "--fetch-lifecycle"]));
+    // As with the --lifecycle file: the rule of `backups` is known, from S3 this time.
+    let with_file = json(&w.answer(&with("s3://trail-logs", &lifecycle_args())));
+    assert_eq!(report["summary"], with_file["summary"]);
+    let orphan = report["orphans"]
+        .as_array()
+        .expect("orphans")
+        .iter()
+        .find(|o| o["bucket"] == "backups")
+        .expect("the orphan of backups");
+    assert_eq!(orphan["lifecycle_rule"]["rule_id"], "weekly-7d");
+    assert_eq!(orphan["lifecycle_rule"]["rule_source"], "s3api");
+
+    let notes: Vec<(String, String)> = report["notes"]
+        .as_array()
+        .expect("notes")
+        .iter()
+        .filter(|n| n["kind"] == "lifecycle_fetched")
+        .map(|n| {
+            (
+                n["bucket"].as_str().unwrap_or_default().to_owned(),
+                n["message"].as_str().unwrap_or_default().to_owned(),
+            )
+        })
+        .collect();
+    let buckets: Vec<&str> = notes.iter().map(|(b, _)| b.as_str()).collect();
+    // media-uploads and scratch have their history in the logs: not asked for.
+    assert_eq!(buckets, ["analytics-raw", "analytics-staging", "backups"]);
+    assert!(
+        notes[0].1.contains("no lifecycle configuration"),
+        "{}",
+        notes[0].1
+    );
+    assert!(notes[2].1.contains("1 rule(s)"), "{}", notes[2].1);
+    let asked: BTreeSet<String> = w
+        .server
+        .received()
+        .into_iter()
+        .filter(|r| r.query.contains("lifecycle"))
+        .map(|r| r.path)
+        .collect();
+    assert_eq!(
+        asked,
+        ["/analytics-raw/", "/analytics-staging/", "/backups/"]
+            .map(str::to_owned)
+            .into()
+    );
+}
+
+#[test]
+fn access_logs_are_read_from_s3_too() {
+    let w = World::new();
+    let cloudtrail = fixture("access-logs/cloudtrail");
+    let mut args = vec!["s3://access-logs", cloudtrail.as_str()];
+    let lifecycle = lifecycle_args();
+    args.extend(lifecycle.iter().map(String::as_str));
+    let remote = json(&w.answer(&args));
+    let mut local_args = vec![fixture("access-logs")];
+    local_args.extend(lifecycle_args());
+    let local = crate::util::analyze_json(&local_args);
+    assert_eq!(remote["summary"], local["summary"]);
+    assert_eq!(
+        remote["inputs"]["multipart_events"],
+        local["inputs"]["multipart_events"]
+    );
+    let causes = |r: &Value| -> Vec<(String, String)> {
+        r["failures"]
+            .as_array()
+            .expect("failures")
+            .iter()
+            .map(|f| (f["request_id"].to_string(), f["cause"].to_string()))
+            .collect()
+    };
+    assert_eq!(causes(&remote), causes(&local));
+}
+
+#[test]
+fn listing_errors_name_the_location_and_the_reason() {
+    let w = World::new();
+    let run = w.analyze(&["s3://no-such-bucket/AWSLogs/"]);
+    assert_eq!(run.status, Some(1), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("s3://no-such-bucket/") && run.stderr.contains("does not exist"),
+        "{}",
+        run.stderr
+    );
+
+    let mut env = w.aws_env();
+    for (k, v) in &mut env {
+        if k == "AWS_SECRET_ACCESS_KEY" {
+            *v = "wrong".to_owned();
+        }
+    }
+    let run = run_env(&["analyze", "s3://trail-logs", "--format", "json"], &env);
+    assert_eq!(run.status, Some(1), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("s3://trail-logs") && run.stderr.contains("SignatureDoesNotMatch"),
+        "{}",
+        run.stderr
+    );
+}

@@ -1,0 +1,350 @@
+//! A real S3-compatible server on 127.0.0.1 for the tests: `s3s-fs` (objects are the files under a
+//! temporary folder, `ROOT/BUCKET/KEY`), started in this process, with
+//!
+//! - a log of every request it received (to prove what was listed and fetched),
+//! - faults injected per object key: a slow answer, an HTTP error (503 SlowDown, 500), a dropped
+//!   connection, or a body cut off in the middle,
+//! - lifecycle configurations per bucket (`s3s-fs` has none), served by GetBucketLifecycleConfiguration.
+//!
+//! It runs on its own tokio runtime and thread and stops when dropped.
+
+use std::collections::{HashMap, VecDeque};
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use hyper::body::Incoming;
+use hyper::{Request, Response, StatusCode};
+use hyper_util::rt::{TokioExecutor, TokioIo};
+use hyper_util::server::conn::auto::Builder as ConnBuilder;
+use s3s::dto::{
+    AbortIncompleteMultipartUpload, ExpirationStatus, GetBucketLifecycleConfigurationInput,
+    GetBucketLifecycleConfigurationOutput, GetBucketLocationInput, GetBucketLocationOutput,
+    GetObjectInput, GetObjectOutput, HeadBucketInput, HeadBucketOutput, LifecycleRule,
+    LifecycleRuleFilter, ListObjectsV2Input, ListObjectsV2Output,
+};
+use s3s::{Body, HttpError, S3, S3Request, S3Response, S3Result, s3_error};
+
+pub const ACCESS_KEY: &str = "test";
+pub const SECRET_KEY: &str = "test";
+
+/// What to do to one request for an object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Fault {
+    /// Answer after this long.
+    Slow(Duration),
+    /// Answer with this status and S3 error code.
+    Status(u16, &'static str),
+    /// Close the connection without answering.
+    Drop,
+    /// Send the headers of the whole object, then half of it, then close the connection.
+    Cut,
+}
+
+/// One request the server received.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Received {
+    pub method: String,
+    /// The path, percent-decoded: `/bucket/key`.
+    pub path: String,
+    pub query: String,
+}
+
+/// A lifecycle rule to serve: ID, prefix, enabled, DaysAfterInitiation.
+pub type ServedRule = (&'static str, &'static str, bool, i32);
+
+#[derive(Default)]
+struct State {
+    received: Mutex<Vec<Received>>,
+    /// Faults still to apply, by `/bucket/key`, in order.
+    faults: Mutex<HashMap<String, VecDeque<Fault>>>,
+    lifecycle: Mutex<HashMap<String, Vec<ServedRule>>>,
+}
+
+/// The running server.
+pub struct S3Server {
+    pub addr: SocketAddr,
+    state: Arc<State>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl S3Server {
+    /// Serves the buckets under `root` (each folder of `root` is a bucket).
+    pub fn start(root: &Path) -> S3Server {
+        let state = Arc::new(State::default());
+        let fs = s3s_fs::FileSystem::new(root).expect("an s3s-fs root");
+        let service = {
+            let mut b = s3s::service::S3ServiceBuilder::new(Store {
+                fs,
+                state: state.clone(),
+            });
+            b.set_auth(s3s::auth::SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
+            b.build()
+        };
+        let (ready_tx, ready_rx) = std::sync::mpsc::channel();
+        let (stop_tx, mut stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let served = state.clone();
+        let thread = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+                .expect("a tokio runtime");
+            runtime.block_on(async move {
+                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                    .await
+                    .expect("a port on 127.0.0.1");
+                ready_tx
+                    .send(listener.local_addr().expect("an address"))
+                    .expect("the test waits");
+                let http = ConnBuilder::new(TokioExecutor::new());
+                loop {
+                    let socket = tokio::select! {
+                        accepted = listener.accept() => match accepted {
+                            Ok((socket, _)) => socket,
+                            Err(_) => continue,
+                        },
+                        _ = &mut stop_rx => break,
+                    };
+                    let faulty = Faulty {
+                        inner: service.clone(),
+                        state: served.clone(),
+                    };
+                    let conn = http
+                        .serve_connection(TokioIo::new(socket), faulty)
+                        .into_owned();
+                    tokio::spawn(async move {
+                        let _ = conn.await;
+                    });
+                }
+            });
+        });
+        let addr = ready_rx
+            .recv_timeout(Duration::from_secs(30))
+            .expect("the server starts");
+        S3Server {
+            addr,
+            state,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        }
+    }
+
+    /// `http://127.0.0.1:PORT`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// Applies `faults`, one per request, to the next requests for `bucket/key`.
+    pub fn fail(&self, bucket: &str, key: &str, faults: &[Fault]) {
+        self.state
+            .faults
+            .lock()
+            .expect("the fault table")
+            .entry(format!("/{bucket}/{key}"))
+            .or_default()
+            .extend(faults.iter().copied());
+    }
+
+    /// Serves these rules as the lifecycle configuration of `bucket`.
+    pub fn set_lifecycle(&self, bucket: &str, rules: Vec<ServedRule>) {
+        self.state
+            .lifecycle
+            .lock()
+            .expect("the lifecycle table")
+            .insert(bucket.to_owned(), rules);
+    }
+
+    /// Every request received so far.
+    pub fn received(&self) -> Vec<Received> {
+        self.state.received.lock().expect("the log").clone()
+    }
+
+    /// Forgets the requests received so far.
+    pub fn clear(&self) {
+        self.state.received.lock().expect("the log").clear();
+    }
+}
+
+impl Drop for S3Server {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+/// s3s-fs, plus lifecycle configurations.
+struct Store {
+    fs: s3s_fs::FileSystem,
+    state: Arc<State>,
+}
+
+#[async_trait::async_trait]
+impl S3 for Store {
+    async fn list_objects_v2(
+        &self,
+        req: S3Request<ListObjectsV2Input>,
+    ) -> S3Result<S3Response<ListObjectsV2Output>> {
+        self.fs.list_objects_v2(req).await
+    }
+
+    async fn get_object(
+        &self,
+        req: S3Request<GetObjectInput>,
+    ) -> S3Result<S3Response<GetObjectOutput>> {
+        self.fs.get_object(req).await
+    }
+
+    async fn head_bucket(
+        &self,
+        req: S3Request<HeadBucketInput>,
+    ) -> S3Result<S3Response<HeadBucketOutput>> {
+        self.fs.head_bucket(req).await
+    }
+
+    async fn get_bucket_location(
+        &self,
+        req: S3Request<GetBucketLocationInput>,
+    ) -> S3Result<S3Response<GetBucketLocationOutput>> {
+        self.fs.get_bucket_location(req).await
+    }
+
+    async fn get_bucket_lifecycle_configuration(
+        &self,
+        req: S3Request<GetBucketLifecycleConfigurationInput>,
+    ) -> S3Result<S3Response<GetBucketLifecycleConfigurationOutput>> {
+        let served = self
+            .state
+            .lifecycle
+            .lock()
+            .expect("the lifecycle table")
+            .get(&req.input.bucket)
+            .cloned();
+        let Some(rules) = served else {
+            return Err(s3_error!(NoSuchLifecycleConfiguration));
+        };
+        let rules = rules
+            .into_iter()
+            .map(|(id, prefix, enabled, days)| LifecycleRule {
+                id: Some(id.to_owned()),
+                filter: Some(LifecycleRuleFilter {
+                    prefix: Some(prefix.to_owned()),
+                    ..Default::default()
+                }),
+                status: ExpirationStatus::from_static(if enabled {
+                    ExpirationStatus::ENABLED
+                } else {
+                    ExpirationStatus::DISABLED
+                }),
+                abort_incomplete_multipart_upload: Some(AbortIncompleteMultipartUpload {
+                    days_after_initiation: Some(days),
+                }),
+                expiration: None,
+                noncurrent_version_expiration: None,
+                noncurrent_version_transitions: None,
+                prefix: None,
+                transitions: None,
+            })
+            .collect();
+        Ok(S3Response::new(GetBucketLifecycleConfigurationOutput {
+            rules: Some(rules),
+            ..Default::default()
+        }))
+    }
+}
+
+/// The S3 service behind a layer that logs requests and injects faults.
+#[derive(Clone)]
+struct Faulty {
+    inner: s3s::service::S3Service,
+    state: Arc<State>,
+}
+
+fn error_response(status: u16, code: &str) -> Response<Body> {
+    let xml = format!(
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?><Error><Code>{code}</Code><Message>injected by the test server</Message></Error>"
+    );
+    let mut response = Response::new(Body::from(xml));
+    *response.status_mut() = StatusCode::from_u16(status).expect("a valid status");
+    response
+}
+
+impl hyper::service::Service<Request<Incoming>> for Faulty {
+    type Response = Response<Body>;
+    type Error = HttpError;
+    type Future = std::pin::Pin<
+        Box<dyn std::future::Future<Output = Result<Response<Body>, HttpError>> + Send>,
+    >;
+
+    fn call(&self, req: Request<Incoming>) -> Self::Future {
+        let (inner, state) = (self.inner.clone(), self.state.clone());
+        Box::pin(async move {
+            let path = percent_decode(req.uri().path());
+            state.received.lock().expect("the log").push(Received {
+                method: req.method().to_string(),
+                path: path.clone(),
+                query: req.uri().query().unwrap_or_default().to_owned(),
+            });
+            let fault = state
+                .faults
+                .lock()
+                .expect("the fault table")
+                .get_mut(&path)
+                .and_then(VecDeque::pop_front);
+            match fault {
+                None => inner.call(req.map(Body::from)).await,
+                Some(Fault::Slow(delay)) => {
+                    tokio::time::sleep(delay).await;
+                    inner.call(req.map(Body::from)).await
+                }
+                Some(Fault::Status(status, code)) => Ok(error_response(status, code)),
+                Some(Fault::Drop) => Err(HttpError::new("connection dropped by the test".into())),
+                Some(Fault::Cut) => {
+                    let mut response = inner.call(req.map(Body::from)).await?;
+                    let whole = response
+                        .body_mut()
+                        .store_all_limited(1 << 30)
+                        .await
+                        .map_err(HttpError::new)?;
+                    // The headers announce the whole object; half of it arrives.
+                    *response.body_mut() = Body::from(whole.slice(..whole.len() / 2));
+                    response.headers_mut().insert(
+                        hyper::header::CONTENT_LENGTH,
+                        whole.len().to_string().parse().expect("a header value"),
+                    );
+                    Ok(response)
+                }
+            }
+        })
+    }
+}
+
+fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        let hex = |c: u8| (c as char).to_digit(16);
+        match (
+            b[i],
+            b.get(i + 1).copied().and_then(hex),
+            b.get(i + 2).copied().and_then(hex),
+        ) {
+            (b'%', Some(hi), Some(lo)) => {
+                out.push((hi * 16 + lo) as u8);
+                i += 3;
+            }
+            (c, ..) => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
