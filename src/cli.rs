@@ -149,11 +149,11 @@ pub struct S3Args {
     pub fetch_lifecycle: bool,
 
     /// S3 requests in flight at once.
-    #[arg(long, value_name = "N", default_value_t = 32)]
+    #[arg(long, value_name = "N", default_value_t = 16)]
     pub s3_requests: usize,
 
     /// The most fetched S3 objects held in memory at once, waiting to be decoded, in MiB.
-    #[arg(long, value_name = "MIB", default_value_t = 256)]
+    #[arg(long, value_name = "MIB", default_value_t = 32)]
     pub s3_memory_mib: u64,
 }
 

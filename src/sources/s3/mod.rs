@@ -20,7 +20,7 @@ use std::time::Duration;
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_sdk_s3::Client;
-use aws_sdk_s3::config::Region;
+use aws_sdk_s3::config::{Region, ResponseChecksumValidation};
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use indicatif::ProgressBar;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
@@ -111,8 +111,8 @@ pub fn objects(
     let spawned = std::thread::Builder::new()
         .name("s3".to_owned())
         .spawn(move || {
-            let runtime = tokio::runtime::Builder::new_multi_thread()
-                .worker_threads(2)
+            // One thread is plenty for the network side: the CPU belongs to the decoders.
+            let runtime = tokio::runtime::Builder::new_current_thread()
                 .enable_all()
                 .build();
             match runtime {
@@ -158,13 +158,7 @@ async fn run(
     bar: ProgressBar,
     out: mpsc::Sender<Arrived>,
 ) {
-    let client = match connect(&settings, &location.bucket).await {
-        Ok(client) => client,
-        Err(why) => {
-            let _ = out.send(failed(&location, &location.prefix, why)).await;
-            return;
-        }
-    };
+    let client = connect(&settings, &location.bucket).await;
     let (found_tx, mut found) = mpsc::unbounded_channel::<Listed>();
     let lister = {
         let (client, location, settings, out) = (
@@ -251,7 +245,7 @@ async fn run(
 
 /// A client for the bucket: the standard credential chain, `--profile`, `--region` and
 /// `--endpoint-url` as the AWS CLI reads them, in the bucket's own region.
-async fn connect(settings: &Settings, bucket: &str) -> Result<Client, String> {
+async fn connect(settings: &Settings, bucket: &str) -> Client {
     let retry = RetryConfig::standard()
         .with_max_attempts(5)
         .with_initial_backoff(Duration::from_millis(200));
@@ -277,28 +271,29 @@ async fn connect(settings: &Settings, bucket: &str) -> Result<Client, String> {
         let config = aws_sdk_s3::config::Builder::from(&shared)
             .force_path_style(custom)
             .region(region)
+            // A CloudTrail file carries its own check (the gzip CRC); a second checksum over every
+            // byte would cost the client, and the server, CPU for nothing.
+            .response_checksum_validation(ResponseChecksumValidation::WhenRequired)
             .build();
         Client::from_conf(config)
     };
     let client = build(region.clone());
     if custom {
-        return Ok(client);
+        return client;
     }
-    // S3 answers requests for a bucket of another region with a redirect that names its region.
+    // S3 answers HeadBucket for a bucket of another region with a redirect, and even a refusal,
+    // with a header that names its region. Without it, the requests that follow say what is wrong.
     let home = match client.head_bucket().bucket(bucket).send().await {
         Ok(out) => out.bucket_region().map(str::to_owned),
-        Err(e) => match e
+        Err(e) => e
             .raw_response()
             .and_then(|r| r.headers().get("x-amz-bucket-region"))
-        {
-            Some(home) => Some(home.to_owned()),
-            None => return Err(describe(&e, &format!("s3://{bucket}"), Action::List)),
-        },
+            .map(str::to_owned),
     };
-    Ok(match home {
+    match home {
         Some(home) if home != region.as_ref() => build(Region::new(home)),
         _ => client,
-    })
+    }
 }
 
 /// What a request was for, to name the permission it needs.
@@ -348,10 +343,7 @@ pub fn lifecycle_configurations(
 }
 
 async fn fetch_lifecycle(settings: &Settings, bucket: &str) -> Configuration {
-    let client = match connect(settings, bucket).await {
-        Ok(client) => client,
-        Err(why) => return Configuration::Failed(why),
-    };
+    let client = connect(settings, bucket).await;
     let request = client
         .get_bucket_lifecycle_configuration()
         .bucket(bucket)
@@ -428,6 +420,9 @@ where
                     ),
                 },
                 Some("NoSuchBucket") => format!("bucket {bucket:?} does not exist"),
+                Some("PermanentRedirect" | "AuthorizationHeaderMalformed") => format!(
+                    "bucket {bucket:?} is in another region than the client's: give its region with --region"
+                ),
                 Some("NoSuchKey") => format!("{what} no longer exists"),
                 Some(code) => format!("{code}: {}", err.message().unwrap_or("S3 gave no message")),
                 None => format!("S3 refused the request ({})", DisplayErrorContext(e)),
