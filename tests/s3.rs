@@ -380,6 +380,30 @@ fn listing_errors_name_the_location_and_the_reason() {
         run.stderr
     );
 
+    // Access denied names the permission: listing, then reading one object.
+    w.server.deny("org-trail");
+    let run = w.analyze(&["s3://org-trail/trails/"]);
+    assert_eq!(run.status, Some(1), "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("s3:ListBucket on arn:aws:s3:::org-trail"),
+        "{}",
+        run.stderr
+    );
+    let key = w
+        .keys("trail-logs", "AWSLogs/111122223333/CloudTrail/us-east-1/")
+        .into_iter()
+        .next()
+        .expect("a key");
+    w.server
+        .fail("trail-logs", &key, &[Fault::Status(403, "AccessDenied")]);
+    let report = json(&w.answer(&["s3://trail-logs"]));
+    let problems = report["inputs"]["problems"].as_array().expect("problems");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0]["origin"], format!("s3://trail-logs/{key}"));
+    let error = problems[0]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("s3:GetObject"), "{error}");
+
     let mut env = w.aws_env();
     for (k, v) in &mut env {
         if k == "AWS_SECRET_ACCESS_KEY" {

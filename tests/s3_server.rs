@@ -61,6 +61,8 @@ struct State {
     /// Faults still to apply, by `/bucket/key`, in order.
     faults: Mutex<HashMap<String, VecDeque<Fault>>>,
     lifecycle: Mutex<HashMap<String, Vec<ServedRule>>>,
+    /// Buckets every request to which is refused with AccessDenied.
+    denied: Mutex<Vec<String>>,
 }
 
 /// The running server.
@@ -157,6 +159,15 @@ impl S3Server {
             .lock()
             .expect("the lifecycle table")
             .insert(bucket.to_owned(), rules);
+    }
+
+    /// Refuses every request to `bucket` with 403 AccessDenied.
+    pub fn deny(&self, bucket: &str) {
+        self.state
+            .denied
+            .lock()
+            .expect("the denied buckets")
+            .push(bucket.to_owned());
     }
 
     /// Every request received so far.
@@ -317,6 +328,20 @@ impl hyper::service::Service<Request<Incoming>> for Faulty {
                 path: path.clone(),
                 query: req.uri().query().unwrap_or_default().to_owned(),
             });
+            let bucket = path
+                .trim_start_matches('/')
+                .split('/')
+                .next()
+                .unwrap_or_default();
+            if state
+                .denied
+                .lock()
+                .expect("the denied buckets")
+                .iter()
+                .any(|b| b == bucket)
+            {
+                return Ok(error_response(403, "AccessDenied"));
+            }
             let fault = state
                 .faults
                 .lock()

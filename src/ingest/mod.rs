@@ -53,7 +53,7 @@ impl Meter {
         let files = self.files.fetch_add(1, Atomic::Relaxed) + 1;
         self.bar.inc(bytes);
         if files.is_multiple_of(8) || self.bar.position() >= self.bar.length().unwrap_or(u64::MAX) {
-                        self.bar.set_message(format!("{files} files read"));
+            self.bar.set_message(format!("{files} files read"));
         }
     }
 

@@ -363,7 +363,7 @@ pub(super) async fn walk(
                         return;
                     }
                 }
-                                bar.set_prefix(format!("{listed} objects listed, "));
+                bar.set_prefix(format!("{listed} objects listed, "));
             }
             Ok((prefix, Err(why))) => {
                 let _ = out.send(failed(location, &prefix, why)).await;
