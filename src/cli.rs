@@ -110,7 +110,9 @@ pub struct InputArgs {
     #[arg(long)]
     pub strict: bool,
 
-    /// The most one input may decompress to, in MiB; larger inputs are reported as problems.
+        /// The most read of one input, in MiB after decompression: what lies beyond is reported as a
+    /// problem (records before it are kept). Large inputs are read as streams, so this bounds
+    /// time, not memory.
     #[arg(long, value_name = "MIB", default_value_t = DEFAULT_MAX_DECODED >> 20)]
     pub max_decoded_mib: u64,
 }

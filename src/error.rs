@@ -50,5 +50,14 @@ pub enum Error {
     },
 }
 
+/// An I/O error in plain words, without the "(os error N)" suffix.
+pub fn plain(e: &std::io::Error) -> String {
+    let text = e.to_string();
+    match text.find(" (os error") {
+        Some(at) => text[..at].to_owned(),
+        None => text,
+    }
+}
+
 /// The result type of the library.
 pub type Result<T, E = Error> = std::result::Result<T, E>;

@@ -216,7 +216,7 @@ impl Framer<'_> {
     pub fn document(&mut self, b: &[u8]) -> Option<Damage> {
         let start = skim::skip_ws(b, 0);
         if line_delimited(b, start) {
-            self.lines(b, start);
+            self.lines(b, 1);
             return None;
         }
         let mut at = start;
@@ -237,37 +237,45 @@ impl Framer<'_> {
         None
     }
 
-    /// Reads one JSON value per line; a broken line is reported and skipped.
-    fn lines(&mut self, b: &[u8], mut at: usize) {
+    /// Reads one JSON value per line, numbering lines from `first_line`; a broken line is
+    /// reported and skipped. Returns the number of the line after the last.
+    pub fn lines(&mut self, b: &[u8], first_line: usize) -> usize {
+        let mut number = first_line;
+        let mut at = 0;
         while at < b.len() {
             let end = memchr::memchr(b'\n', &b[at..]).map_or(b.len(), |n| at + n);
-            let line = &b[..end];
-            let next = skim::skip_ws(b, end);
-            if let Err(error) =
-                self.value(line, at, 0)
-                    .and_then(|stop| match skim::skip_ws(line, stop) == end {
+            let start = skim::skip_ws(&b[..end], at);
+            if start < end {
+                let line = &b[..end];
+                let read = self.value(line, start, 0).and_then(|stop| {
+                    match skim::skip_ws(line, stop) == end {
                         true => Ok(()),
                         false => Err(SkimError::Unexpected {
                             at: skim::skip_ws(line, stop),
                         }),
-                    })
-            {
-                self.line_problem(b, at, error);
+                    }
+                });
+                if let Err(error) = read {
+                    // Offsets count from the start of the line.
+                    let error = match error {
+                        SkimError::Unexpected { at } => SkimError::Unexpected { at: at - start },
+                        SkimError::TooDeep { at } => SkimError::TooDeep { at: at - start },
+                        SkimError::Truncated => SkimError::Truncated,
+                    };
+                    self.out.failed = true;
+                    self.out.problem(format!(
+                        "line {number} is not valid JSON ({error}); the line was skipped"
+                    ));
+                }
             }
-            at = next;
+            number += 1;
+            at = end + 1;
         }
-    }
-
-    fn line_problem(&mut self, b: &[u8], at: usize, error: SkimError) {
-        self.out.failed = true;
-        let line = line_of(b, at);
-        self.out.problem(format!(
-            "line {line} is not valid JSON ({error}); the line was skipped"
-        ));
+        number
     }
 
     /// Reads the value at `at`: a record, an envelope, or an array of them.
-    fn value(&mut self, b: &[u8], at: usize, depth: usize) -> Result<usize, SkimError> {
+    pub(super) fn value(&mut self, b: &[u8], at: usize, depth: usize) -> Result<usize, SkimError> {
         match b.get(at) {
             Some(b'{') => self.object(b, at, depth),
             Some(b'[') if depth < MAX_ENVELOPES => {
@@ -289,7 +297,12 @@ impl Framer<'_> {
     }
 
     /// An element of a `Records` array: it should be a record object.
-    fn record_slot(&mut self, b: &[u8], at: usize, depth: usize) -> Result<usize, SkimError> {
+    pub(super) fn record_slot(
+        &mut self,
+        b: &[u8],
+        at: usize,
+        depth: usize,
+    ) -> Result<usize, SkimError> {
         if b.get(at) == Some(&b'{') {
             return self.object(b, at, depth);
         }
@@ -424,7 +437,12 @@ impl Framer<'_> {
     }
 
     /// An element of a CloudWatch Logs `logEvents` array.
-    fn log_event(&mut self, b: &[u8], at: usize, depth: usize) -> Result<usize, SkimError> {
+    pub(super) fn log_event(
+        &mut self,
+        b: &[u8],
+        at: usize,
+        depth: usize,
+    ) -> Result<usize, SkimError> {
         if b.get(at) != Some(&b'{') {
             return self.value(b, at, depth);
         }
@@ -546,7 +564,7 @@ fn bucket_name(b: &[u8], at: usize, depth: usize) -> Option<Cow<'_, str>> {
 /// Whether the file holds one JSON value per line (NDJSON) rather than one document that may
 /// span lines. Decided from the first two lines without reading the whole first line, which in
 /// a delivery file is the whole file.
-fn line_delimited(b: &[u8], start: usize) -> bool {
+pub(super) fn line_delimited(b: &[u8], start: usize) -> bool {
     let Some(nl) = memchr::memchr(b'\n', &b[start..]).map(|n| start + n) else {
         return false;
     };

@@ -51,6 +51,8 @@ impl std::fmt::Display for GzipError {
     }
 }
 
+impl std::error::Error for GzipError {}
+
 /// The single constructor of gzip decoders in this crate.
 fn decoder<R: BufRead>(compressed: R) -> MultiGzDecoder<R> {
     MultiGzDecoder::new(compressed)
@@ -103,9 +105,9 @@ impl<R: Read> Read for Capped<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
         let n = self.inner.read(buf)?;
         if n as u64 > self.left {
-            return Err(std::io::Error::other(
-                GzipError::TooLarge { limit: self.limit }.to_string(),
-            ));
+            return Err(std::io::Error::other(GzipError::TooLarge {
+                limit: self.limit,
+            }));
         }
         self.left -= n as u64;
         Ok(n)
@@ -198,7 +200,11 @@ fn output_size_hint(compressed: &[u8], limit: u64) -> usize {
         .saturating_add(1)
 }
 
-fn classify(e: &std::io::Error) -> GzipError {
+/// What an error from a gzip stream means.
+pub fn classify(e: &std::io::Error) -> GzipError {
+    if let Some(known) = e.get_ref().and_then(|e| e.downcast_ref::<GzipError>()) {
+        return known.clone();
+    }
     match e.kind() {
         std::io::ErrorKind::UnexpectedEof => GzipError::Truncated,
         _ => GzipError::Corrupt(e.to_string()),

@@ -12,6 +12,7 @@ pub mod gzip;
 mod lenient;
 mod record;
 pub mod skim;
+pub mod stream;
 
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
@@ -42,9 +43,14 @@ impl Default for Options {
     }
 }
 
-/// The default cap on what one input may decompress to: 1 GiB. CloudTrail delivers at most
-/// 50 MB of gzip per file, which is far below this.
-pub const DEFAULT_MAX_DECODED: u64 = 1 << 30;
+/// The default cap on what one input may decompress to: 16 GiB. Large inputs are read as
+/// streams, so the cap bounds the time a decompression bomb can take, not memory; a 2 GB
+/// one-event-per-line export is far below it.
+pub const DEFAULT_MAX_DECODED: u64 = 16 << 30;
+
+/// The most of one input held in memory at once: bundle members and S3 objects arrive whole, so
+/// larger ones are refused by name (local files and standard input of any size are streamed).
+pub const HOLD: u64 = 128 << 20;
 
 impl Options {
     /// Whether `t` lies in the `--since` / `--until` window.
@@ -222,6 +228,9 @@ pub fn fingerprint_request(request: Id, category: Category) -> u64 {
     (h.finish() & !0b111) | category as u64
 }
 
+/// Inputs that inflate to more than this are read as streams instead of whole.
+const WHOLE: u64 = 64 << 20;
+
 /// Decodes one input. Never fails: problems are reported in the result.
 ///
 /// `scratch` holds the inflated JSON of gzip inputs; passing the same buffer for every input
@@ -233,9 +242,14 @@ pub fn decode(
     interner: &Interner,
     scratch: &mut Vec<u8>,
 ) -> Decoded {
-    let mut out = Decoded::default();
+        let mut out = Decoded::default();
     let (json, gzip_error) = if gzip::is_gzip(bytes) {
-        let error = gzip::gunzip(bytes, opts.max_decoded, scratch);
+        let whole = opts.max_decoded.min(WHOLE);
+        let error = gzip::gunzip(bytes, whole, scratch);
+        if matches!(error, Some(gzip::GzipError::TooLarge { .. })) && opts.max_decoded > whole {
+            // Too large to hold inflated: read it as it inflates.
+            return stream::decode_reader(bytes, origin, opts, interner, scratch).decoded;
+        }
         (&scratch[..], error)
     } else if bytes.len() as u64 > opts.max_decoded {
         (
@@ -248,21 +262,35 @@ pub fn decode(
         (bytes, None)
     };
     out.bytes_decoded = json.len() as u64;
+    read_whole(json, gzip_error.is_some(), &mut out, origin, opts, interner);
+    finish(&mut out, gzip_error);
+    out
+}
+
+/// Reads a whole decompressed input: access log, JSON document(s), or something else.
+fn read_whole(
+    json: &[u8],
+    gzip_failed: bool,
+    out: &mut Decoded,
+    origin: u32,
+    opts: &Options,
+    interner: &Interner,
+) {
     let json = json.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(json);
     let start = skim::skip_ws(json, 0);
 
-    if start == json.len() {
-        if gzip_error.is_none() {
-            out.problem("the file is empty".to_owned());
+        if start == json.len() {
+        if !gzip_failed {
+            out.problem(nothing_in(json.len() as u64));
         }
     } else if access_log::looks_like(&json[start..]) {
-        access_log::read(&json[start..], &mut out, origin, opts, interner);
+        access_log::read(&json[start..], out, origin, opts, interner);
     } else if let Some(kind) = not_json(&json[start..]) {
         out.failed = true;
         out.problem(kind);
     } else {
         let damage = frame::Framer {
-            out: &mut out,
+            out,
             origin,
             opts,
             interner,
@@ -271,7 +299,7 @@ pub fn decode(
         if let Some(damage) = damage {
             out.failed = true;
             // When the gzip data was cut short, the JSON ends early too: say it once.
-            if !(gzip_error.is_some() && damage.error == skim::SkimError::Truncated) {
+            if !(gzip_failed && damage.error == skim::SkimError::Truncated) {
                 let kept = out.records;
                 out.problem(match damage.error {
                     skim::SkimError::Truncated => format!(
@@ -285,6 +313,18 @@ pub fn decode(
             }
         }
     }
+}
+
+/// What an input with nothing to read holds: nothing, or only white space.
+fn nothing_in(bytes: u64) -> String {
+    match bytes {
+        0 => "the file is empty".to_owned(),
+        n => format!("the file holds only white space ({n} bytes)"),
+    }
+}
+
+/// Names what stopped decompression, and what the input held that was not CloudTrail.
+fn finish(out: &mut Decoded, gzip_error: Option<gzip::GzipError>) {
     if let Some(error) = gzip_error {
         out.failed = true;
         let kept = out.records;
@@ -310,7 +350,6 @@ pub fn decode(
         let n = out.foreign_objects;
         out.problem(format!("{n} entries that are neither CloudTrail records nor access-log lines were skipped ({kinds})"));
     }
-    out
 }
 
 /// Why bytes that should be JSON are not, or `None` if they start like JSON.

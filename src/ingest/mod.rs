@@ -19,7 +19,7 @@ pub mod parts;
 
 use crate::decode::{self, BucketSeen, CATEGORIES, Category, Decoded, Options};
 use crate::model::{Event, Evidence, LifecycleChange, Time};
-use crate::sources::{Body, Input};
+use crate::sources::{Body, Input, Origin};
 use crate::strings::{Id, Interner, Strings};
 
 pub use duplicates::Fingerprints;
@@ -184,8 +184,42 @@ impl Gathered {
         if matches!(input.body, Body::Bytes(_)) {
             meter.grow(size);
         }
+        let streamed = match (&input.body, &input.origin) {
+            (Body::Stdin, _) => true,
+            (Body::File(size), Origin::File(_)) => decode::stream::streams(*size, opts),
+            _ => false,
+        };
         match input.body {
             Body::Digest => self.summary.digest_files += 1,
+            _ if streamed => BUFFERS.with_borrow_mut(|(raw, json)| {
+                let streamed = match &input.origin {
+                    Origin::File(path) => match std::fs::File::open(path) {
+                        Ok(file) => {
+                            Ok(decode::stream::decode_reader(file, id, opts, interner, raw))
+                        }
+                        Err(e) => Err(format!("cannot read: {}", crate::error::plain(&e))),
+                    },
+                    _ => Ok(decode::stream::decode_reader(
+                        std::io::stdin().lock(),
+                        id,
+                        opts,
+                        interner,
+                        raw,
+                    )),
+                };
+                trim(raw);
+                trim(json);
+                match streamed {
+                    Ok(s) => {
+                        self.summary.bytes_read += s.bytes_read;
+                        self.absorb(&origin, s.decoded);
+                    }
+                    Err(why) => {
+                        self.summary.files_failed += 1;
+                        self.problem(&origin, why);
+                    }
+                }
+            }),
             _ => BUFFERS.with_borrow_mut(|(raw, json)| {
                 match input.load_into(opts.max_decoded, raw) {
                     Err(why) => {

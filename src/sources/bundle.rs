@@ -9,9 +9,9 @@ use std::io::{BufReader, Read};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc;
 
-use super::local::plain;
 use super::{Body, Input, Origin, is_digest_path};
 use crate::decode::gzip;
+use crate::error::plain;
 
 /// The kinds of bundle, told apart by file name.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

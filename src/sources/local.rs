@@ -12,6 +12,7 @@ use std::path::{Path, PathBuf};
 
 use super::bundle::BundleKind;
 use super::{Body, Input, Origin, is_digest_path};
+use crate::error::plain;
 
 /// One entry found while listing sources.
 pub enum Listed {
@@ -125,32 +126,27 @@ pub fn read_into(path: &Path, limit: u64, bytes: &mut Vec<u8>) -> Result<(), Str
     Ok(())
 }
 
-/// Reads standard input whole.
-pub fn stdin(limit: u64) -> Input {
-    let mut bytes = Vec::new();
-    let body = match std::io::stdin()
-        .lock()
-        .take(limit + 1)
-        .read_to_end(&mut bytes)
-    {
-        Err(e) => Body::Unreadable(format!("cannot read standard input: {}", plain(&e))),
-        Ok(_) if bytes.len() as u64 > limit => Body::Unreadable(format!(
-            "standard input holds more than the limit of {} MiB (see --max-decoded-mib)",
-            limit >> 20
-        )),
-        Ok(_) => Body::Bytes(bytes),
-    };
+/// Standard input, to be read as it is decoded.
+pub fn stdin() -> Input {
     Input {
         origin: Origin::Stdin,
-        body,
+        body: Body::Stdin,
     }
 }
 
-/// An I/O error in plain words, without the "(os error N)" suffix.
-pub fn plain(e: &std::io::Error) -> String {
-    let text = e.to_string();
-    match text.find(" (os error") {
-        Some(at) => text[..at].to_owned(),
-        None => text,
+/// Reads standard input whole, at most `limit` bytes.
+pub fn read_stdin(limit: u64, bytes: &mut Vec<u8>) -> Result<(), String> {
+    bytes.clear();
+    std::io::stdin()
+        .lock()
+        .take(limit + 1)
+        .read_to_end(bytes)
+        .map_err(|e| format!("cannot read standard input: {}", plain(&e)))?;
+    if bytes.len() as u64 > limit {
+        return Err(format!(
+            "standard input holds more than the limit of {} MiB (see --max-decoded-mib)",
+            limit >> 20
+        ));
     }
+    Ok(())
 }

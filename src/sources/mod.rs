@@ -79,6 +79,8 @@ pub enum Body {
     File(u64),
     /// Bytes already in memory.
     Bytes(Vec<u8>),
+    /// Standard input, read by the decoding thread as it decodes.
+    Stdin,
     /// The bytes of an S3 object, whose size the progress bar counted when it was listed.
     Object(Vec<u8>),
     /// A CloudTrail digest file, recognised by its path and never read.
@@ -120,6 +122,7 @@ impl Input {
                 buf.clear();
                 Ok(())
             }
+            Body::Stdin => local::read_stdin(limit, buf),
             Body::Unreadable(why) => Err(why),
         }
     }
@@ -129,7 +132,7 @@ impl Input {
         match &self.body {
             Body::File(size) => *size,
             Body::Bytes(bytes) | Body::Object(bytes) => bytes.len() as u64,
-            Body::Digest | Body::Unreadable(_) => 0,
+            Body::Digest | Body::Stdin | Body::Unreadable(_) => 0,
         }
     }
 }
@@ -191,7 +194,7 @@ pub fn open(sources: &[Source], limit: u64, s3: &s3::Settings, bar: &ProgressBar
                         bundle::members(path, kind, limit)
                     }
                     Planned::Local(local::Listed::Stdin) => {
-                        Box::new(std::iter::once(local::stdin(limit)))
+                        Box::new(std::iter::once(local::stdin()))
                     }
                     Planned::S3(location) => s3::objects(location, s3.clone(), limit, bar.clone()),
                 }

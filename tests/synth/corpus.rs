@@ -41,8 +41,17 @@ struct Stream {
     per_file: u64,
 }
 
-/// Writes about `mb` MiB of JSON (gzip-compressed) under `dir/AWSLogs`, and `dir/truth.json`.
-pub fn write_corpus(dir: &Path, mb: u64, seed: u64) -> std::io::Result<Written> {
+/// What the corpus will hold: its delivery streams and files, and the planned multipart records
+/// filed under the file that delivers them.
+struct Plan {
+    streams: Vec<Stream>,
+    slots: Vec<(usize, Time)>,
+    by_slot: BTreeMap<(usize, Time), Vec<Rec>>,
+    truth: BTreeMap<&'static str, u64>,
+    multipart_events: u64,
+}
+
+fn plan(mb: u64, seed: u64) -> Plan {
     // About 1,300 files per GiB, over 4 days per GiB: a busy region every 5 minutes, a quiet one
     // every 30.
     let days = (4 * mb).div_ceil(1024).max(4) as i64;
@@ -99,6 +108,24 @@ pub fn write_corpus(dir: &Path, mb: u64, seed: u64) -> std::io::Result<Written> 
         );
         by_slot.entry((s, slot)).or_default().push(rec);
     }
+    Plan {
+        streams,
+        slots,
+        by_slot,
+        truth,
+        multipart_events,
+    }
+}
+
+/// Writes about `mb` MiB of JSON (gzip-compressed) under `dir/AWSLogs`, and `dir/truth.json`.
+pub fn write_corpus(dir: &Path, mb: u64, seed: u64) -> std::io::Result<Written> {
+    let Plan {
+        streams,
+        slots,
+        by_slot,
+        truth,
+        multipart_events,
+    } = plan(mb, seed);
 
     let files = AtomicU64::new(0);
     let records = AtomicU64::new(0);
@@ -110,19 +137,7 @@ pub fn write_corpus(dir: &Path, mb: u64, seed: u64) -> std::io::Result<Written> 
         .try_for_each(|(i, &(s, slot))| -> std::io::Result<()> {
             let stream = &streams[s];
             let mut rng = Rng::new(seed ^ (i as u64).wrapping_mul(0x9E37_79B9));
-            let n = stream.per_file / 2 + rng.below(stream.per_file + 1);
-            let mut recs: Vec<Rec> = (0..n)
-                .map(|_| noise(&mut rng, slot, &stream.place))
-                .collect();
-            if let Some(planned) = by_slot.get(&(s, slot)) {
-                recs.extend(planned.iter().cloned());
-            }
-            // CloudTrail sometimes delivers a record twice.
-            if rng.chance(0.05) && !recs.is_empty() {
-                let copy = recs[rng.below(recs.len() as u64) as usize].clone();
-                recs.push(copy);
-            }
-            layout::shuffle(&mut rng, &mut recs);
+            let recs = slot_records(&mut rng, stream, slot, by_slot.get(&(s, slot)));
             let refs: Vec<&Rec> = recs.iter().collect();
             let doc = layout::records_document(&refs);
             let gz = gzip(&doc);
@@ -158,6 +173,80 @@ pub fn write_corpus(dir: &Path, mb: u64, seed: u64) -> std::io::Result<Written> 
     });
     std::fs::write(dir.join("truth.json"), serde_json::to_vec_pretty(&truth)?)?;
     Ok(written)
+}
+
+/// Writes the same kind of trail as [`write_corpus`], about `mb` MiB of it, as one
+/// one-record-per-line export (what CloudTrail Lake, Athena or a SIEM produce), and
+/// `PATH.truth.json`.
+pub fn write_export(path: &Path, mb: u64, seed: u64) -> std::io::Result<Written> {
+    let Plan {
+        streams,
+        slots,
+        by_slot,
+        truth,
+        multipart_events,
+    } = plan(mb, seed);
+    let mut out = std::io::BufWriter::new(std::fs::File::create(path)?);
+    let (mut records, mut bytes) = (0u64, 0u64);
+    // In order, a batch of files at a time, each batch generated in parallel.
+    for (batch, chunk) in slots.chunks(256).enumerate() {
+        let texts: Vec<(u64, Vec<u8>)> = chunk
+            .par_iter()
+            .enumerate()
+            .map(|(j, &(s, slot))| {
+                let i = batch * 256 + j;
+                let mut rng = Rng::new(seed ^ (i as u64).wrapping_mul(0x9E37_79B9));
+                let recs = slot_records(&mut rng, &streams[s], slot, by_slot.get(&(s, slot)));
+                let mut text = Vec::new();
+                for r in &recs {
+                    serde_json::to_writer(&mut text, &r.json).expect("serialising JSON");
+                    text.push(b'\n');
+                }
+                (recs.len() as u64, text)
+            })
+            .collect();
+        for (n, text) in texts {
+            std::io::Write::write_all(&mut out, &text)?;
+            records += n;
+            bytes += text.len() as u64;
+        }
+    }
+    std::io::Write::flush(&mut out)?;
+    let truth_path = path.with_extension("truth.json");
+    let written = Written {
+        files: 1,
+        records,
+        json_bytes: bytes,
+        gzip_bytes: 0,
+        multipart_events,
+        truth,
+    };
+    let truth =
+        json!({"files": 1, "json_bytes": bytes, "records": records, "by_cause": written.truth});
+    std::fs::write(truth_path, serde_json::to_vec_pretty(&truth)?)?;
+    Ok(written)
+}
+
+/// The records of one delivery file: background noise, the planned records, and sometimes a
+/// record delivered twice, in no order.
+fn slot_records(
+    rng: &mut Rng,
+    stream: &Stream,
+    slot: Time,
+    planned: Option<&Vec<Rec>>,
+) -> Vec<Rec> {
+    let n = stream.per_file / 2 + rng.below(stream.per_file + 1);
+    let mut recs: Vec<Rec> = (0..n).map(|_| noise(rng, slot, &stream.place)).collect();
+    if let Some(planned) = planned {
+        recs.extend(planned.iter().cloned());
+    }
+    // CloudTrail sometimes delivers a record twice.
+    if rng.chance(0.05) && !recs.is_empty() {
+        let copy = recs[rng.below(recs.len() as u64) as usize].clone();
+        recs.push(copy);
+    }
+    layout::shuffle(rng, &mut recs);
+    recs
 }
 
 /// An access-log line is about 525 bytes.

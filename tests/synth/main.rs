@@ -4,6 +4,7 @@
 //! cargo run --example synth -- fixtures fixtures                  # rewrite fixtures/
 //! cargo run --release --example synth -- corpus DIR 1024 [SEED]    # ~1 GiB benchmark trail
 //! cargo run --release --example synth -- access-logs DIR 512 [SEED] # ~512 MiB of access logs
+//! cargo run --release --example synth -- export FILE 2048 [SEED]    # a ~2 GiB one-event-per-line export
 //! ```
 
 #[path = "mod.rs"]
@@ -38,6 +39,20 @@ fn main() -> ExitCode {
                 )
             })
         }
+        ["export", file, mb, rest @ ..] if rest.len() <= 1 => {
+            let (Ok(mb), Ok(seed)) = (mb.parse(), rest.first().unwrap_or(&"1").parse()) else {
+                eprintln!("usage: synth export FILE MIB [SEED]");
+                return ExitCode::from(2);
+            };
+            synth::corpus::write_export(&PathBuf::from(file), mb, seed).map(|w| {
+                println!(
+                    "{} records, {} MiB of NDJSON; failures by cause: {:?}",
+                    w.records,
+                    w.json_bytes >> 20,
+                    w.truth
+                )
+            })
+        }
         ["access-logs", dir, mb, rest @ ..] if rest.len() <= 1 => {
             let (Ok(mb), Ok(seed)) = (mb.parse(), rest.first().unwrap_or(&"1").parse()) else {
                 eprintln!("usage: synth access-logs DIR MIB [SEED]");
@@ -54,7 +69,7 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!(
-                "usage: synth fixtures DIR | synth corpus DIR MIB [SEED] | synth access-logs DIR MIB [SEED]"
+                "usage: synth fixtures DIR | synth corpus DIR MIB [SEED] | synth access-logs DIR MIB [SEED] | synth export FILE MIB [SEED]"
             );
             return ExitCode::from(2);
         }
