@@ -154,9 +154,11 @@ struct Head<'a> {
     detail_type: Option<RawStr<'a>>,
     digest_keys: u8,
     alibaba: bool,
-    /// The first keys, to describe an object that is not a record.
+        /// The first keys, to describe an object that is not a record.
     keys: [Option<RawStr<'a>>; 4],
     key_count: usize,
+    /// `eventSource` or `eventName` held something other than a string: the field and the type.
+    wrong: Option<(&'static str, &'static str)>,
 }
 
 impl Head<'_> {
@@ -373,9 +375,18 @@ impl Framer<'_> {
                 Err(_) => skim::skip_nested(b, v, depth + 1),
             };
             match (Key::of(&key.bytes()), first) {
-                (Key::Records, Some(b'[')) if nested => {
+                                (Key::Records, Some(b'[')) if nested => {
                     envelope = true;
                     skim::walk_array(b, v, |el| self.record_slot(b, el, depth + 2))
+                }
+                (Key::Records, Some(c)) if nested => {
+                    envelope = true;
+                    self.out.failed = true;
+                    self.out.problem(format!(
+                        "\"Records\" is {}, not an array of records",
+                        json_type(c)
+                    ));
+                    skim::skip_nested(b, v, depth + 1)
                 }
                 (Key::LogEvents, Some(b'[')) if nested => {
                     envelope = true;
@@ -400,6 +411,14 @@ impl Framer<'_> {
                 }
                 (Key::Version, _) => string(&mut head.version),
                 (Key::Time, _) => string(&mut head.time),
+                                (Key::Name | Key::Source, Some(c)) if c != b'"' && c != b'n' => {
+                    let field = match Key::of(&key.bytes()) {
+                        Key::Name => "eventName",
+                        _ => "eventSource",
+                    };
+                    head.wrong = head.wrong.or(Some((field, json_type(c))));
+                    skim::skip_nested(b, v, depth + 1)
+                }
                 (Key::Name, _) => string(&mut head.name),
                 (Key::Source, _) => string(&mut head.source),
                 (Key::Type, _) => string(&mut head.event_type),
@@ -491,19 +510,54 @@ impl Framer<'_> {
         if Head::is(head.event_type, "AwsCloudTrailInsight") || Head::is(head.category, "Insight") {
             return (Category::Insight, None);
         }
+                // A record whose source or name is not text cannot be told apart: it might be a
+        // multipart request.
+        if let Some((field, found)) = head.wrong
+            && (field == "eventSource" || S3_SOURCES.iter().any(|s| Head::is(head.source, s)))
+        {
+            self.out.problem(format!(
+                "record {index}: {field} is {found}, not a string, so what the record is cannot be told"
+            ));
+            return (Category::Invalid, None);
+        }
+                let name = head.name.map(|n| n.decode());
+        if head.source.is_none()
+            && let Some(Some(name)) = &name
+            && Op::from_event_name(name).is_some()
+        {
+            self.out.problem(format!(
+                "record {index} ({name}): the record has no eventSource, so whether it is an S3 request cannot be told"
+            ));
+            return (Category::Invalid, None);
+        }
         if !S3_SOURCES.iter().any(|s| Head::is(head.source, s)) {
             return (Category::Other, None);
         }
-        let Some(name) = head.name.and_then(|n| n.decode()) else {
-            return (Category::Other, None);
+        let name = match name {
+            Some(Some(name)) => name,
+            Some(None) => {
+                self.out.problem(format!(
+                    "record {index}: eventName is not valid UTF-8 text, so what the record is cannot be told"
+                ));
+                return (Category::Invalid, None);
+            }
+            None => {
+                self.out.problem(format!(
+                    "record {index}: the S3 record has no eventName, so what it is cannot be told"
+                ));
+                return (Category::Invalid, None);
+            }
         };
         let in_window = time.is_none_or(|t| self.opts.contains(t));
         if let Some(op) = Op::from_event_name(&name) {
             if !in_window {
                 return (Category::OutsideWindow, None);
             }
-            return match record::multipart_event(json, op, self.origin, self.interner) {
-                Ok(event) => {
+                        return match record::multipart_event(json, op, self.origin, self.interner) {
+                Ok((event, notes)) => {
+                    for note in notes {
+                        self.out.problem(format!("record {index} ({name}): {note}"));
+                    }
                     // A request counts once, whichever logs hold it (see `tally_request`).
                     let request = event.request_id;
                     self.out.events.push(event);
@@ -559,6 +613,18 @@ fn bucket_name(b: &[u8], at: usize, depth: usize) -> Option<Cow<'_, str>> {
     })
     .ok()?;
     bucket.filter(|s| !s.is_empty())
+}
+
+/// The JSON type of a value, from its first byte.
+fn json_type(first: u8) -> &'static str {
+    match first {
+        b'{' => "an object",
+        b'[' => "an array",
+        b'"' => "a string",
+        b't' | b'f' => "a boolean",
+        b'n' => "null",
+        _ => "a number",
+    }
 }
 
 /// Whether the file holds one JSON value per line (NDJSON) rather than one document that may

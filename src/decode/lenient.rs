@@ -2,8 +2,9 @@
 //!
 //! Real CloudTrail data has numbers as strings (`"partNumber":"3"`), floats where integers belong
 //! (`"bytesTransferredIn":21838.0`), `null`, and hand-edited exports put strings where objects
-//! belong. A wrong type in one field must cost that field, never the record, so every field the
-//! decoder reads uses one of these types instead of a plain `String`, `u64` or struct.
+//! belong. A wrong type in one field must cost that field, never the whole input, so every field
+//! the decoder reads uses one of these types instead of a plain `String`, `u64` or struct. Each
+//! remembers the type it found instead ([`Wrong`]), so that the decoder can say so.
 
 use std::borrow::Cow;
 use std::fmt;
@@ -11,10 +12,14 @@ use std::marker::PhantomData;
 
 use serde::de::{self, Deserialize, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 
-/// A text field. Numbers are kept as their decimal text; objects, arrays, booleans and `null`
-/// count as absent.
+/// The JSON type a field held instead of the one expected (`None`: the expected type, or absent,
+/// or `null`).
+pub type Wrong = Option<&'static str>;
+
+/// A text field. Numbers are kept as their decimal text; objects, arrays and booleans count as
+/// absent and are remembered as wrong; `null` counts as absent.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
-pub struct Text<'a>(pub Option<Cow<'a, str>>);
+pub struct Text<'a>(pub Option<Cow<'a, str>>, pub Wrong);
 
 impl<'a> Text<'a> {
     /// The text, if present and not empty.
@@ -25,6 +30,11 @@ impl<'a> Text<'a> {
     /// The text as an owned string, if present and not empty.
     pub fn owned(&self) -> Option<String> {
         self.get().map(str::to_owned)
+    }
+
+    /// What the field held instead of text, if it did.
+    pub fn wrong(&self) -> Wrong {
+        self.1
     }
 }
 
@@ -37,34 +47,34 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
                 f.write_str("any JSON value")
             }
             fn visit_borrowed_str<E>(self, v: &'de str) -> Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Borrowed(v))))
+                Ok(Text(Some(Cow::Borrowed(v)), None))
             }
             fn visit_str<E>(self, v: &str) -> Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Owned(v.to_owned()))))
+                Ok(Text(Some(Cow::Owned(v.to_owned())), None))
             }
             fn visit_string<E>(self, v: String) -> Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Owned(v))))
+                Ok(Text(Some(Cow::Owned(v)), None))
             }
             fn visit_u64<E>(self, v: u64) -> Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Owned(v.to_string()))))
+                Ok(Text(Some(Cow::Owned(v.to_string())), None))
             }
             fn visit_i64<E>(self, v: i64) -> Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Owned(v.to_string()))))
+                Ok(Text(Some(Cow::Owned(v.to_string())), None))
             }
             fn visit_f64<E>(self, v: f64) -> Result<Self::Value, E> {
-                Ok(Text(Some(Cow::Owned(v.to_string()))))
+                Ok(Text(Some(Cow::Owned(v.to_string())), None))
             }
             fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(Text(None))
+                Ok(Text(None, Some("a boolean")))
             }
             fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(Text(None))
+                Ok(Text(None, None))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                IgnoredAny.visit_map(map).map(|_| Text(None))
+                IgnoredAny.visit_map(map).map(|_| Text(None, Some("an object")))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-                IgnoredAny.visit_seq(seq).map(|_| Text(None))
+                IgnoredAny.visit_seq(seq).map(|_| Text(None, Some("an array")))
             }
         }
         d.deserialize_any(V(PhantomData))
@@ -73,7 +83,7 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
 
 /// A non-negative integer field: accepts integers, integral floats and numeric strings.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Num(pub Option<u64>);
+pub struct Num(pub Option<u64>, pub Wrong);
 
 fn float_to_u64(v: f64) -> Option<u64> {
     (v.is_finite() && v >= 0.0 && v.fract() == 0.0 && v < 1.8e19).then_some(v as u64)
@@ -88,45 +98,48 @@ impl<'de> Deserialize<'de> for Num {
                 f.write_str("any JSON value")
             }
             fn visit_u64<E>(self, v: u64) -> Result<Num, E> {
-                Ok(Num(Some(v)))
+                Ok(Num(Some(v), None))
             }
             fn visit_i64<E>(self, v: i64) -> Result<Num, E> {
-                Ok(Num(u64::try_from(v).ok()))
+                let n = u64::try_from(v).ok();
+                Ok(Num(n, n.is_none().then_some("a negative number")))
             }
             fn visit_f64<E>(self, v: f64) -> Result<Num, E> {
-                Ok(Num(float_to_u64(v)))
+                let n = float_to_u64(v);
+                Ok(Num(n, n.is_none().then_some("a number that is not a whole one")))
             }
             fn visit_str<E>(self, v: &str) -> Result<Num, E> {
                 let v = v.trim();
-                Ok(Num(v
+                let n = v
                     .parse::<u64>()
                     .ok()
-                    .or_else(|| v.parse::<f64>().ok().and_then(float_to_u64))))
+                    .or_else(|| v.parse::<f64>().ok().and_then(float_to_u64));
+                Ok(Num(n, n.is_none().then_some("text that is not a whole number")))
             }
             fn visit_bool<E>(self, _: bool) -> Result<Num, E> {
-                Ok(Num(None))
+                Ok(Num(None, Some("a boolean")))
             }
             fn visit_unit<E>(self) -> Result<Num, E> {
-                Ok(Num(None))
+                Ok(Num(None, None))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Num, A::Error> {
-                IgnoredAny.visit_map(map).map(|_| Num(None))
+                IgnoredAny.visit_map(map).map(|_| Num(None, Some("an object")))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Num, A::Error> {
-                IgnoredAny.visit_seq(seq).map(|_| Num(None))
+                IgnoredAny.visit_seq(seq).map(|_| Num(None, Some("an array")))
             }
         }
         d.deserialize_any(V)
     }
 }
 
-/// An object field: any other JSON type counts as absent.
+/// An object field: any other JSON type counts as absent, and is remembered as wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Lenient<T>(pub Option<T>);
+pub struct Lenient<T>(pub Option<T>, pub Wrong);
 
 impl<T> Default for Lenient<T> {
     fn default() -> Self {
-        Lenient(None)
+        Lenient(None, None)
     }
 }
 
@@ -139,28 +152,31 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Lenient<T> {
                 f.write_str("any JSON value")
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                T::deserialize(de::value::MapAccessDeserializer::new(map)).map(|t| Lenient(Some(t)))
+                T::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(|t| Lenient(Some(t), None))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-                IgnoredAny.visit_seq(seq).map(|_| Lenient(None))
+                IgnoredAny
+                    .visit_seq(seq)
+                    .map(|_| Lenient(None, Some("an array")))
             }
             fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(Lenient(None))
+                Ok(Lenient(None, Some("a string")))
             }
             fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(Lenient(None))
+                Ok(Lenient(None, Some("a number")))
             }
             fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(Lenient(None))
+                Ok(Lenient(None, Some("a number")))
             }
             fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(Lenient(None))
+                Ok(Lenient(None, Some("a number")))
             }
             fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(Lenient(None))
+                Ok(Lenient(None, Some("a boolean")))
             }
             fn visit_unit<E>(self) -> Result<Self::Value, E> {
-                Ok(Lenient(None))
+                Ok(Lenient(None, None))
             }
         }
         d.deserialize_any(V(PhantomData))
@@ -168,13 +184,19 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for Lenient<T> {
 }
 
 /// A field that holds one object or an array of them (XML converted to JSON does this).
-/// Elements of the wrong type are dropped.
+/// Elements of the wrong type are dropped; a field that is neither is remembered as wrong.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct OneOrMany<T>(pub Vec<T>);
+pub struct OneOrMany<T>(pub Vec<T>, pub Wrong);
 
 impl<T> Default for OneOrMany<T> {
     fn default() -> Self {
-        OneOrMany(Vec::new())
+        OneOrMany(Vec::new(), None)
+    }
+}
+
+impl<T> OneOrMany<T> {
+    fn wrong(found: &'static str) -> Self {
+        OneOrMany(Vec::new(), Some(found))
     }
 }
 
@@ -188,29 +210,29 @@ impl<'de, T: Deserialize<'de>> Deserialize<'de> for OneOrMany<T> {
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
                 T::deserialize(de::value::MapAccessDeserializer::new(map))
-                    .map(|t| OneOrMany(vec![t]))
+                    .map(|t| OneOrMany(vec![t], None))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
                 let mut out = Vec::new();
-                while let Some(Lenient(item)) = seq.next_element::<Lenient<T>>()? {
+                while let Some(Lenient(item, _)) = seq.next_element::<Lenient<T>>()? {
                     out.extend(item);
                 }
-                Ok(OneOrMany(out))
+                Ok(OneOrMany(out, None))
             }
             fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
-                Ok(OneOrMany::default())
+                Ok(OneOrMany::wrong("a string"))
             }
             fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
-                Ok(OneOrMany::default())
+                Ok(OneOrMany::wrong("a number"))
             }
             fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
-                Ok(OneOrMany::default())
+                Ok(OneOrMany::wrong("a number"))
             }
             fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
-                Ok(OneOrMany::default())
+                Ok(OneOrMany::wrong("a number"))
             }
             fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
-                Ok(OneOrMany::default())
+                Ok(OneOrMany::wrong("a boolean"))
             }
             fn visit_unit<E>(self) -> Result<Self::Value, E> {
                 Ok(OneOrMany::default())
@@ -248,9 +270,19 @@ mod tests {
     }
 
     #[test]
-    fn wrong_types_cost_only_the_field() {
+    fn wrong_types_cost_only_the_field_and_are_remembered() {
         let p = probe(r#"{"t": {"a": [1]}, "n": "x", "o": "str", "m": 5}"#);
         assert_eq!((p.t.0, p.n.0, p.o.0, p.m.0.len()), (None, None, None, 0));
+        assert_eq!(
+            (p.t.1, p.n.1, p.o.1),
+            (
+                Some("an object"),
+                Some("text that is not a whole number"),
+                Some("a string")
+            )
+        );
+        let p = probe(r#"{"t": null, "n": null, "o": null}"#);
+        assert_eq!((p.t.1, p.n.1, p.o.1), (None, None, None));
     }
 
     #[test]
@@ -276,12 +308,19 @@ mod tests {
     fn one_or_many() {
         assert_eq!(
             probe(r#"{"m": {"x": 1}}"#).m.0,
-            vec![Inner { x: Num(Some(1)) }]
+            vec![Inner { x: Num(Some(1), None) }]
         );
         let many = probe(r#"{"m": [{"x": 1}, "junk", {"x": "2"}]}"#).m.0;
         assert_eq!(
             many,
-            vec![Inner { x: Num(Some(1)) }, Inner { x: Num(Some(2)) }]
+            vec![
+                Inner {
+                    x: Num(Some(1), None)
+                },
+                Inner {
+                    x: Num(Some(2), None)
+                }
+            ]
         );
     }
 }

@@ -352,6 +352,37 @@ fn finish(out: &mut Decoded, gzip_error: Option<gzip::GzipError>) {
     }
 }
 
+/// A value from a log for a message: quoted, escaped, at most 48 characters.
+pub fn quote(s: &str) -> String {
+    const MAX: usize = 48;
+    match s.char_indices().nth(MAX) {
+        Some((at, _)) => format!("{:?}…", &s[..at]),
+        None => format!("{s:?}"),
+    }
+}
+
+/// The first bytes of something that is not a log, for a message: printable text only, and
+/// long runs of key-like characters hidden, in case the file holds credentials.
+fn preview(b: &[u8]) -> String {
+    let text: String = String::from_utf8_lossy(&b[..b.len().min(24)])
+        .chars()
+        .map(|c| if c.is_control() || c == '\u{FFFD}' { ' ' } else { c })
+        .collect();
+    let mut out = String::new();
+    let mut run = String::new();
+    let keylike = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=');
+    for c in text.trim_end().chars().chain(std::iter::once(' ')) {
+        if keylike(c) {
+            run.push(c);
+            continue;
+        }
+        out.push_str(if run.len() >= 16 { "…" } else { &run });
+        run.clear();
+        out.push(c);
+    }
+    format!("{:?}", out.trim_end())
+}
+
 /// Why bytes that should be JSON are not, or `None` if they start like JSON.
 fn not_json(b: &[u8]) -> Option<String> {
     match b.first() {
@@ -365,15 +396,12 @@ fn not_json(b: &[u8]) -> Option<String> {
         Some(_) if b.starts_with(b"\xFF\xFE") || b.starts_with(b"\xFE\xFF") => {
             Some("UTF-16 text: CloudTrail files are UTF-8".to_owned())
         }
-        Some(_) => {
-            let head: String = String::from_utf8_lossy(&b[..b.len().min(24)])
-                .chars()
-                .map(|c| if c.is_control() { ' ' } else { c })
-                .collect();
-            Some(format!(
-                "neither CloudTrail JSON nor an S3 access log (it starts with {:?})",
-                head.trim_end()
-            ))
+                Some(_) if b.starts_with(&gzip::MAGIC) => {
+            Some("gzip data inside gzip data: decompress it once, then read it".to_owned())
         }
+        Some(_) => Some(format!(
+            "neither CloudTrail JSON nor an S3 access log (it starts with {})",
+            preview(b)
+        )),
     }
 }

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
-use super::lenient::{Lenient, Num, OneOrMany, Text};
+use super::lenient::{Lenient, Num, OneOrMany, Text, Wrong};
 use super::skim;
 use crate::model::{
     AbortHint, Actor, ErrorCode, Event, Evidence, IdentityKind, LifecycleChange, NO_SUCH_UPLOAD,
@@ -294,11 +294,57 @@ fn split_s3_arn(arn: &str) -> Option<(&str, Option<&str>)> {
     }
 }
 
+/// Notes a field that held the wrong JSON type: it is ignored, and the note says so.
+fn check(notes: &mut Vec<String>, field: &str, wrong: Wrong, expected: &str) {
+    if let Some(found) = wrong {
+        notes.push(format!("{field} is {found}, not {expected}; it was ignored"));
+    }
+}
+
+/// What is wrong with a `userIdentity` value's types, for the record's notes.
+fn identity_notes(identity: Option<&RawValue>, notes: &mut Vec<String>) {
+    let Some(raw) = identity else { return };
+    let parsed: Result<Lenient<RawIdentity>, _> = serde_json::from_str(raw.get());
+    let Ok(Lenient(id, wrong)) = parsed else {
+        return;
+    };
+    check(notes, "userIdentity", wrong, "an object");
+    let Some(id) = id else { return };
+    for (field, text) in [
+        ("type", &id.kind),
+        ("arn", &id.arn),
+        ("ARN", &id.arn_upper),
+        ("accountId", &id.account_id),
+        ("principalId", &id.principal_id),
+        ("invokedBy", &id.invoked_by),
+        ("userName", &id.user_name),
+        ("userId", &id.user_id),
+    ] {
+        check(notes, &format!("userIdentity.{field}"), text.wrong(), "a string");
+    }
+    check(notes, "userIdentity.sessionContext", id.session.1, "an object");
+    if let Some(session) = &id.session.0 {
+        let issuer = &session.issuer;
+        check(notes, "userIdentity.sessionContext.sessionIssuer", issuer.1, "an object");
+        if let Some(issuer) = &issuer.0 {
+            for (field, text) in [("arn", &issuer.arn), ("ARN", &issuer.arn_upper)] {
+                let name = format!("userIdentity.sessionContext.sessionIssuer.{field}");
+                check(notes, &name, text.wrong(), "a string");
+            }
+        }
+    }
+    check(notes, "userIdentity.onBehalfOf", id.on_behalf_of.1, "an object");
+    if let Some(on_behalf_of) = &id.on_behalf_of.0 {
+        let name = "userIdentity.onBehalfOf.userId";
+        check(notes, name, on_behalf_of.user_id.wrong(), "a string");
+    }
+}
+
 /// The actor a `userIdentity` value describes (an empty one when it is not an object).
 fn actor_of(identity: Option<&RawValue>) -> Actor {
     let parsed: Option<Lenient<RawIdentity>> =
         identity.and_then(|raw| serde_json::from_str(raw.get()).ok());
-    let Some(Lenient(Some(id))) = parsed else {
+    let Some(Lenient(Some(id), _)) = parsed else {
         return Actor::default();
     };
     let issuer = id.session.0.as_ref().and_then(|s| s.issuer.0.as_ref());
@@ -320,6 +366,78 @@ fn actor_of(identity: Option<&RawValue>) -> Actor {
 }
 
 impl<'a> RawRecord<'a> {
+    /// Fields whose wrong type leaves the record meaningless: when it happened, and whether it
+    /// failed.
+    fn check_essentials(&self) -> Result<(), String> {
+        if let Some(found) = self.event_time.wrong() {
+            return Err(format!("eventTime is {found}, not a string"));
+        }
+        if let Some(found) = self.error_code.wrong() {
+            return Err(format!(
+                "errorCode is {found}, not a string, so whether the request failed is unknown"
+            ));
+        }
+        Ok(())
+    }
+
+    /// Why no bucket could be found.
+    fn why_no_bucket(&self) -> String {
+        let wrong = match (&self.request.0, self.request.1) {
+            (_, Some(found)) => Some(format!("requestParameters is {found}, not an object")),
+            (Some(r), None) => r
+                .bucket
+                .wrong()
+                .or(r.bucket_upper.wrong())
+                .map(|found| format!("requestParameters.bucketName is {found}, not a string")),
+            (None, None) => None,
+        };
+        match wrong {
+            Some(why) => format!("the record names no bucket ({why})"),
+            None => "the record names no bucket".to_owned(),
+        }
+    }
+
+    /// Fields of the wrong type that were ignored, in words.
+    fn notes(&self, notes: &mut Vec<String>) {
+        for (field, text) in [
+            ("awsRegion", &self.region),
+            ("sourceIPAddress", &self.source_ip),
+            ("userAgent", &self.user_agent),
+            ("requestID", &self.request_id),
+            ("eventID", &self.event_id),
+            ("recipientAccountId", &self.recipient_account),
+        ] {
+            check(notes, field, text.wrong(), "a string");
+        }
+        check(notes, "requestParameters", self.request.1, "an object");
+        if let Some(r) = &self.request.0 {
+            for (field, text) in [
+                ("bucketName", &r.bucket),
+                ("BucketName", &r.bucket_upper),
+                ("key", &r.key),
+                ("Key", &r.key_upper),
+                ("uploadId", &r.upload_id),
+                ("UploadId", &r.upload_id_upper),
+            ] {
+                let name = format!("requestParameters.{field}");
+                check(notes, &name, text.wrong(), "a string");
+            }
+            for (field, number) in [
+                ("partNumber", &r.part_number),
+                ("PartNumber", &r.part_number_upper),
+            ] {
+                let name = format!("requestParameters.{field}");
+                check(notes, &name, number.1, "a whole number");
+            }
+        }
+        check(notes, "additionalEventData", self.additional.1, "an object");
+        if let Some(a) = &self.additional.0 {
+            let name = "additionalEventData.bytesTransferredIn";
+            check(notes, name, a.bytes_in.1, "a whole number");
+        }
+        check(notes, "resources", self.resources.1, "an array");
+    }
+
     /// Bucket and key: `requestParameters` first, then the ARNs in `resources`.
     fn bucket_and_key(&self) -> (Option<&str>, Option<&str>) {
         let request = self.request.0.as_ref();
@@ -414,15 +532,28 @@ pub fn multipart_event(
     json: &[u8],
     op: Op,
     origin: u32,
-    interner: &Interner,
-) -> Result<Event, String> {
+        interner: &Interner,
+) -> Result<(Event, Vec<String>), String> {
     let raw = parse(json)?;
+    raw.check_essentials()?;
     let time = raw.event_time.get().ok_or("the record has no eventTime")?;
-    let time = parse_time(time).ok_or_else(|| format!("eventTime {time:?} is not a valid time"))?;
+    let time = parse_time(time)
+        .ok_or_else(|| format!("eventTime {} is not a valid time", super::quote(time)))?;
     let (bucket, key) = raw.bucket_and_key();
-    let bucket = bucket.ok_or("the record names no bucket")?;
+    let bucket = bucket.ok_or_else(|| raw.why_no_bucket())?;
     let request = raw.request.0.as_ref();
     let mut upload_id = request.and_then(|r| r.upload_id.get().or_else(|| r.upload_id_upper.get()));
+    let id_wrong = request.and_then(|r| r.upload_id.wrong().or(r.upload_id_upper.wrong()));
+    if let (None, Some(found)) = (upload_id, id_wrong)
+        && !matches!(op, Op::CreateMultipartUpload | Op::ListMultipartUploads)
+    {
+        return Err(format!(
+            "requestParameters.uploadId is {found}, not a string, so the upload is unknown"
+        ));
+    }
+    let mut notes = Vec::new();
+    raw.notes(&mut notes);
+    identity_notes(raw.identity, &mut notes);
     let mut facts = ResponseFacts::default();
     if op == Op::CreateMultipartUpload
         && let Some(response) = raw.response
@@ -441,7 +572,7 @@ pub fn multipart_event(
         .and_then(|n| u32::try_from(n).ok());
     let sym = |text: &Text<'_>| text.get().map(|s| interner.sym(s));
     let identity = raw.identity;
-    Ok(Event {
+    let event = Event {
         time,
         op,
         bucket: interner.sym(bucket),
@@ -463,17 +594,20 @@ pub fn multipart_event(
         region: sym(&raw.region),
         account: sym(&raw.recipient_account),
         abort_hint,
-        origin,
+                origin,
         evidence: Evidence::Cloudtrail,
         also_in: None,
-    })
+    };
+    Ok((event, notes))
 }
 
 /// Builds the [`LifecycleChange`] of a `PutBucketLifecycle*` or `DeleteBucketLifecycle` record.
 pub fn lifecycle_change(json: &[u8], origin: u32) -> Result<LifecycleChange, String> {
     let raw = parse(json)?;
+    raw.check_essentials()?;
     let time = raw.event_time.get().ok_or("the record has no eventTime")?;
-    let time = parse_time(time).ok_or_else(|| format!("eventTime {time:?} is not a valid time"))?;
+    let time = parse_time(time)
+        .ok_or_else(|| format!("eventTime {} is not a valid time", super::quote(time)))?;
     let bucket = raw
         .bucket_and_key()
         .0
@@ -510,7 +644,7 @@ mod tests {
     /// Decodes one record and freezes its strings.
     fn one(json: &[u8], op: Op) -> (Event, Strings) {
         let interner = Interner::default();
-        let mut e = multipart_event(json, op, 0, &interner).unwrap();
+        let (mut e, _) = multipart_event(json, op, 0, &interner).unwrap();
         let (strings, renumber) = interner.freeze();
         e.renumber(&renumber);
         (e, strings)

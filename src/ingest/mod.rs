@@ -184,8 +184,8 @@ impl Gathered {
         if matches!(input.body, Body::Bytes(_)) {
             meter.grow(size);
         }
-        let streamed = match (&input.body, &input.origin) {
-            (Body::Stdin, _) => true,
+                let streamed = match (&input.body, &input.origin) {
+            (Body::Stdin | Body::Pipe, _) => true,
             (Body::File(size), Origin::File(_)) => decode::stream::streams(*size, opts),
             _ => false,
         };

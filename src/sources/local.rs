@@ -7,7 +7,7 @@
 use std::collections::HashSet;
 use std::fs;
 use std::io::Read;
-use std::os::unix::fs::MetadataExt;
+use std::os::unix::fs::{FileTypeExt, MetadataExt};
 use std::path::{Path, PathBuf};
 
 use super::bundle::BundleKind;
@@ -43,10 +43,24 @@ fn unreadable(path: &Path, why: String) -> Listed {
 /// Lists a file, folder or bundle given on the command line.
 pub fn list(path: &Path, out: &mut Vec<Listed>) {
     let mut seen = HashSet::new();
-    visit(path, out, &mut seen);
+    visit(path, out, &mut seen, true);
 }
 
-fn visit(path: &Path, out: &mut Vec<Listed>, seen: &mut HashSet<(u64, u64)>) {
+/// What kind of special file `meta` describes, if it is not a regular file or a folder.
+fn special(meta: &fs::Metadata) -> Option<&'static str> {
+    let t = meta.file_type();
+    if t.is_fifo() {
+        Some("a named pipe")
+    } else if t.is_socket() {
+        Some("a socket")
+    } else if t.is_char_device() || t.is_block_device() {
+        Some("a device")
+    } else {
+        None
+    }
+}
+
+fn visit(path: &Path, out: &mut Vec<Listed>, seen: &mut HashSet<(u64, u64)>, named: bool) {
     let meta = match fs::metadata(path) {
         Ok(meta) => meta,
         Err(e) if fs::symlink_metadata(path).is_ok() => {
@@ -81,9 +95,23 @@ fn visit(path: &Path, out: &mut Vec<Listed>, seen: &mut HashSet<(u64, u64)>) {
             let hidden = entry
                 .file_name()
                 .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-            if !hidden {
-                visit(&entry, out, seen);
+                        if !hidden {
+                visit(&entry, out, seen, false);
             }
+        }
+        } else if let Some(kind) = special(&meta) {
+        // A pipe named on the command line (`<(zcat …)`) is read as it comes; anything special
+        // found in a folder could block forever, so it is skipped.
+        if named && kind != "a socket" {
+            out.push(Listed::Input(Input {
+                origin: Origin::File(path.to_owned()),
+                body: Body::Pipe,
+            }));
+        } else {
+            out.push(unreadable(
+                path,
+                format!("not a regular file ({kind}); skipped"),
+            ));
         }
     } else if let Some(kind) = BundleKind::from_name(path) {
         out.push(Listed::Bundle(path.to_owned(), kind));
