@@ -46,9 +46,12 @@ pub fn analyze(config: &Config) -> Result<Report> {
 
 fn answer(config: &Config, rules: Vec<(String, PathBuf, Vec<Rule>)>) -> Result<Report> {
     let bar = progress_bar(config);
-        let inputs = sources::open(
+    let inputs = sources::open(
         &config.sources,
-        config.decode.max_decoded.min(decode::HOLD), &config.s3, &bar);
+        config.decode.max_decoded.min(decode::HOLD),
+        &config.s3,
+        &bar,
+    );
     bar.inc_length(inputs.known_bytes);
     let meter = Meter::new(bar);
     let mut ingested = ingest::ingest(inputs.stream, &config.decode, &meter);

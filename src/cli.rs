@@ -110,7 +110,7 @@ pub struct InputArgs {
     #[arg(long)]
     pub strict: bool,
 
-        /// The most read of one input, in MiB after decompression: what lies beyond is reported as a
+    /// The most read of one input, in MiB after decompression: what lies beyond is reported as a
     /// problem (records before it are kept). Large inputs are read as streams, so this bounds
     /// time, not memory.
     #[arg(long, value_name = "MIB", default_value_t = DEFAULT_MAX_DECODED >> 20)]

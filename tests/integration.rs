@@ -6,6 +6,7 @@ mod util; // TestEnv: temporary folders, running the binary, reading its JSON
 mod synth; // synthetic CloudTrail data with known answers (also `cargo run --example synth`)
 
 mod access_logs; // access logs give CloudTrail's answers, count once, prove lifecycle aborts
+mod adversarial; // hostile and broken input: each kind named, counted, reconciled
 mod cli; // exit codes, errors, --strict, --output
 mod corpus; // every file of ../shared/corpus decodes, with the record counts of its index
 mod determinism; // the answer does not depend on threads or file order

@@ -245,7 +245,7 @@ fn a_file_over_the_size_cap_is_refused_by_name() {
         "--max-decoded-mib".into(),
         "1".into(),
     ]);
-        // Read as a stream up to the cap: the records within it are kept.
+    // Read as a stream up to the cap: the records within it are kept.
     let huge = one_problem(&report, "huge.json");
     assert!(
         huge.contains("the input goes on past the limit of 1 MiB (see --max-decoded-mib); the ")
@@ -253,7 +253,7 @@ fn a_file_over_the_size_cap_is_refused_by_name() {
         "{huge}"
     );
     assert!(kept(&huge) > 100, "{huge}");
-        let bomb = one_problem(&report, "bomb.json.gz");
+    let bomb = one_problem(&report, "bomb.json.gz");
     assert!(bomb.contains("decompresses to more than 1 MiB"), "{bomb}");
     assert_eq!(report["inputs"]["records"], kept(&huge) + 7);
 }

@@ -263,6 +263,8 @@ pub fn requester(field: Option<&[u8]>) -> Actor {
 pub fn event(f: &Fields<'_>, op: Op, origin: u32, interner: &Interner) -> Result<Event, String> {
     let time = f.time().ok_or("the line has no valid time")?;
     let bucket = f.text(BUCKET).ok_or("the line names no bucket")?;
+    let key = f.get(KEY).map(percent_decode);
+    super::check_names(&bucket, key.as_deref())?;
     let uri = f.get(REQUEST_URI).unwrap_or_default();
     let status: Option<u16> = f.text(STATUS).and_then(|s| s.parse().ok());
     let error = match f.text(ERROR_CODE) {
@@ -280,7 +282,7 @@ pub fn event(f: &Fields<'_>, op: Op, origin: u32, interner: &Interner) -> Result
         time,
         op,
         bucket: interner.sym(&bucket),
-        key: f.get(KEY).map(|k| interner.sym(&percent_decode(k))),
+        key: key.map(|k| interner.sym(&k)),
         upload_id: query_param(uri, "uploadId")
             .filter(|id| !id.is_empty())
             .map(|id| interner.sym(&id)),

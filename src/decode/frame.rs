@@ -154,7 +154,7 @@ struct Head<'a> {
     detail_type: Option<RawStr<'a>>,
     digest_keys: u8,
     alibaba: bool,
-        /// The first keys, to describe an object that is not a record.
+    /// The first keys, to describe an object that is not a record.
     keys: [Option<RawStr<'a>>; 4],
     key_count: usize,
     /// `eventSource` or `eventName` held something other than a string: the field and the type.
@@ -375,7 +375,7 @@ impl Framer<'_> {
                 Err(_) => skim::skip_nested(b, v, depth + 1),
             };
             match (Key::of(&key.bytes()), first) {
-                                (Key::Records, Some(b'[')) if nested => {
+                (Key::Records, Some(b'[')) if nested => {
                     envelope = true;
                     skim::walk_array(b, v, |el| self.record_slot(b, el, depth + 2))
                 }
@@ -411,7 +411,7 @@ impl Framer<'_> {
                 }
                 (Key::Version, _) => string(&mut head.version),
                 (Key::Time, _) => string(&mut head.time),
-                                (Key::Name | Key::Source, Some(c)) if c != b'"' && c != b'n' => {
+                (Key::Name | Key::Source, Some(c)) if c != b'"' && c != b'n' => {
                     let field = match Key::of(&key.bytes()) {
                         Key::Name => "eventName",
                         _ => "eventSource",
@@ -510,7 +510,7 @@ impl Framer<'_> {
         if Head::is(head.event_type, "AwsCloudTrailInsight") || Head::is(head.category, "Insight") {
             return (Category::Insight, None);
         }
-                // A record whose source or name is not text cannot be told apart: it might be a
+        // A record whose source or name is not text cannot be told apart: it might be a
         // multipart request.
         if let Some((field, found)) = head.wrong
             && (field == "eventSource" || S3_SOURCES.iter().any(|s| Head::is(head.source, s)))
@@ -520,7 +520,7 @@ impl Framer<'_> {
             ));
             return (Category::Invalid, None);
         }
-                let name = head.name.map(|n| n.decode());
+        let name = head.name.map(|n| n.decode());
         if head.source.is_none()
             && let Some(Some(name)) = &name
             && Op::from_event_name(name).is_some()
@@ -553,7 +553,7 @@ impl Framer<'_> {
             if !in_window {
                 return (Category::OutsideWindow, None);
             }
-                        return match record::multipart_event(json, op, self.origin, self.interner) {
+            return match record::multipart_event(json, op, self.origin, self.interner) {
                 Ok((event, notes)) => {
                     for note in notes {
                         self.out.problem(format!("record {index} ({name}): {note}"));

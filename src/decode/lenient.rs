@@ -71,10 +71,14 @@ impl<'de: 'a, 'a> Deserialize<'de> for Text<'a> {
                 Ok(Text(None, None))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Self::Value, A::Error> {
-                IgnoredAny.visit_map(map).map(|_| Text(None, Some("an object")))
+                IgnoredAny
+                    .visit_map(map)
+                    .map(|_| Text(None, Some("an object")))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Self::Value, A::Error> {
-                IgnoredAny.visit_seq(seq).map(|_| Text(None, Some("an array")))
+                IgnoredAny
+                    .visit_seq(seq)
+                    .map(|_| Text(None, Some("an array")))
             }
         }
         d.deserialize_any(V(PhantomData))
@@ -106,7 +110,10 @@ impl<'de> Deserialize<'de> for Num {
             }
             fn visit_f64<E>(self, v: f64) -> Result<Num, E> {
                 let n = float_to_u64(v);
-                Ok(Num(n, n.is_none().then_some("a number that is not a whole one")))
+                Ok(Num(
+                    n,
+                    n.is_none().then_some("a number that is not a whole one"),
+                ))
             }
             fn visit_str<E>(self, v: &str) -> Result<Num, E> {
                 let v = v.trim();
@@ -114,7 +121,10 @@ impl<'de> Deserialize<'de> for Num {
                     .parse::<u64>()
                     .ok()
                     .or_else(|| v.parse::<f64>().ok().and_then(float_to_u64));
-                Ok(Num(n, n.is_none().then_some("text that is not a whole number")))
+                Ok(Num(
+                    n,
+                    n.is_none().then_some("text that is not a whole number"),
+                ))
             }
             fn visit_bool<E>(self, _: bool) -> Result<Num, E> {
                 Ok(Num(None, Some("a boolean")))
@@ -123,10 +133,14 @@ impl<'de> Deserialize<'de> for Num {
                 Ok(Num(None, None))
             }
             fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<Num, A::Error> {
-                IgnoredAny.visit_map(map).map(|_| Num(None, Some("an object")))
+                IgnoredAny
+                    .visit_map(map)
+                    .map(|_| Num(None, Some("an object")))
             }
             fn visit_seq<A: SeqAccess<'de>>(self, seq: A) -> Result<Num, A::Error> {
-                IgnoredAny.visit_seq(seq).map(|_| Num(None, Some("an array")))
+                IgnoredAny
+                    .visit_seq(seq)
+                    .map(|_| Num(None, Some("an array")))
             }
         }
         d.deserialize_any(V)
@@ -308,7 +322,9 @@ mod tests {
     fn one_or_many() {
         assert_eq!(
             probe(r#"{"m": {"x": 1}}"#).m.0,
-            vec![Inner { x: Num(Some(1), None) }]
+            vec![Inner {
+                x: Num(Some(1), None)
+            }]
         );
         let many = probe(r#"{"m": [{"x": 1}, "junk", {"x": "2"}]}"#).m.0;
         assert_eq!(

@@ -242,7 +242,7 @@ pub fn decode(
     interner: &Interner,
     scratch: &mut Vec<u8>,
 ) -> Decoded {
-        let mut out = Decoded::default();
+    let mut out = Decoded::default();
     let (json, gzip_error) = if gzip::is_gzip(bytes) {
         let whole = opts.max_decoded.min(WHOLE);
         let error = gzip::gunzip(bytes, whole, scratch);
@@ -279,7 +279,7 @@ fn read_whole(
     let json = json.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(json);
     let start = skim::skip_ws(json, 0);
 
-        if start == json.len() {
+    if start == json.len() {
         if !gzip_failed {
             out.problem(nothing_in(json.len() as u64));
         }
@@ -352,6 +352,24 @@ fn finish(out: &mut Decoded, gzip_error: Option<gzip::GzipError>) {
     }
 }
 
+/// S3 bucket names are at most 63 bytes and keys at most 1024: a record that names longer ones
+/// is not a real S3 request.
+pub fn check_names(bucket: &str, key: Option<&str>) -> Result<(), String> {
+    if bucket.len() > 63 {
+        return Err(format!(
+            "the bucket name is {} bytes long, longer than S3 allows (63)",
+            bucket.len()
+        ));
+    }
+    match key {
+        Some(key) if key.len() > 1024 => Err(format!(
+            "the key is {} bytes long, longer than S3 allows (1024)",
+            key.len()
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// A value from a log for a message: quoted, escaped, at most 48 characters.
 pub fn quote(s: &str) -> String {
     const MAX: usize = 48;
@@ -366,7 +384,13 @@ pub fn quote(s: &str) -> String {
 fn preview(b: &[u8]) -> String {
     let text: String = String::from_utf8_lossy(&b[..b.len().min(24)])
         .chars()
-        .map(|c| if c.is_control() || c == '\u{FFFD}' { ' ' } else { c })
+        .map(|c| {
+            if c.is_control() || c == '\u{FFFD}' {
+                ' '
+            } else {
+                c
+            }
+        })
         .collect();
     let mut out = String::new();
     let mut run = String::new();
@@ -396,7 +420,7 @@ fn not_json(b: &[u8]) -> Option<String> {
         Some(_) if b.starts_with(b"\xFF\xFE") || b.starts_with(b"\xFE\xFF") => {
             Some("UTF-16 text: CloudTrail files are UTF-8".to_owned())
         }
-                Some(_) if b.starts_with(&gzip::MAGIC) => {
+        Some(_) if b.starts_with(&gzip::MAGIC) => {
             Some("gzip data inside gzip data: decompress it once, then read it".to_owned())
         }
         Some(_) => Some(format!(

@@ -297,7 +297,9 @@ fn split_s3_arn(arn: &str) -> Option<(&str, Option<&str>)> {
 /// Notes a field that held the wrong JSON type: it is ignored, and the note says so.
 fn check(notes: &mut Vec<String>, field: &str, wrong: Wrong, expected: &str) {
     if let Some(found) = wrong {
-        notes.push(format!("{field} is {found}, not {expected}; it was ignored"));
+        notes.push(format!(
+            "{field} is {found}, not {expected}; it was ignored"
+        ));
     }
 }
 
@@ -320,12 +322,27 @@ fn identity_notes(identity: Option<&RawValue>, notes: &mut Vec<String>) {
         ("userName", &id.user_name),
         ("userId", &id.user_id),
     ] {
-        check(notes, &format!("userIdentity.{field}"), text.wrong(), "a string");
+        check(
+            notes,
+            &format!("userIdentity.{field}"),
+            text.wrong(),
+            "a string",
+        );
     }
-    check(notes, "userIdentity.sessionContext", id.session.1, "an object");
+    check(
+        notes,
+        "userIdentity.sessionContext",
+        id.session.1,
+        "an object",
+    );
     if let Some(session) = &id.session.0 {
         let issuer = &session.issuer;
-        check(notes, "userIdentity.sessionContext.sessionIssuer", issuer.1, "an object");
+        check(
+            notes,
+            "userIdentity.sessionContext.sessionIssuer",
+            issuer.1,
+            "an object",
+        );
         if let Some(issuer) = &issuer.0 {
             for (field, text) in [("arn", &issuer.arn), ("ARN", &issuer.arn_upper)] {
                 let name = format!("userIdentity.sessionContext.sessionIssuer.{field}");
@@ -333,7 +350,12 @@ fn identity_notes(identity: Option<&RawValue>, notes: &mut Vec<String>) {
             }
         }
     }
-    check(notes, "userIdentity.onBehalfOf", id.on_behalf_of.1, "an object");
+    check(
+        notes,
+        "userIdentity.onBehalfOf",
+        id.on_behalf_of.1,
+        "an object",
+    );
     if let Some(on_behalf_of) = &id.on_behalf_of.0 {
         let name = "userIdentity.onBehalfOf.userId";
         check(notes, name, on_behalf_of.user_id.wrong(), "a string");
@@ -532,7 +554,7 @@ pub fn multipart_event(
     json: &[u8],
     op: Op,
     origin: u32,
-        interner: &Interner,
+    interner: &Interner,
 ) -> Result<(Event, Vec<String>), String> {
     let raw = parse(json)?;
     raw.check_essentials()?;
@@ -541,6 +563,7 @@ pub fn multipart_event(
         .ok_or_else(|| format!("eventTime {} is not a valid time", super::quote(time)))?;
     let (bucket, key) = raw.bucket_and_key();
     let bucket = bucket.ok_or_else(|| raw.why_no_bucket())?;
+    super::check_names(bucket, key)?;
     let request = raw.request.0.as_ref();
     let mut upload_id = request.and_then(|r| r.upload_id.get().or_else(|| r.upload_id_upper.get()));
     let id_wrong = request.and_then(|r| r.upload_id.wrong().or(r.upload_id_upper.wrong()));
@@ -594,7 +617,7 @@ pub fn multipart_event(
         region: sym(&raw.region),
         account: sym(&raw.recipient_account),
         abort_hint,
-                origin,
+        origin,
         evidence: Evidence::Cloudtrail,
         also_in: None,
     };

@@ -103,7 +103,7 @@ fn decode_chunked(
         error: read_magic.err(),
         read: 0,
         limit: opts.max_decoded,
-                forgotten: 0,
+        forgotten: 0,
         lines_forgotten: 0,
         pinned: false,
     };
@@ -117,7 +117,7 @@ fn decode_chunked(
         interner,
     };
     match w.next(skip_bom(w.buf)) {
-                Err(_) => {
+        Err(_) => {
             if w.error.is_none() && !w.too_large() {
                 framer.out.problem(super::nothing_in(w.read));
             }
@@ -173,7 +173,7 @@ fn decode_chunked(
     let bytes_decoded = w.read;
     w.buf.clear();
     out.bytes_decoded = bytes_decoded;
-        let gzip_error = match problem {
+    let gzip_error = match problem {
         Some(Reading::Gzip(e)) => Some(e),
         Some(Reading::Io(why)) => {
             out.failed = true;
@@ -263,7 +263,7 @@ struct Window<'a> {
     limit: u64,
     /// Bytes dropped from the front of the window.
     forgotten: u64,
-        /// Line breaks among them.
+    /// Line breaks among them.
     lines_forgotten: usize,
     /// Offsets held by a caller must stay valid: nothing may be forgotten.
     pinned: bool,
@@ -304,7 +304,7 @@ impl Window<'_> {
         self.read > self.limit
     }
 
-        /// The offset of the next byte that is not white space, at or after `at`, reading as needed
+    /// The offset of the next byte that is not white space, at or after `at`, reading as needed
     /// (and, unless pinned, forgetting the white space).
     fn next(&mut self, mut at: usize) -> Result<usize, Stop> {
         loop {
@@ -351,7 +351,7 @@ impl Window<'_> {
         }
     }
 
-        /// Drops the bytes before `at` once there are many (unless pinned); returns the new offset
+    /// Drops the bytes before `at` once there are many (unless pinned); returns the new offset
     /// of `at`.
     fn forget(&mut self, at: usize) -> usize {
         if at < self.chunk || self.pinned {
@@ -364,7 +364,7 @@ impl Window<'_> {
     }
 
     /// Hands over the input a run of whole lines at a time, with the number of the first line.
-        fn lines(&mut self, mut read: impl FnMut(Piece<'_>)) {
+    fn lines(&mut self, mut read: impl FnMut(Piece<'_>)) {
         let mut line = 1 + self.lines_forgotten;
         // Inside a line longer than MAX_VALUE: dropping bytes up to its end.
         let mut skipping = false;
@@ -394,7 +394,7 @@ impl Window<'_> {
                     continue;
                 }
             };
-                        let start = if self.forgotten == 0 && line == 1 {
+            let start = if self.forgotten == 0 && line == 1 {
                 skip_bom(self.buf).min(cut)
             } else {
                 0
@@ -411,7 +411,7 @@ impl Window<'_> {
 
     /// Why reading stopped before the end, if it did.
     fn reading_problem(&mut self) -> Option<Reading> {
-                if self.too_large() {
+        if self.too_large() {
             return Some(if self.gzip {
                 Reading::Gzip(gzip::GzipError::TooLarge { limit: self.limit })
             } else {
@@ -491,7 +491,7 @@ fn object_members(
         }
         at = w.next(at + 1)?;
         at = match elements {
-                        Some(kind) if w.buf[at] == b'[' => {
+            Some(kind) if w.buf[at] == b'[' => {
                 envelope = true;
                 w.pinned = false;
                 array(framer, w, at, kind, 2)?
@@ -642,7 +642,7 @@ mod tests {
             "{:?}",
             d.problems
         );
-                // Cut inside the third record: two are read, as when the file is read whole.
+        // Cut inside the third record: two are read, as when the file is read whole.
         let cut = &doc.as_bytes()[..doc.len() - 30];
         let d = streamed(cut, 16);
         assert_eq!(

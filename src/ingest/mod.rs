@@ -184,7 +184,7 @@ impl Gathered {
         if matches!(input.body, Body::Bytes(_)) {
             meter.grow(size);
         }
-                let streamed = match (&input.body, &input.origin) {
+        let streamed = match (&input.body, &input.origin) {
             (Body::Stdin | Body::Pipe, _) => true,
             (Body::File(size), Origin::File(_)) => decode::stream::streams(*size, opts),
             _ => false,
@@ -396,7 +396,8 @@ fn finish(mut g: Gathered, interner: Interner) -> Ingested {
         });
     }
     s.conflicting_duplicates = (conflicts.len() + lifecycle_conflicts.len()) as u64;
-    s.problems.sort();
+    // By input, and within an input in the order they were found (record 2 before record 10).
+    s.problems.sort_by(|a, b| a.origin.cmp(&b.origin));
     Ingested {
         events,
         parts,

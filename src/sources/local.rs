@@ -95,11 +95,11 @@ fn visit(path: &Path, out: &mut Vec<Listed>, seen: &mut HashSet<(u64, u64)>, nam
             let hidden = entry
                 .file_name()
                 .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-                        if !hidden {
+            if !hidden {
                 visit(&entry, out, seen, false);
             }
         }
-        } else if let Some(kind) = special(&meta) {
+    } else if let Some(kind) = special(&meta) {
         // A pipe named on the command line (`<(zcat …)`) is read as it comes; anything special
         // found in a folder could block forever, so it is skipped.
         if named && kind != "a socket" {

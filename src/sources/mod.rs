@@ -79,7 +79,7 @@ pub enum Body {
     File(u64),
     /// Bytes already in memory.
     Bytes(Vec<u8>),
-        /// Standard input, read by the decoding thread as it decodes.
+    /// Standard input, read by the decoding thread as it decodes.
     Stdin,
     /// A named pipe or device given on the command line (the path is the origin's), read as it
     /// comes.
@@ -125,7 +125,7 @@ impl Input {
                 buf.clear();
                 Ok(())
             }
-                        Body::Stdin => local::read_stdin(limit, buf),
+            Body::Stdin => local::read_stdin(limit, buf),
             Body::Pipe => match &self.origin {
                 Origin::File(path) => local::read_into(path, limit, buf),
                 other => Err(format!("{other} is not a file")),
@@ -139,7 +139,7 @@ impl Input {
         match &self.body {
             Body::File(size) => *size,
             Body::Bytes(bytes) | Body::Object(bytes) => bytes.len() as u64,
-                        Body::Digest | Body::Stdin | Body::Pipe | Body::Unreadable(_) => 0,
+            Body::Digest | Body::Stdin | Body::Pipe | Body::Unreadable(_) => 0,
         }
     }
 }

@@ -207,7 +207,8 @@ fn line(doc: &[u8]) -> Vec<u8> {
     out
 }
 
-/// A tar archive of `files` (fixed metadata, so the bytes never change).
+/// A tar archive of `files` (fixed metadata, so the bytes never change). Names are written as
+/// given, `..` included (the tar crate refuses to, but archives from the wild have them).
 pub fn tar(files: &[File]) -> Vec<u8> {
     let mut builder = tar::Builder::new(Vec::new());
     for f in files {
@@ -215,10 +216,19 @@ pub fn tar(files: &[File]) -> Vec<u8> {
         header.set_size(f.bytes.len() as u64);
         header.set_mode(0o644);
         header.set_mtime(1_793_577_600);
-        header.set_cksum();
-        builder
-            .append_data(&mut header, &f.path, &f.bytes[..])
-            .expect("writing to memory");
+        header.set_entry_type(tar::EntryType::Regular);
+        if f.path.len() < 100 {
+            header.as_old_mut().name[..f.path.len()].copy_from_slice(f.path.as_bytes());
+            header.set_cksum();
+            builder
+                .append(&header, &f.bytes[..])
+                .expect("writing to memory");
+        } else {
+            header.set_cksum();
+            builder
+                .append_data(&mut header, &f.path, &f.bytes[..])
+                .expect("writing to memory");
+        }
     }
     builder.into_inner().expect("writing to memory")
 }
