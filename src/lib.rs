@@ -5,15 +5,17 @@
 //! ```text
 //! sources ──Input──▶ decode ──Event──▶ ingest ──▶ correlate ──Upload──▶ attribute ──Finding──▶ report
 //! (files, bundles,   (gzip, JSON,      (parallel,   (timelines by       (cause of each
-//!  stdin)             envelopes)        dedupe, order) bucket+upload ID)  NoSuchUpload)
+//!  stdin, s3://)      envelopes,        dedupe, order) bucket+upload ID)  NoSuchUpload)
+//!                     access logs,
+//!                     streams)
 //!                                                         ▲
 //!                                         lifecycle rules (files, log history)
 //! ```
 //!
 //! [`app::run`] glues the stages together for a [`cli::Config`]; every stage is usable on its own.
 #![deny(missing_docs)]
-#![deny(clippy::unwrap_used)]
-#![cfg_attr(test, allow(clippy::unwrap_used))]
+#![deny(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![cfg_attr(test, allow(clippy::unwrap_used, clippy::expect_used, clippy::panic))]
 
 pub mod app;
 pub mod attribute;

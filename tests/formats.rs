@@ -231,3 +231,72 @@ fn output_goes_to_a_file() {
     assert_eq!(report["schema_version"], 1);
     assert_eq!(report["summary"]["failures"], 22);
 }
+
+#[test]
+fn secrets_in_records_never_reach_the_output() {
+    // A session token in responseElements (as AssumeRole and GetSessionToken answer) and a
+    // presigned URL's credentials and signature in requestParameters.
+    const TOKEN: &str = "IQoJb3JpZ2luX2VjSECRETSESSIONTOKENdoNotPrint";
+    const SIGNATURE: &str = "d0e8f3c1SECRETSIGNATURE9a7b";
+    const ACCESS_KEY: &str = "ASIASECRETACCESSKEYID";
+    let env = TestEnv::new();
+    let mut records: Vec<Value> = crate::synth::scenarios::small()
+        .records
+        .into_iter()
+        .map(|r| r.json)
+        .collect();
+    for r in &mut records {
+        if r["eventName"] == "UploadPart" {
+            r["requestParameters"]["X-Amz-Signature"] = json!(SIGNATURE);
+            r["requestParameters"]["X-Amz-Credential"] =
+                json!(format!("{ACCESS_KEY}/20261103/us-east-1/s3/aws4_request"));
+        }
+        r["responseElements"] =
+            json!({"credentials": {"accessKeyId": ACCESS_KEY, "sessionToken": TOKEN}});
+    }
+    // One record broken after the secrets, so that its problem is reported too.
+    let mut text = json!({ "Records": records }).to_string();
+    text.push_str(&format!(
+        "\n{{\"Records\":[{{\"eventVersion\":\"1.09\",\"eventSource\":\"s3.amazonaws.com\",\"eventName\":\"UploadPart\",\"responseElements\":{{\"sessionToken\":\"{TOKEN}\"}},\"eventTime\":\"{TOKEN}\"}}]}}"
+    ));
+    env.write("secrets.json", text);
+    for format in ["table", "json", "ndjson", "csv"] {
+        let run = run(&[
+            "analyze",
+            &env.path().display().to_string(),
+            "--format",
+            format,
+        ]);
+        assert_eq!(run.status, Some(0), "{}", run.stderr);
+        for secret in [TOKEN, SIGNATURE, ACCESS_KEY] {
+            assert!(
+                !run.stdout.contains(secret) && !run.stderr.contains(secret),
+                "{format}: {secret} was printed:\n{}\n{}",
+                run.stdout,
+                run.stderr
+            );
+        }
+    }
+}
+
+#[test]
+fn hostile_file_names_and_values_are_escaped_in_warnings() {
+    let env = TestEnv::new();
+    env.write("evil\u{1b}]0;owned\u{7}.json", "not a log\u{1b}[2J at all");
+    let mut records: Vec<Value> = crate::synth::scenarios::small()
+        .records
+        .into_iter()
+        .map(|r| r.json)
+        .collect();
+    records[1]["eventTime"] = json!("\u{1b}[31m2026\u{202e}");
+    env.write("times.json", json!({ "Records": records }).to_string());
+    let run = run(&[
+        "analyze",
+        &env.path().display().to_string(),
+        "--format",
+        "json",
+    ]);
+    assert_eq!(run.status, Some(0), "{}", run.stderr);
+    assert!(run.stderr.contains("warning"), "{}", run.stderr);
+    assert_inert(&run.stderr, "stderr");
+}

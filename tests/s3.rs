@@ -404,10 +404,12 @@ fn listing_errors_name_the_location_and_the_reason() {
     let error = problems[0]["error"].as_str().unwrap_or_default();
     assert!(error.contains("s3:GetObject"), "{error}");
 
+    // A wrong secret key is refused, and never printed.
+    const SECRET: &str = "wJalrXUtnFEMIK7MDENGbPxRfiCYWRONGSECRET";
     let mut env = w.aws_env();
     for (k, v) in &mut env {
         if k == "AWS_SECRET_ACCESS_KEY" {
-            *v = "wrong".to_owned();
+            *v = SECRET.to_owned();
         }
     }
     let run = run_env(&["analyze", "s3://trail-logs", "--format", "json"], &env);
@@ -417,4 +419,5 @@ fn listing_errors_name_the_location_and_the_reason() {
         "{}",
         run.stderr
     );
+    assert!(!run.stderr.contains(SECRET) && !run.stdout.contains(SECRET));
 }

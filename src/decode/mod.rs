@@ -370,17 +370,40 @@ pub fn check_names(bucket: &str, key: Option<&str>) -> Result<(), String> {
     }
 }
 
-/// A value from a log for a message: quoted, escaped, at most 48 characters.
+/// A value from a log for a message: quoted, escaped, at most 48 characters, with anything
+/// that looks like a key or token hidden.
 pub fn quote(s: &str) -> String {
     const MAX: usize = 48;
-    match s.char_indices().nth(MAX) {
-        Some((at, _)) => format!("{:?}…", &s[..at]),
-        None => format!("{s:?}"),
-    }
+    let shown = match s.char_indices().nth(MAX) {
+        Some((at, _)) => &s[..at],
+        None => s,
+    };
+    let more = if shown.len() < s.len() { "…" } else { "" };
+    format!("{:?}{more}", hide_keys(shown))
 }
 
-/// The first bytes of something that is not a log, for a message: printable text only, and
-/// long runs of key-like characters hidden, in case the file holds credentials.
+/// The text with every run of 16 or more key-like characters (letters, digits, `+/=`) replaced
+/// by `…`: access keys, secret keys, session tokens and signatures are such runs, and no
+/// timestamp or file name preview needs one.
+fn hide_keys(text: &str) -> String {
+    let keylike = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=');
+    let mut out = String::new();
+    let mut run = String::new();
+    for c in text.chars() {
+        if keylike(c) {
+            run.push(c);
+            continue;
+        }
+        out.push_str(if run.len() >= 16 { "…" } else { &run });
+        run.clear();
+        out.push(c);
+    }
+    out.push_str(if run.len() >= 16 { "…" } else { &run });
+    out
+}
+
+/// The first bytes of something that is not a log, for a message: printable text only, keys
+/// hidden, in case the file holds credentials.
 fn preview(b: &[u8]) -> String {
     let text: String = String::from_utf8_lossy(&b[..b.len().min(24)])
         .chars()
@@ -392,19 +415,7 @@ fn preview(b: &[u8]) -> String {
             }
         })
         .collect();
-    let mut out = String::new();
-    let mut run = String::new();
-    let keylike = |c: char| c.is_ascii_alphanumeric() || matches!(c, '+' | '/' | '=');
-    for c in text.trim_end().chars().chain(std::iter::once(' ')) {
-        if keylike(c) {
-            run.push(c);
-            continue;
-        }
-        out.push_str(if run.len() >= 16 { "…" } else { &run });
-        run.clear();
-        out.push(c);
-    }
-    format!("{:?}", out.trim_end())
+    format!("{:?}", hide_keys(text.trim_end()))
 }
 
 /// Why bytes that should be JSON are not, or `None` if they start like JSON.
