@@ -5,7 +5,7 @@
 //! a problem that says what went wrong. Every record read lands in exactly one [`Category`], so the
 //! counts of the report add up.
 
-mod access_log;
+pub mod access_log;
 mod brackets;
 mod frame;
 pub mod gzip;
