@@ -3,16 +3,17 @@
 
 use std::fs::File;
 use std::io::{BufWriter, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::attribute::{self, Evidence};
 use crate::cli::{Args, Command, Config, Format};
-use crate::correlate;
+use crate::correlate::{self, Timelines};
 use crate::decode;
 use crate::error::{Error, Result};
-use crate::ingest::{self, Meter};
+use crate::export;
+use crate::ingest::{self, Ingested, Meter};
 use crate::lifecycle::{Lifecycle, RuleSource};
 use crate::model::Rule;
 use crate::report::{self, Report, escape};
@@ -26,11 +27,95 @@ pub fn run(args: Args) -> Result<()> {
             let report = analyze(&config)?;
             write_report(&report, &config)
         }
+        Command::Export(a) => {
+            let (config, out, all_records) = Config::from_export(a)?;
+            for written in export(&config, &out, all_records)? {
+                println!(
+                    "wrote {} ({} rows)",
+                    escape::terminal(&written.path.display().to_string()),
+                    written.rows
+                );
+            }
+            Ok(())
+        }
+        Command::Sql(a) => {
+            print!("{}", crate::export::sql::print(&a)?);
+            Ok(())
+        }
+    }
+}
+
+/// Everything the stages found: what was read, the timelines, and the answers.
+pub struct Analysis {
+    /// What was read.
+    pub ingested: Ingested,
+    /// One timeline per upload.
+    pub timelines: Timelines,
+    /// The cause of each NoSuchUpload.
+    pub findings: Vec<attribute::Finding>,
+    /// Uploads left open.
+    pub orphans: Vec<attribute::Orphan>,
+    /// Buckets named by `--lifecycle`.
+    pub lifecycle_buckets: Vec<String>,
+    /// Notes for the report (what `--fetch-lifecycle` found).
+    pub notes: Vec<report::Note>,
+}
+
+impl Analysis {
+    /// The report of the analysis.
+    pub fn report(&self) -> Report {
+        Report::new(
+            &self.ingested,
+            &self.timelines,
+            &self.findings,
+            &self.orphans,
+            &self.lifecycle_buckets,
+            self.notes.clone(),
+        )
     }
 }
 
 /// Reads the sources and builds the answer.
 pub fn analyze(config: &Config) -> Result<Report> {
+    on_pool(config, |rules| analysis(config, rules).map(|a| a.report()))
+}
+
+/// Reads the sources and writes the analysis as Parquet under `out` (every record too, with
+/// `all_records`).
+pub fn export(config: &Config, out: &Path, all_records: bool) -> Result<Vec<export::Written>> {
+    let fail = |reason: String| Error::Export {
+        target: out.display().to_string(),
+        reason,
+    };
+    std::fs::create_dir_all(out).map_err(|e| fail(crate::error::plain(&e)))?;
+    let mut config = config.clone();
+    config.decode.keep_parts = true;
+    let mut written = on_pool(&config, |rules| {
+        let a = analysis(&config, rules)?;
+        let report = a.report();
+        export::write_analysis(
+            out,
+            &a.ingested,
+            &a.timelines,
+            &a.findings,
+            &a.orphans,
+            &report,
+        )
+        .map_err(fail)
+    })?;
+    if all_records {
+        written.extend(on_pool(&config, |_| {
+            export::records::write(&config, out).map_err(fail)
+        })?);
+    }
+    Ok(written)
+}
+
+/// Runs `work` on a pool of the configured size, with the lifecycle files read.
+fn on_pool<T: Send>(
+    config: &Config,
+    work: impl FnOnce(Vec<(String, PathBuf, Vec<Rule>)>) -> Result<T> + Send,
+) -> Result<T> {
     let rules = read_lifecycle_files(config)?;
     let pool = rayon::ThreadPoolBuilder::new()
         .num_threads(config.threads)
@@ -41,10 +126,10 @@ pub fn analyze(config: &Config) -> Result<Report> {
         })?;
     // Everything runs on the pool: memory freed by the decoding threads is reused by the stages
     // after them instead of piling up in another allocator arena.
-    pool.install(|| answer(config, rules))
+    pool.install(|| work(rules))
 }
 
-fn answer(config: &Config, rules: Vec<(String, PathBuf, Vec<Rule>)>) -> Result<Report> {
+fn analysis(config: &Config, rules: Vec<(String, PathBuf, Vec<Rule>)>) -> Result<Analysis> {
     let bar = progress_bar(config);
     let inputs = sources::open(
         &config.sources,
@@ -143,14 +228,14 @@ fn answer(config: &Config, rules: Vec<(String, PathBuf, Vec<Rule>)>) -> Result<R
             (findings, orphans) = explain(&lifecycle);
         }
     }
-    Ok(Report::new(
-        &ingested,
-        &timelines,
-        &findings,
-        &orphans,
-        &lifecycle_buckets,
+    Ok(Analysis {
+        ingested,
+        timelines,
+        findings,
+        orphans,
+        lifecycle_buckets,
         notes,
-    ))
+    })
 }
 
 fn read_lifecycle_files(config: &Config) -> Result<Vec<(String, PathBuf, Vec<Rule>)>> {

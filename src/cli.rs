@@ -59,6 +59,101 @@ pub enum Command {
     /// Explain every NoSuchUpload failure and list incomplete uploads.
     #[command(after_help = EXAMPLES)]
     Analyze(AnalyzeArgs),
+    /// Write the analysis as Parquet: events, uploads and failures (and every record, flattened,
+    /// with --all-records), for Athena, Spark, DuckDB or polars.
+    #[command(after_help = EXPORT_EXAMPLES)]
+    Export(ExportArgs),
+    /// Print the query that produces the columns of events.parquet from a raw trail, on Athena or
+    /// Spark; `uploadtrail analyze` reads its result.
+    #[command(after_help = SQL_EXAMPLES)]
+    Sql(SqlArgs),
+}
+
+const EXPORT_EXAMPLES: &str = "\
+Examples:
+  Export the fixture trail, then query it with DuckDB:
+    uploadtrail export fixtures/trail --out trail-parquet
+    duckdb -c \"SELECT cause, count(*) FROM 'trail-parquet/failures.parquet' GROUP BY cause\"
+
+  The same answer again, from the exported events:
+    uploadtrail analyze trail-parquet/events.parquet
+
+  Every record of a month, flattened and partitioned by account, region and date:
+    uploadtrail export s3://org-trail --since 2026-10-01 --until 2026-10-31 --out oct --all-records";
+
+const SQL_EXAMPLES: &str = "\
+Examples:
+  Athena: create the CloudTrail table (partition projection), then extract the events:
+    uploadtrail sql --engine athena --ddl --location s3://acme-trail/AWSLogs/111122223333/CloudTrail/
+
+  Spark: run the printed statements (spark-sql -f, or spark.sql one by one), write the result as
+  Parquet, and analyse it:
+    uploadtrail sql --engine spark --path s3a://acme-trail/AWSLogs/ > events.sql
+    uploadtrail analyze ./events-from-spark/";
+
+/// `uploadtrail export`.
+#[derive(Debug, clap::Args)]
+pub struct ExportArgs {
+    /// Where the logs are, as for `analyze`.
+    #[arg(value_name = "SOURCE", required = true)]
+    pub sources: Vec<String>,
+
+    /// The folder to write into (created if needed).
+    #[arg(long, value_name = "DIR")]
+    pub out: PathBuf,
+
+    /// Also write every CloudTrail record, flattened (top-level fields as columns,
+    /// `userIdentity` flattened, nested objects as JSON text), under
+    /// DIR/records/account=…/region=…/date=…/.
+    #[arg(long)]
+    pub all_records: bool,
+
+    /// What is read.
+    #[command(flatten)]
+    pub input: InputArgs,
+
+    /// How S3 is reached.
+    #[command(flatten)]
+    pub s3: S3Args,
+
+    /// Never show a progress bar.
+    #[arg(long)]
+    pub no_progress: bool,
+}
+
+/// The engines `uploadtrail sql` writes for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Engine {
+    /// Amazon Athena (Trino/Presto SQL) over the standard CloudTrail table.
+    Athena,
+    /// Apache Spark SQL over the raw `.json.gz` files.
+    Spark,
+}
+
+/// `uploadtrail sql`.
+#[derive(Debug, clap::Args)]
+pub struct SqlArgs {
+    /// The engine to write for.
+    #[arg(long, value_enum)]
+    pub engine: Engine,
+
+    /// Athena: the CloudTrail table to read (and to create, with --ddl).
+    #[arg(long, value_name = "NAME", default_value = "cloudtrail_logs")]
+    pub table: String,
+
+    /// Athena: also print the CREATE TABLE statement, with partition projection on region and
+    /// date.
+    #[arg(long, requires = "location")]
+    pub ddl: bool,
+
+    /// Athena, with --ddl: where the trail's logs are,
+    /// s3://BUCKET/[PREFIX/]AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail/.
+    #[arg(long, value_name = "S3_URL")]
+    pub location: Option<String>,
+
+    /// Spark: where the raw trail is (a folder or URI Spark can read: file:, s3a:, hdfs:).
+    #[arg(long, value_name = "PATH", required_if_eq("engine", "spark"))]
+    pub path: Option<String>,
 }
 
 /// `uploadtrail analyze`.
@@ -226,6 +321,22 @@ pub struct Config {
 }
 
 impl Config {
+    /// Resolves the arguments of `export`: the run's configuration, the folder and whether every
+    /// record is written.
+    pub fn from_export(args: ExportArgs) -> Result<(Config, PathBuf, bool)> {
+        let analyze = AnalyzeArgs {
+            sources: args.sources,
+            input: args.input,
+            s3: args.s3,
+            output: OutputArgs {
+                format: Some(Format::Json),
+                output: None,
+                no_progress: args.no_progress,
+            },
+        };
+        Ok((Config::from_analyze(analyze)?, args.out, args.all_records))
+    }
+
     /// Resolves the arguments of `analyze`.
     pub fn from_analyze(args: AnalyzeArgs) -> Result<Config> {
         let since = args
@@ -306,6 +417,7 @@ impl Config {
                 max_decoded: args.input.max_decoded_mib.saturating_mul(1 << 20),
                 since,
                 until,
+                keep_parts: false,
             },
             lifecycle_files,
             threads,
@@ -412,7 +524,9 @@ mod tests {
             "2026-11-01",
         ])
         .unwrap();
-        let Command::Analyze(a) = args.command;
+        let Command::Analyze(a) = args.command else {
+            panic!("analyze")
+        };
         assert!(Config::from_analyze(a).is_err());
     }
 }

@@ -32,6 +32,14 @@ pub enum Error {
     /// Nothing could be read at all.
     #[error("no input could be read ({0} problem(s); the first: {1})")]
     NothingRead(usize, String),
+    /// An export could not be written.
+    #[error("cannot export to {target}: {reason}")]
+    Export {
+        /// The folder.
+        target: String,
+        /// Why.
+        reason: String,
+    },
     /// The report could not be written.
     #[error("cannot write {target}: {source}")]
     Output {

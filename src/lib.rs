@@ -23,6 +23,7 @@ pub mod cli;
 pub mod correlate;
 pub mod decode;
 pub mod error;
+pub mod export;
 pub mod ingest;
 pub mod lifecycle;
 pub mod model;

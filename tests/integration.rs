@@ -10,6 +10,7 @@ mod adversarial; // hostile and broken input: each kind named, counted, reconcil
 mod cli; // exit codes, errors, --strict, --output
 mod corpus; // every file of ../shared/corpus decodes, with the record counts of its index
 mod determinism; // the answer does not depend on threads or file order
+mod export; // Parquet export reads back; the answer from exported events is the answer
 mod fixtures; // fixtures/ is what the generator makes, and its answers are right
 mod formats; // table, json, ndjson, csv; hostile strings are escaped
 mod house_rules; // conventions the compiler cannot check

@@ -205,6 +205,8 @@ pub(super) struct Framer<'o> {
     pub origin: u32,
     pub opts: &'o Options,
     pub interner: &'o Interner,
+    /// Receives every record flattened (`export --all-records`).
+    pub sink: Option<&'o dyn super::RecordSink>,
 }
 
 /// Where a file stopped being readable.
@@ -485,6 +487,14 @@ impl Framer<'_> {
     fn record(&mut self, json: &[u8], head: &Head<'_>, b: &[u8], depth: usize) {
         self.out.records += 1;
         let index = self.out.records;
+        if let Some(sink) = self.sink {
+            match super::flat::flatten(json) {
+                Ok(flat) => sink.record(flat),
+                Err(why) => self
+                    .out
+                    .problem(format!("record {index} cannot be flattened: {why}")),
+            }
+        }
         let time = head.time.and_then(|t| record::parse_time_bytes(&t.bytes()));
         if let Some(t) = time {
             self.out.saw_time(t);

@@ -7,9 +7,11 @@
 
 pub mod access_log;
 mod brackets;
+pub mod flat;
 mod frame;
 pub mod gzip;
 mod lenient;
+pub mod parquet;
 mod record;
 pub mod skim;
 pub mod stream;
@@ -31,6 +33,9 @@ pub struct Options {
     pub since: Option<Time>,
     /// Multipart events at or after this time are counted and dropped.
     pub until: Option<Time>,
+    /// Keep every successful part upload as an event too (for `export`), besides folding it
+    /// into its upload's summary.
+    pub keep_parts: bool,
 }
 
 impl Default for Options {
@@ -39,9 +44,15 @@ impl Default for Options {
             max_decoded: DEFAULT_MAX_DECODED,
             since: None,
             until: None,
+            keep_parts: false,
         }
     }
 }
+
+/// Events and lifecycle changes whose `origin` is at least this name the `k`-th entry of
+/// [`Decoded::row_origins`] (`origin - ROW_ORIGIN`): rows of an events Parquet file say which log
+/// file each came from.
+pub const ROW_ORIGIN: u32 = 1 << 31;
 
 /// The default cap on what one input may decompress to: 16 GiB. Large inputs are read as
 /// streams, so the cap bounds the time a decompression bomb can take, not memory; a 2 GB
@@ -142,6 +153,8 @@ pub struct Decoded {
     foreign_kinds: Vec<String>,
     /// Bytes after decompression.
     pub bytes_decoded: u64,
+    /// The log files that rows of an events Parquet file came from (see [`ROW_ORIGIN`]).
+    pub row_origins: Vec<String>,
 }
 
 impl Decoded {
@@ -228,6 +241,12 @@ pub fn fingerprint_request(request: Id, category: Category) -> u64 {
     (h.finish() & !0b111) | category as u64
 }
 
+/// Receives every CloudTrail record, flattened (for `export --all-records`).
+pub trait RecordSink: Sync {
+    /// One record.
+    fn record(&self, flat: flat::Flat);
+}
+
 /// Inputs that inflate to more than this are read as streams instead of whole.
 const WHOLE: u64 = 64 << 20;
 
@@ -242,13 +261,31 @@ pub fn decode(
     interner: &Interner,
     scratch: &mut Vec<u8>,
 ) -> Decoded {
+    decode_with(bytes, origin, opts, interner, scratch, None)
+}
+
+/// [`decode`], handing every record flattened to `sink` too.
+pub fn decode_with(
+    bytes: &[u8],
+    origin: u32,
+    opts: &Options,
+    interner: &Interner,
+    scratch: &mut Vec<u8>,
+    sink: Option<&dyn RecordSink>,
+) -> Decoded {
     let mut out = Decoded::default();
+    if parquet::is_parquet(bytes) {
+        parquet::read(bytes, &mut out, origin, opts, interner);
+        out.bytes_decoded = bytes.len() as u64;
+        return out;
+    }
     let (json, gzip_error) = if gzip::is_gzip(bytes) {
         let whole = opts.max_decoded.min(WHOLE);
         let error = gzip::gunzip(bytes, whole, scratch);
         if matches!(error, Some(gzip::GzipError::TooLarge { .. })) && opts.max_decoded > whole {
             // Too large to hold inflated: read it as it inflates.
-            return stream::decode_reader(bytes, origin, opts, interner, scratch).decoded;
+            return stream::decode_reader_with(bytes, origin, opts, interner, scratch, sink)
+                .decoded;
         }
         (&scratch[..], error)
     } else if bytes.len() as u64 > opts.max_decoded {
@@ -262,7 +299,15 @@ pub fn decode(
         (bytes, None)
     };
     out.bytes_decoded = json.len() as u64;
-    read_whole(json, gzip_error.is_some(), &mut out, origin, opts, interner);
+    read_whole(
+        json,
+        gzip_error.is_some(),
+        &mut out,
+        origin,
+        opts,
+        interner,
+        sink,
+    );
     finish(&mut out, gzip_error);
     out
 }
@@ -275,6 +320,7 @@ fn read_whole(
     origin: u32,
     opts: &Options,
     interner: &Interner,
+    sink: Option<&dyn RecordSink>,
 ) {
     let json = json.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(json);
     let start = skim::skip_ws(json, 0);
@@ -294,6 +340,7 @@ fn read_whole(
             origin,
             opts,
             interner,
+            sink,
         }
         .document(json);
         if let Some(damage) = damage {

@@ -522,7 +522,7 @@ fn response_facts(raw: &RawValue) -> ResponseFacts {
 }
 
 /// Calls `f` for every object member at any depth below the value at `at`.
-fn visit_members<'a>(
+pub(super) fn visit_members<'a>(
     b: &'a [u8],
     at: usize,
     depth: usize,
@@ -542,7 +542,7 @@ fn visit_members<'a>(
 }
 
 /// HTTP dates (`Wed, 28 Oct 2026 00:00:00 GMT`), or RFC 3339 for good measure.
-fn parse_http_date(s: &str) -> Option<Time> {
+pub(super) fn parse_http_date(s: &str) -> Option<Time> {
     DateTime::parse_from_rfc2822(s)
         .ok()
         .map(|t| t.with_timezone(&Utc))

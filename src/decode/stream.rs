@@ -68,7 +68,19 @@ pub fn decode_reader(
     interner: &Interner,
     buf: &mut Vec<u8>,
 ) -> Streamed {
-    decode_chunked(reader, origin, opts, interner, buf, (HEAD, CHUNK))
+    decode_chunked(reader, origin, opts, interner, buf, (HEAD, CHUNK), None)
+}
+
+/// [`decode_reader`], handing every record flattened to `sink` too.
+pub fn decode_reader_with(
+    reader: impl Read,
+    origin: u32,
+    opts: &Options,
+    interner: &Interner,
+    buf: &mut Vec<u8>,
+    sink: Option<&dyn super::RecordSink>,
+) -> Streamed {
+    decode_chunked(reader, origin, opts, interner, buf, (HEAD, CHUNK), sink)
 }
 
 /// Decodes `bytes` as a stream read `piece` bytes at a time (for fuzzing: the answer must not
@@ -87,6 +99,7 @@ pub fn decode_in_pieces(
         interner,
         &mut Vec::new(),
         (4096, piece.max(1)),
+        None,
     )
     .decoded
 }
@@ -98,6 +111,7 @@ fn decode_chunked(
     interner: &Interner,
     buf: &mut Vec<u8>,
     (head, chunk): (usize, usize),
+    sink: Option<&dyn super::RecordSink>,
 ) -> Streamed {
     let count = Rc::new(Cell::new(0));
     let mut reader = Counting {
@@ -135,6 +149,7 @@ fn decode_chunked(
         origin,
         opts,
         interner,
+        sink,
     };
     match w.next(skip_bom(w.buf)) {
         Err(_) => {
@@ -597,6 +612,7 @@ mod tests {
             &Interner::default(),
             &mut Vec::new(),
             sizes,
+            None,
         )
         .decoded
     }

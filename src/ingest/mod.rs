@@ -8,7 +8,7 @@
 
 use std::cmp::Ordering;
 use std::collections::BTreeMap;
-use std::sync::atomic::{AtomicU64, Ordering as Atomic};
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering as Atomic};
 
 use indicatif::ProgressBar;
 use rayon::prelude::*;
@@ -126,6 +126,9 @@ pub struct Ingested {
     pub events: Vec<Event>,
     /// Successful part uploads, summarised per bucket and upload ID.
     pub parts: parts::Summaries,
+    /// The successful part uploads themselves, in timeline order, when the options ask to keep
+    /// them (`export`); empty otherwise.
+    pub part_events: Vec<Event>,
     /// Lifecycle-configuration changes, in time order.
     pub lifecycle: Vec<LifecycleChange>,
     /// The name of every input, indexed by the `origin` of events.
@@ -162,11 +165,73 @@ struct Gathered {
     fingerprints: Fingerprints,
     /// Events in chunks (one per file), so that gathering never reallocates one large vector.
     events: Vec<Vec<Event>>,
+    /// Successful part uploads kept for export, in chunks.
+    part_events: Vec<Vec<Event>>,
     parts: parts::Gathered,
     lifecycle: Vec<LifecycleChange>,
     origins: Vec<(u32, String)>,
     buckets: BTreeMap<String, BucketSeen>,
     span: Option<(Time, Time)>,
+}
+
+/// What reading one input gave.
+pub enum Read {
+    /// A CloudTrail digest file, skipped.
+    Digest,
+    /// The input could not be read: why.
+    Failed(String),
+    /// What it held, and the bytes read before decompression.
+    Decoded(Box<Decoded>, u64),
+}
+
+/// Reads and decodes one input with the thread's buffers: small ones whole, large ones, standard
+/// input and pipes as streams. `sink` receives every record flattened, if given.
+pub fn read_input(
+    input: Input,
+    id: u32,
+    opts: &Options,
+    interner: &Interner,
+    sink: Option<&dyn decode::RecordSink>,
+) -> Read {
+    let streamed = match (&input.body, &input.origin) {
+        (Body::Digest, _) => return Read::Digest,
+        (Body::Stdin | Body::Pipe, _) => true,
+        // Parquet is read whole: its footer says where everything is.
+        (Body::File(_), Origin::File(path)) if path.extension().is_some_and(|e| e == "parquet") => {
+            false
+        }
+        (Body::File(size), Origin::File(_)) => decode::stream::streams(*size, opts),
+        _ => false,
+    };
+    BUFFERS.with_borrow_mut(|(raw, json)| {
+        let read = if streamed {
+            let reader: Result<Box<dyn std::io::Read>, String> = match &input.origin {
+                Origin::File(path) => std::fs::File::open(path)
+                    .map(|f| Box::new(f) as Box<dyn std::io::Read>)
+                    .map_err(|e| format!("cannot read: {}", crate::error::plain(&e))),
+                _ => Ok(Box::new(std::io::stdin().lock())),
+            };
+            match reader {
+                Ok(reader) => {
+                    let s =
+                        decode::stream::decode_reader_with(reader, id, opts, interner, raw, sink);
+                    Read::Decoded(Box::new(s.decoded), s.bytes_read)
+                }
+                Err(why) => Read::Failed(why),
+            }
+        } else {
+            match input.load_into(opts.max_decoded, raw) {
+                Err(why) => Read::Failed(why),
+                Ok(()) => {
+                    let decoded = decode::decode_with(raw, id, opts, interner, json, sink);
+                    Read::Decoded(Box::new(decoded), raw.len() as u64)
+                }
+            }
+        };
+        trim(raw);
+        trim(json);
+        read
+    })
 }
 
 impl Gathered {
@@ -177,6 +242,7 @@ impl Gathered {
         opts: &Options,
         interner: &Interner,
         meter: &Meter,
+        row_ids: &AtomicU32,
     ) -> Gathered {
         let origin = input.origin.to_string();
         self.summary.files += 1;
@@ -184,57 +250,16 @@ impl Gathered {
         if matches!(input.body, Body::Bytes(_)) {
             meter.grow(size);
         }
-        let streamed = match (&input.body, &input.origin) {
-            (Body::Stdin | Body::Pipe, _) => true,
-            (Body::File(size), Origin::File(_)) => decode::stream::streams(*size, opts),
-            _ => false,
-        };
-        match input.body {
-            Body::Digest => self.summary.digest_files += 1,
-            _ if streamed => BUFFERS.with_borrow_mut(|(raw, json)| {
-                let streamed = match &input.origin {
-                    Origin::File(path) => match std::fs::File::open(path) {
-                        Ok(file) => {
-                            Ok(decode::stream::decode_reader(file, id, opts, interner, raw))
-                        }
-                        Err(e) => Err(format!("cannot read: {}", crate::error::plain(&e))),
-                    },
-                    _ => Ok(decode::stream::decode_reader(
-                        std::io::stdin().lock(),
-                        id,
-                        opts,
-                        interner,
-                        raw,
-                    )),
-                };
-                trim(raw);
-                trim(json);
-                match streamed {
-                    Ok(s) => {
-                        self.summary.bytes_read += s.bytes_read;
-                        self.absorb(&origin, s.decoded);
-                    }
-                    Err(why) => {
-                        self.summary.files_failed += 1;
-                        self.problem(&origin, why);
-                    }
-                }
-            }),
-            _ => BUFFERS.with_borrow_mut(|(raw, json)| {
-                match input.load_into(opts.max_decoded, raw) {
-                    Err(why) => {
-                        self.summary.files_failed += 1;
-                        self.problem(&origin, why);
-                    }
-                    Ok(()) => {
-                        self.summary.bytes_read += raw.len() as u64;
-                        let decoded = decode::decode(raw, id, opts, interner, json);
-                        trim(raw);
-                        trim(json);
-                        self.absorb(&origin, decoded);
-                    }
-                }
-            }),
+        match read_input(input, id, opts, interner, None) {
+            Read::Digest => self.summary.digest_files += 1,
+            Read::Failed(why) => {
+                self.summary.files_failed += 1;
+                self.problem(&origin, why);
+            }
+            Read::Decoded(decoded, bytes_read) => {
+                self.summary.bytes_read += bytes_read;
+                self.absorb(&origin, *decoded, opts, row_ids);
+            }
         }
         meter.file_done(size);
         self.origins.push((id, origin));
@@ -248,7 +273,23 @@ impl Gathered {
         });
     }
 
-    fn absorb(&mut self, origin: &str, d: Decoded) {
+    fn absorb(&mut self, origin: &str, mut d: Decoded, opts: &Options, row_ids: &AtomicU32) {
+        if !d.row_origins.is_empty() {
+            // Rows that name their own log file: give each name an origin of its own.
+            let first = row_ids.fetch_add(d.row_origins.len() as u32, Atomic::Relaxed);
+            let global = |o: u32| match o.checked_sub(decode::ROW_ORIGIN) {
+                Some(k) => first + k,
+                None => o,
+            };
+            for e in &mut d.events {
+                e.origin = global(e.origin);
+            }
+            for c in &mut d.lifecycle {
+                c.origin = global(c.origin);
+            }
+            let names = std::mem::take(&mut d.row_origins);
+            self.origins.extend((first..).zip(names));
+        }
         let s = &mut self.summary;
         s.records += d.records;
         s.files_failed += u64::from(d.failed);
@@ -264,6 +305,7 @@ impl Gathered {
         }
         self.fingerprints.extend(d.fingerprints);
         let mut kept = d.events;
+        let mut part_events = Vec::new();
         kept.retain(|e| {
             if !parts::folds(e) {
                 return true;
@@ -271,8 +313,14 @@ impl Gathered {
             if let Some(id) = e.upload_id {
                 self.parts.entry((e.bucket, id)).or_default().add(e);
             }
+            if opts.keep_parts {
+                part_events.push(e.clone());
+            }
             false
         });
+        if !part_events.is_empty() {
+            self.part_events.push(part_events);
+        }
         if !kept.is_empty() {
             kept.shrink_to_fit();
             self.events.push(kept);
@@ -300,6 +348,7 @@ impl Gathered {
         }
         self.fingerprints = self.fingerprints.merge(other.fingerprints);
         self.events.extend(other.events);
+        self.part_events.extend(other.part_events);
         parts::merge(&mut self.parts, other.parts);
         self.lifecycle.extend(other.lifecycle);
         self.origins.extend(other.origins);
@@ -325,12 +374,15 @@ pub fn ingest(
     meter: &Meter,
 ) -> Ingested {
     let interner = Interner::default();
+    let row_ids = AtomicU32::new(decode::ROW_ORIGIN);
     let gathered = inputs
         .enumerate()
         .par_bridge()
         .fold(Gathered::default, |acc, (id, input)| {
-            let id = u32::try_from(id).unwrap_or(u32::MAX);
-            acc.add(id, input, opts, &interner, meter)
+            let id = u32::try_from(id)
+                .unwrap_or(u32::MAX)
+                .min(decode::ROW_ORIGIN - 1);
+            acc.add(id, input, opts, &interner, meter, &row_ids)
         })
         .reduce(Gathered::default, Gathered::merge);
     finish(gathered, interner)
@@ -343,7 +395,31 @@ fn finish(mut g: Gathered, interner: Interner) -> Ingested {
     for chunk in std::mem::take(&mut g.events) {
         events.extend(chunk);
     }
-    events.par_iter_mut().for_each(|e| e.renumber(&renumber));
+    let mut part_events: Vec<Event> = std::mem::take(&mut g.part_events)
+        .into_iter()
+        .flatten()
+        .collect();
+    // Origins: inputs are numbered from 0, log files named by Parquet rows from ROW_ORIGIN;
+    // the table is made dense.
+    let inputs = g
+        .origins
+        .iter()
+        .filter(|(id, _)| *id < decode::ROW_ORIGIN)
+        .count() as u32;
+    let dense = |o: u32| match o.checked_sub(decode::ROW_ORIGIN) {
+        Some(k) => inputs + k,
+        None => o,
+    };
+    events
+        .par_iter_mut()
+        .chain(part_events.par_iter_mut())
+        .for_each(|e| {
+            e.renumber(&renumber);
+            e.origin = dense(e.origin);
+        });
+    for c in &mut g.lifecycle {
+        c.origin = dense(c.origin);
+    }
     let parts = parts::finish(std::mem::take(&mut g.parts), &renumber, &strings);
     for bucket in events
         .iter()
@@ -354,7 +430,7 @@ fn finish(mut g: Gathered, interner: Interner) -> Ingested {
     }
     let mut origins = vec![String::new(); g.origins.len()];
     for (id, name) in g.origins {
-        if let Some(slot) = origins.get_mut(id as usize) {
+        if let Some(slot) = origins.get_mut(dense(id) as usize) {
             *slot = name;
         }
     }
@@ -384,6 +460,7 @@ fn finish(mut g: Gathered, interner: Interner) -> Ingested {
     (s.first_event, s.last_event) = g.span.unzip();
 
     let (events, conflicts) = dedupe(events, identity, |a, b| compare_events(a, b, &origins));
+    let (part_events, _) = dedupe(part_events, identity, |a, b| compare_events(a, b, &origins));
     let (lifecycle, lifecycle_conflicts) = dedupe(
         g.lifecycle,
         |c| c.event_id.clone(),
@@ -401,6 +478,7 @@ fn finish(mut g: Gathered, interner: Interner) -> Ingested {
     Ingested {
         events,
         parts,
+        part_events,
         lifecycle,
         origins,
         strings,

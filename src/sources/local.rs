@@ -92,10 +92,12 @@ fn visit(path: &Path, out: &mut Vec<Listed>, seen: &mut HashSet<(u64, u64)>, nam
         };
         entries.sort();
         for entry in entries {
-            let hidden = entry
-                .file_name()
-                .is_some_and(|n| n.to_string_lossy().starts_with('.'));
-            if !hidden {
+            // Hidden entries, and the commit markers engines leave beside their part files.
+            let skipped = entry.file_name().is_some_and(|n| {
+                let n = n.to_string_lossy();
+                n.starts_with('.') || n == "_SUCCESS"
+            });
+            if !skipped {
                 visit(&entry, out, seen, false);
             }
         }

@@ -1,0 +1,329 @@
+//! Events Parquet: what `uploadtrail export` writes, or the same columns produced by the queries
+//! of `uploadtrail sql` on Athena or Spark (see [`crate::export::schema::EVENTS`]). Each row is
+//! one event; `analyze` reads it as it reads the log record it came from, so the answer is the
+//! same. Columns may come in any order and any compatible type (Spark writes 32-bit part numbers
+//! and nanosecond timestamps); a missing column counts as empty, except the three every row needs.
+
+use std::io::Cursor;
+
+use polars::prelude::{Column, DataFrame, DataType, ParquetReader, SerReader, Series, TimeUnit};
+
+use super::{BucketSeen, Category, Decoded, Options, ROW_ORIGIN, check_names, parse_time};
+use crate::export::schema::{EVENTS, Kind};
+use crate::model::{
+    AbortHint, Actor, ErrorCode, Event, Evidence, IdentityKind, LifecycleChange, NO_SUCH_UPLOAD,
+    Op, Time,
+};
+use crate::strings::Interner;
+
+/// Whether `b` is a Parquet file (it starts and ends with `PAR1`).
+pub fn is_parquet(b: &[u8]) -> bool {
+    b.len() >= 8 && b.starts_with(b"PAR1") && b.ends_with(b"PAR1")
+}
+
+/// A time column: timestamps of some unit, or text.
+enum Times {
+    Stamps(Series, TimeUnit),
+    Text(Series),
+}
+
+impl Times {
+    fn of(df: &DataFrame, name: &str) -> Result<Option<Times>, String> {
+        let Ok(column) = df.column(name) else {
+            return Ok(None);
+        };
+        let series = column.as_materialized_series();
+        match series.dtype() {
+            DataType::Datetime(unit, _) => Ok(Some(Times::Stamps(series.clone(), *unit))),
+            DataType::String => Ok(Some(Times::Text(series.clone()))),
+            other => Err(format!("column {name:?} is {other}, not a timestamp")),
+        }
+    }
+
+    fn get(&self, row: usize) -> Option<Time> {
+        match self {
+            Times::Stamps(series, unit) => {
+                let value = series.datetime().ok()?.physical().get(row)?;
+                let millis = match unit {
+                    TimeUnit::Nanoseconds => value.div_euclid(1_000_000),
+                    TimeUnit::Microseconds => value.div_euclid(1_000),
+                    TimeUnit::Milliseconds => value,
+                };
+                chrono::DateTime::from_timestamp_millis(millis)
+            }
+            Times::Text(series) => parse_time(series.str().ok()?.get(row)?),
+        }
+    }
+}
+
+/// The columns of one file, by the schema's positions, as values of the schema's types.
+struct Columns {
+    text: Vec<Option<Series>>,
+    times: Times,
+    coverage: [Option<Times>; 2],
+}
+
+fn text_of(column: Option<&Column>) -> Result<Option<Series>, String> {
+    column
+        .map(|c| {
+            c.as_materialized_series()
+                .cast(&DataType::String)
+                .map_err(|e| format!("column {:?} is not text: {e}", c.name()))
+        })
+        .transpose()
+}
+
+impl Columns {
+    fn of(df: &DataFrame) -> Result<Columns, String> {
+        let mut text = Vec::new();
+        for c in &EVENTS {
+            let column = df.column(c.name).ok();
+            text.push(match c.kind {
+                Kind::Time => None,
+                _ => text_of(column)?,
+            });
+        }
+        let times = Times::of(df, "event_time")?
+            .ok_or_else(|| "no column \"event_time\": not an events file".to_owned())?;
+        Ok(Columns {
+            text,
+            times,
+            coverage: [Times::of(df, "logs_from")?, Times::of(df, "logs_to")?],
+        })
+    }
+
+    /// A text cell (numbers as their decimal text), `None` when empty.
+    fn get(&self, name: &str, row: usize) -> Option<&str> {
+        let at = crate::export::schema::position(name)?;
+        let series = self.text.get(at)?.as_ref()?;
+        series.str().ok()?.get(row).filter(|s| !s.is_empty())
+    }
+
+    fn number<T: std::str::FromStr>(&self, name: &str, row: usize) -> Option<T> {
+        self.get(name, row).and_then(|s| s.parse().ok())
+    }
+
+    fn time(&self, row: usize) -> Option<Time> {
+        self.times.get(row)
+    }
+
+    /// What the logs the row came from cover.
+    fn coverage(&self, row: usize) -> impl Iterator<Item = Time> + '_ {
+        self.coverage
+            .iter()
+            .flatten()
+            .filter_map(move |t| t.get(row))
+    }
+}
+
+/// Reads an events Parquet file into `out`.
+pub fn read(bytes: &[u8], out: &mut Decoded, origin: u32, opts: &Options, interner: &Interner) {
+    let df = match ParquetReader::new(Cursor::new(bytes)).finish() {
+        Ok(df) => df,
+        Err(e) => {
+            out.failed = true;
+            out.problem(format!("an unreadable Parquet file: {e}"));
+            return;
+        }
+    };
+    let columns = match Columns::of(&df) {
+        Ok(columns) => columns,
+        Err(why) => {
+            out.failed = true;
+            out.problem(format!("a Parquet file that is not an events file: {why}"));
+            return;
+        }
+    };
+    let mut origins: Vec<String> = Vec::new();
+    let mut origin_of = |name: Option<&str>| match name {
+        None => origin,
+        Some(name) => {
+            let k = origins.iter().position(|o| o == name).unwrap_or_else(|| {
+                origins.push(name.to_owned());
+                origins.len() - 1
+            });
+            ROW_ORIGIN + k as u32
+        }
+    };
+    for row in 0..df.height() {
+        out.records += 1;
+        let index = out.records;
+        let time = columns.time(row);
+        for t in time.into_iter().chain(columns.coverage(row)) {
+            out.saw_time(t);
+        }
+        let name = columns.get("event_name", row).unwrap_or_default();
+        let in_window = time.is_none_or(|t| opts.contains(t));
+        let row_origin = origin_of(columns.get("origin", row));
+        let category = if let Some(op) = Op::from_event_name(name).or(match name {
+            "S3.DELETE.UPLOAD" => Some(Op::LifecycleAbort),
+            _ => None,
+        }) {
+            if !in_window {
+                Category::OutsideWindow
+            } else {
+                match event(&columns, row, op, time, row_origin, interner) {
+                    Ok(e) => {
+                        let request = e.request_id;
+                        out.events.push(e);
+                        match request {
+                            Some(id) => {
+                                out.tally_request(id, Category::Multipart);
+                                continue;
+                            }
+                            None => Category::Multipart,
+                        }
+                    }
+                    Err(why) => {
+                        out.problem(format!("row {index} ({name}): {why}"));
+                        Category::Invalid
+                    }
+                }
+            }
+        } else if matches!(
+            name,
+            "PutBucketLifecycle" | "PutBucketLifecycleConfiguration" | "DeleteBucketLifecycle"
+        ) {
+            match change(&columns, row, name, time, row_origin) {
+                Ok(c) => {
+                    if in_window {
+                        out.saw_bucket(&c.bucket, BucketSeen::MANAGEMENT);
+                    }
+                    out.lifecycle.push(c);
+                    Category::Lifecycle
+                }
+                Err(why) => {
+                    out.problem(format!("row {index} ({name}): {why}"));
+                    Category::Invalid
+                }
+            }
+        } else {
+            Category::Other
+        };
+        let id = columns.get("event_id", row).map(str::as_bytes);
+        out.tally(category, id);
+    }
+    out.row_origins = origins;
+}
+
+fn actor(columns: &Columns, row: usize) -> Actor {
+    let get = |name| columns.get(name, row).map(str::to_owned);
+    Actor {
+        kind: columns
+            .get("actor_type", row)
+            .map(IdentityKind::parse)
+            .unwrap_or_default(),
+        arn: get("actor_arn"),
+        account_id: get("actor_account_id"),
+        principal_id: get("actor_principal_id"),
+        issuer_arn: get("actor_role_arn"),
+        invoked_by: get("actor_invoked_by"),
+        user_name: get("actor_user_name"),
+        on_behalf_of: get("actor_on_behalf_of"),
+    }
+}
+
+fn event(
+    columns: &Columns,
+    row: usize,
+    op: Op,
+    time: Option<Time>,
+    origin: u32,
+    interner: &Interner,
+) -> Result<Event, String> {
+    let time = time.ok_or("the row has no event_time")?;
+    let bucket = columns
+        .get("bucket", row)
+        .ok_or("the row names no bucket")?;
+    let key = columns.get("key", row);
+    check_names(bucket, key)?;
+    let sym = |name| columns.get(name, row).map(|s| interner.sym(s));
+    let id = |name| columns.get(name, row).map(|s| interner.id(s));
+    let actor = actor(columns, row);
+    let identity: String = [
+        actor.kind.as_str(),
+        actor.arn.as_deref(),
+        actor.account_id.as_deref(),
+        actor.principal_id.as_deref(),
+        actor.issuer_arn.as_deref(),
+        actor.invoked_by.as_deref(),
+        actor.user_name.as_deref(),
+        actor.on_behalf_of.as_deref(),
+    ]
+    .iter()
+    .map(|f| f.unwrap_or("\u{0}"))
+    .collect::<Vec<_>>()
+    .join("\u{1}");
+    let evidence = match columns.get("evidence", row) {
+        Some("access_log") => Evidence::AccessLog,
+        _ => Evidence::Cloudtrail,
+    };
+    let date = columns
+        .get("abort_date", row)
+        .and_then(super::record::parse_http_date);
+    let rule_id = columns.get("abort_rule_id", row).map(str::to_owned);
+    Ok(Event {
+        time,
+        op,
+        bucket: interner.sym(bucket),
+        key: key.map(|k| interner.sym(k)),
+        upload_id: sym("upload_id"),
+        part_number: columns.number("part_number", row),
+        bytes: columns.number("bytes", row),
+        actor: interner.actor(format!("parquet:{identity}").as_bytes(), || actor),
+        source_ip: sym("source_ip"),
+        user_agent: sym("user_agent"),
+        error: columns.get("error_code", row).map(|code| match code {
+            NO_SUCH_UPLOAD => ErrorCode::NoSuchUpload,
+            other => ErrorCode::Other(interner.sym(other)),
+        }),
+        request_id: id("request_id"),
+        event_id: id("event_id"),
+        region: sym("region"),
+        account: sym("account"),
+        abort_hint: (date.is_some() || rule_id.is_some())
+            .then(|| Box::new(AbortHint { date, rule_id })),
+        origin,
+        evidence,
+        also_in: match columns.get("also_in", row) {
+            Some("access_log") => Some(Evidence::AccessLog),
+            Some("cloudtrail") => Some(Evidence::Cloudtrail),
+            _ => None,
+        },
+    })
+}
+
+fn change(
+    columns: &Columns,
+    row: usize,
+    name: &str,
+    time: Option<Time>,
+    origin: u32,
+) -> Result<LifecycleChange, String> {
+    let time = time.ok_or("the row has no event_time")?;
+    let bucket = columns
+        .get("bucket", row)
+        .ok_or("the row names no bucket")?
+        .to_owned();
+    let rules = if name == "DeleteBucketLifecycle" {
+        Some(Vec::new())
+    } else {
+        match columns.get("lifecycle_configuration", row) {
+            Some(json) => Some(
+                super::parse_rules_file(json.as_bytes())
+                    .map_err(|why| format!("lifecycle_configuration is {why}"))?,
+            ),
+            None => None,
+        }
+    };
+    Ok(LifecycleChange {
+        time,
+        bucket,
+        rules,
+        event_name: name.to_owned(),
+        event_id: columns.get("event_id", row).map(str::to_owned),
+        actor: actor(columns, row),
+        error_code: columns.get("error_code", row).map(str::to_owned),
+        origin,
+    })
+}
