@@ -304,3 +304,89 @@ fn sql_prints_the_columns_of_events_parquet_for_both_engines() {
     let missing = run(&["sql", "--engine", "spark"]);
     assert_eq!(missing.status, Some(2));
 }
+
+#[test]
+fn the_readme_documents_every_column_in_order() {
+    let readme = std::fs::read_to_string(crate::util::repo().join("README.md")).expect("README.md");
+    let section = readme
+        .split_once("### Parquet")
+        .and_then(|(_, rest)| rest.split_once("\n### "))
+        .map(|(section, _)| section)
+        .expect("a Parquet section in README.md");
+
+    // events.parquet: a table row per column, with its type.
+    let documented: Vec<(String, String)> = section
+        .lines()
+        .filter_map(|line| line.strip_prefix("| `"))
+        .filter_map(|rest| {
+            let (name, rest) = rest.split_once("` | ")?;
+            let (kind, _) = rest.split_once(" |")?;
+            Some((name.to_owned(), kind.to_owned()))
+        })
+        .collect();
+    let expected: Vec<(String, String)> = EVENTS
+        .iter()
+        .map(|c| {
+            let kind = match c.kind {
+                Kind::Time => "timestamp",
+                Kind::Text => "string",
+                Kind::U32 => "uint32",
+                Kind::U64 => "uint64",
+            };
+            (c.name.to_owned(), kind.to_owned())
+        })
+        .collect();
+    assert_eq!(documented, expected, "README's table of events.parquet");
+
+    // uploads.parquet and failures.parquet: a paragraph each naming the columns in order.
+    for (file, columns) in [
+        (
+            "`uploads.parquet`",
+            uploadtrail::export::UPLOADS.map(|(name, _)| name).to_vec(),
+        ),
+        (
+            "`failures.parquet`",
+            uploadtrail::export::FAILURES.map(|(name, _)| name).to_vec(),
+        ),
+    ] {
+        let paragraph = section
+            .split("\n\n")
+            .find(|p| p.starts_with(file))
+            .unwrap_or_else(|| panic!("no paragraph on {file} in README.md"));
+        let named: Vec<&str> = paragraph
+            .split('`')
+            .skip(1)
+            .step_by(2)
+            .filter(|name| columns.contains(name))
+            .collect();
+        assert_eq!(named, columns, "README's columns of {file}");
+    }
+}
+
+#[test]
+fn all_records_are_the_same_files_for_any_number_of_threads() {
+    let env = TestEnv::new();
+    let contents = |threads: &str| {
+        let out = env.path().join(format!("out-{threads}"));
+        export(&[fixture("trail")], &out, &["--all-records", "-j", threads]);
+        let mut files = Vec::new();
+        files_under(&out.join("records"), &mut files);
+        files.sort();
+        files
+            .into_iter()
+            .map(|f| {
+                let bytes = std::fs::read(&f).expect("a part file");
+                (
+                    f.strip_prefix(&out).expect("under out").to_path_buf(),
+                    bytes,
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let one = contents("1");
+    assert!(one.len() > 10, "{} part files", one.len());
+    assert!(
+        one == contents("2"),
+        "the part files differ between 1 and 2 threads"
+    );
+}

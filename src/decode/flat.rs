@@ -64,6 +64,12 @@ impl Flat {
         let at = COLUMNS.iter().position(|c| *c == column)?;
         self.fields.get(at)?.as_deref()
     }
+
+    /// About how many bytes it holds.
+    pub fn bytes(&self) -> usize {
+        let text: usize = self.fields.iter().flatten().map(String::len).sum();
+        text + self.fields.len() * std::mem::size_of::<Option<String>>()
+    }
 }
 
 #[derive(Deserialize)]

@@ -46,36 +46,40 @@ pub fn write_analysis(
     orphans: &[Orphan],
     report: &Report,
 ) -> Result<Vec<Written>, String> {
-    let frames: [(&str, PolarsResult<DataFrame>); 3] = [
-        ("events.parquet", events(ingested)),
+    let path = dir.join("events.parquet");
+    let rows = write_events(&path, ingested)?;
+    let mut written = vec![Written { path, rows }];
+    let frames: [(&str, PolarsResult<DataFrame>); 2] = [
         (
             "uploads.parquet",
             uploads(ingested, timelines, findings, orphans),
         ),
         ("failures.parquet", failures(report)),
     ];
-    frames
-        .into_iter()
-        .map(|(name, frame)| {
-            let path = dir.join(name);
-            let mut frame = frame.map_err(|e| format!("cannot build {name}: {e}"))?;
-            let rows = table::write(&mut frame, &path)?;
-            Ok(Written { path, rows })
-        })
-        .collect()
+    for (name, frame) in frames {
+        let path = dir.join(name);
+        let mut frame = frame.map_err(|e| format!("cannot build {name}: {e}"))?;
+        let rows = table::write(&mut frame, &path)?;
+        written.push(Written { path, rows });
+    }
+    Ok(written)
 }
 
 fn text(s: impl Into<String>) -> Value {
     Value::Text(Some(s.into()))
 }
 
-/// `events.parquet`: multipart events, part uploads and lifecycle changes.
-pub fn events(ingested: &Ingested) -> PolarsResult<DataFrame> {
+/// Rows of `events.parquet` built at a time: the events are many (every part upload), so the
+/// file is written a row group at a time rather than built whole.
+const EVENT_ROWS: usize = 8_192;
+
+/// Writes `events.parquet`: multipart events, part uploads and lifecycle changes, in the order
+/// of the analysis. Returns its rows.
+fn write_events(path: &Path, ingested: &Ingested) -> Result<usize, String> {
     let columns: Vec<_> = EVENTS
         .iter()
         .map(|c| (c.name, ColumnKind::Of(c.kind)))
         .collect();
-    let mut table = Table::new(&columns);
     let mut all: Vec<&Event> = ingested
         .events
         .iter()
@@ -86,17 +90,41 @@ pub fn events(ingested: &Ingested) -> PolarsResult<DataFrame> {
         Value::Time(ingested.inputs.first_event),
         Value::Time(ingested.inputs.last_event),
     ];
-    for e in all {
-        let mut row = event_row(e, &ingested.strings, &ingested.origins);
+    let rows = all
+        .into_iter()
+        .map(|e| event_row(e, &ingested.strings, &ingested.origins))
+        .chain(
+            ingested
+                .lifecycle
+                .iter()
+                .map(|c| change_row(c, &ingested.origins)),
+        );
+    let mut table = Table::new(&columns);
+    let mut file = None;
+    let mut written = 0;
+    let build = |table: &mut Table| {
+        table
+            .take()
+            .map_err(|e| format!("cannot build {}: {e}", path.display()))
+    };
+    for mut row in rows {
         row.extend(coverage.iter().cloned());
         table.push(row);
+        if table.len() >= EVENT_ROWS {
+            let frame = build(&mut table)?;
+            written += table::write_batch(&mut file, path, &frame)?;
+        }
     }
-    for change in &ingested.lifecycle {
-        let mut row = change_row(change, &ingested.origins);
-        row.extend(coverage.iter().cloned());
-        table.push(row);
+    // The last rows, or none: the file has the columns even when empty.
+    let frame = build(&mut table)?;
+    if frame.height() > 0 || file.is_none() {
+        written += table::write_batch(&mut file, path, &frame)?;
     }
-    table.take()
+    if let Some(file) = file {
+        file.finish()
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(written)
 }
 
 fn event_row(e: &Event, strings: &Strings, origins: &[String]) -> Vec<Value> {

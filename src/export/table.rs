@@ -1,11 +1,12 @@
 //! Rows built column by column, then handed to polars as a `DataFrame` and written as Parquet.
 
 use std::fs::File;
+use std::io::BufWriter;
 use std::path::Path;
 
 use polars::prelude::{
-    DataFrame, DataType, NamedFrom, ParquetCompression, ParquetWriter, PolarsResult, Series,
-    TimeUnit, TimeZone,
+    BatchedWriter, DataFrame, DataType, NamedFrom, ParquetCompression, ParquetWriter, PolarsResult,
+    Series, TimeUnit, TimeZone,
 };
 
 use super::schema::Kind;
@@ -124,6 +125,39 @@ impl Table {
             .collect::<PolarsResult<Vec<_>>>()?;
         DataFrame::new(rows, columns)
     }
+}
+
+/// Begins a Parquet file (zstd) at `path` with the columns of `df`, to be written a row group
+/// at a time.
+pub fn batched(path: &Path, df: &DataFrame) -> Result<BatchedWriter<BufWriter<File>>, String> {
+    let file = File::create(path).map_err(|e| {
+        format!(
+            "cannot write {}: {}",
+            path.display(),
+            crate::error::plain(&e)
+        )
+    })?;
+    ParquetWriter::new(BufWriter::new(file))
+        .with_compression(ParquetCompression::Zstd(None))
+        .batched(df.schema())
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))
+}
+
+/// Writes `df` as the next row group of the file at `path`, begun by the first call; returns its
+/// rows.
+pub fn write_batch(
+    file: &mut Option<BatchedWriter<BufWriter<File>>>,
+    path: &Path,
+    df: &DataFrame,
+) -> Result<usize, String> {
+    let writer = match file {
+        Some(writer) => writer,
+        None => file.insert(batched(path, df)?),
+    };
+    writer
+        .write_batch(df)
+        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    Ok(df.height())
 }
 
 /// Writes `df` to `path` as Parquet (zstd); returns its rows.
