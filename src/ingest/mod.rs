@@ -167,7 +167,6 @@ struct Gathered {
     events: Vec<Vec<Event>>,
     /// Successful part uploads kept for export, in chunks.
     part_events: Vec<Vec<Event>>,
-    parts: parts::Gathered,
     lifecycle: Vec<LifecycleChange>,
     origins: Vec<(u32, String)>,
     buckets: BTreeMap<String, BucketSeen>,
@@ -234,16 +233,26 @@ pub fn read_input(
     })
 }
 
+/// What the decoding threads share.
+struct Shared<'a> {
+    opts: &'a Options,
+    interner: Interner,
+    meter: &'a Meter,
+    /// The next origin number for log files named by Parquet rows.
+    row_ids: AtomicU32,
+    /// Part uploads folded per upload: one map for all threads, so that no thread keeps its own
+    /// copy of every upload and nothing is merged.
+    parts: parts::Shared,
+}
+
 impl Gathered {
-    fn add(
-        mut self,
-        id: u32,
-        input: Input,
-        opts: &Options,
-        interner: &Interner,
-        meter: &Meter,
-        row_ids: &AtomicU32,
-    ) -> Gathered {
+    fn add(mut self, id: u32, input: Input, shared: &Shared<'_>) -> Gathered {
+        let Shared {
+            opts,
+            interner,
+            meter,
+            ..
+        } = shared;
         let origin = input.origin.to_string();
         self.summary.files += 1;
         let size = input.size();
@@ -258,7 +267,7 @@ impl Gathered {
             }
             Read::Decoded(decoded, bytes_read) => {
                 self.summary.bytes_read += bytes_read;
-                self.absorb(&origin, *decoded, opts, row_ids);
+                self.absorb(&origin, *decoded, shared);
             }
         }
         meter.file_done(size);
@@ -273,10 +282,12 @@ impl Gathered {
         });
     }
 
-    fn absorb(&mut self, origin: &str, mut d: Decoded, opts: &Options, row_ids: &AtomicU32) {
+    fn absorb(&mut self, origin: &str, mut d: Decoded, shared: &Shared<'_>) {
         if !d.row_origins.is_empty() {
             // Rows that name their own log file: give each name an origin of its own.
-            let first = row_ids.fetch_add(d.row_origins.len() as u32, Atomic::Relaxed);
+            let first = shared
+                .row_ids
+                .fetch_add(d.row_origins.len() as u32, Atomic::Relaxed);
             let global = |o: u32| match o.checked_sub(decode::ROW_ORIGIN) {
                 Some(k) => first + k,
                 None => o,
@@ -311,9 +322,9 @@ impl Gathered {
                 return true;
             }
             if let Some(id) = e.upload_id {
-                self.parts.entry((e.bucket, id)).or_default().add(e);
+                shared.parts.add((e.bucket, id), e);
             }
-            if opts.keep_parts {
+            if shared.opts.keep_parts {
                 part_events.push(e.clone());
             }
             false
@@ -349,7 +360,6 @@ impl Gathered {
         self.fingerprints = self.fingerprints.merge(other.fingerprints);
         self.events.extend(other.events);
         self.part_events.extend(other.part_events);
-        parts::merge(&mut self.parts, other.parts);
         self.lifecycle.extend(other.lifecycle);
         self.origins.extend(other.origins);
         for (bucket, seen) in other.buckets {
@@ -373,8 +383,13 @@ pub fn ingest(
     opts: &Options,
     meter: &Meter,
 ) -> Ingested {
-    let interner = Interner::default();
-    let row_ids = AtomicU32::new(decode::ROW_ORIGIN);
+    let shared = Shared {
+        opts,
+        interner: Interner::default(),
+        meter,
+        row_ids: AtomicU32::new(decode::ROW_ORIGIN),
+        parts: parts::Shared::default(),
+    };
     let gathered = inputs
         .enumerate()
         .par_bridge()
@@ -382,13 +397,13 @@ pub fn ingest(
             let id = u32::try_from(id)
                 .unwrap_or(u32::MAX)
                 .min(decode::ROW_ORIGIN - 1);
-            acc.add(id, input, opts, &interner, meter, &row_ids)
+            acc.add(id, input, &shared)
         })
         .reduce(Gathered::default, Gathered::merge);
-    finish(gathered, interner)
+    finish(gathered, shared.interner, shared.parts.into_gathered())
 }
 
-fn finish(mut g: Gathered, interner: Interner) -> Ingested {
+fn finish(mut g: Gathered, interner: Interner, parts: parts::Gathered) -> Ingested {
     let (strings, renumber) = interner.freeze();
     // One allocation of the final size; each chunk is freed as it is copied.
     let mut events = Vec::with_capacity(g.events.iter().map(Vec::len).sum());
@@ -420,7 +435,7 @@ fn finish(mut g: Gathered, interner: Interner) -> Ingested {
     for c in &mut g.lifecycle {
         c.origin = dense(c.origin);
     }
-    let parts = parts::finish(std::mem::take(&mut g.parts), &renumber, &strings);
+    let parts = parts::finish(parts, &renumber, &strings);
     for bucket in events
         .iter()
         .map(|e| e.bucket)

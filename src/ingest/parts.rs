@@ -7,9 +7,13 @@
 //! proportional to the number of uploads rather than the number of records.
 //!
 //! Folding is insensitive to duplicates and to the order files are read in: each part number
-//! keeps its latest upload, and the witnesses are chosen once strings are frozen.
+//! keeps its latest upload, and the witnesses are chosen once strings are frozen. All decoding
+//! threads fold into one map ([`Shared`]), so memory holds each upload once.
 
 use std::collections::HashMap;
+use std::collections::hash_map::DefaultHasher;
+use std::hash::{Hash, Hasher};
+use std::sync::{Mutex, PoisonError};
 
 use crate::model::{Event, Op, Sighting, Time};
 use crate::strings::{Id, Renumber, Strings, Sym};
@@ -48,15 +52,6 @@ impl Gather {
                 self.first_ties.clear();
             }
         }
-    }
-
-    /// Takes in what another thread gathered for the same upload.
-    pub fn merge(&mut self, other: Gather) {
-        self.numbers.extend(other.numbers);
-        for seen in other.first.into_iter().chain(other.first_ties) {
-            self.see(seen);
-        }
-        self.last = self.last.max(other.last);
     }
 
     /// The summary, in the symbols of the frozen string table.
@@ -121,10 +116,47 @@ pub type Gathered = HashMap<(Sym, Sym), Gather>;
 /// Final summaries, by bucket and upload ID.
 pub type Summaries = HashMap<(Sym, Sym), PartSummary>;
 
-/// Merges the gathered summaries of two threads.
-pub fn merge(into: &mut Gathered, from: Gathered) {
-    for (key, gather) in from {
-        into.entry(key).or_default().merge(gather);
+/// Shards of [`Shared`]: enough that two threads rarely wait for each other.
+const SHARDS: usize = 16;
+
+/// Summaries gathered by every decoding thread into one map, in shards by bucket and upload ID.
+pub struct Shared {
+    shards: Vec<Mutex<Gathered>>,
+}
+
+impl Default for Shared {
+    fn default() -> Shared {
+        Shared {
+            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+        }
+    }
+}
+
+impl Shared {
+    /// Takes in one successful part request of upload `key` (bucket, upload ID).
+    pub fn add(&self, key: (Sym, Sym), e: &Event) {
+        let mut hasher = DefaultHasher::new();
+        key.hash(&mut hasher);
+        let shard = (hasher.finish() % SHARDS as u64) as usize;
+        if let Some(shard) = self.shards.get(shard) {
+            // A panic while holding the lock would have stopped the run: the map is as it was.
+            let mut map = shard.lock().unwrap_or_else(PoisonError::into_inner);
+            map.entry(key).or_default().add(e);
+        }
+    }
+
+    /// Every upload's summary in one map (the shards hold different uploads).
+    pub fn into_gathered(mut self) -> Gathered {
+        let uploads = self
+            .shards
+            .iter_mut()
+            .map(|shard| shard.get_mut().map_or(0, |map| map.len()))
+            .sum();
+        let mut all = Gathered::with_capacity(uploads);
+        for shard in self.shards {
+            all.extend(shard.into_inner().unwrap_or_else(PoisonError::into_inner));
+        }
+        all
     }
 }
 
