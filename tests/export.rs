@@ -390,3 +390,17 @@ fn all_records_are_the_same_files_for_any_number_of_threads() {
         "the part files differ between 1 and 2 threads"
     );
 }
+
+#[test]
+fn parquet_keeps_hostile_strings_raw() {
+    let env = TestEnv::new();
+    let (dir, key, agent) = crate::formats::hostile_trail(&env);
+    let out = env.path().join("out");
+    export(&[dir], &out, &[]);
+    let events = read(&out.join("events.parquet"));
+    assert!(texts(&events, "key").contains(&Some(key.clone())));
+    assert!(texts(&events, "user_agent").contains(&Some(agent.clone())));
+    let failures = read(&out.join("failures.parquet"));
+    assert_eq!(texts(&failures, "key"), vec![Some(key)]);
+    assert_eq!(texts(&failures, "cause"), vec![Some("aborted".to_owned())]);
+}

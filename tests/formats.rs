@@ -85,7 +85,7 @@ fn the_table_names_causes_orphans_and_quiet_buckets() {
 }
 
 /// A small trail whose key, user agent and session name are hostile.
-fn hostile_trail(env: &TestEnv) -> (String, String, String) {
+pub fn hostile_trail(env: &TestEnv) -> (String, String, String) {
     let mut rng = Rng::new(3);
     let place = Place {
         account: ACCOUNT.into(),
