@@ -4,9 +4,11 @@
 
 `best` names the columns it needs (no schema inference) and reads each file as one record;
 `inferred` lets DuckDB infer the schema, as a first query usually does. Both list the multipart
-events of each upload ID and the NoSuchUpload failures with their actor. Prints row counts and
-the time spent, so that a wrong result cannot pass for a fast one.
+events of each upload ID and the NoSuchUpload failures with their actor, each eventID once. Prints
+the counts (as JSON) and the time spent; benches/bench checks the counts against uploadtrail's
+answer, so that a wrong result cannot pass for a fast one.
 """
+import json
 import sys
 import time
 
@@ -35,7 +37,7 @@ def main():
     started = time.perf_counter()
     con.execute(f"""
         CREATE TEMP TABLE mp AS
-        SELECT r.eventTime AS t, r.eventName AS name, r.requestParameters.bucketName AS bucket,
+        SELECT r.eventID AS id, r.eventTime AS t, r.eventName AS name, r.requestParameters.bucketName AS bucket,
                r.requestParameters."key" AS key, r.errorCode AS error, r.userIdentity.arn AS actor,
                coalesce(r.requestParameters.uploadId,
                         json_extract_string(r.responseElements::JSON, '$.CreateMultipartUploadResult.UploadId')) AS upload_id
@@ -46,9 +48,11 @@ def main():
         SELECT count(*) FROM (
             SELECT upload_id, count(*), min(t), max(t), list(name ORDER BY t) FROM mp GROUP BY upload_id)
     """).fetchone()[0]
-    failures = con.execute("SELECT count(*) FROM (SELECT t, bucket, key, upload_id, actor FROM mp WHERE error = 'NoSuchUpload')").fetchone()[0]
-    events = con.execute("SELECT count(*) FROM mp").fetchone()[0]
-    print(f"{mode}: {events} multipart events, {uploads} upload IDs, {failures} NoSuchUpload in {time.perf_counter() - started:.2f} s")
+    # A trail delivers some records twice: each eventID counts once, as in uploadtrail.
+    failures = con.execute("SELECT count(DISTINCT id) FROM (SELECT id, t, bucket, key, upload_id, actor FROM mp WHERE error = 'NoSuchUpload')").fetchone()[0]
+    events = con.execute("SELECT count(DISTINCT id) FROM mp").fetchone()[0]
+    print(json.dumps({"mode": mode, "multipart_events": events, "upload_ids": uploads, "failures": failures,
+                      "seconds": round(time.perf_counter() - started, 2)}))
 
 
 if __name__ == "__main__":
