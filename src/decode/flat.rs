@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::lenient::{Lenient, Text};
-use super::record::parse_time;
+use super::record::{RawIdentity, parse_time};
 use super::skim;
 use crate::model::Time;
 
@@ -126,46 +126,6 @@ struct RawFlat<'a> {
     tls: Option<&'a RawValue>,
 }
 
-#[derive(Deserialize, Default)]
-struct RawIdentity<'a> {
-    #[serde(rename = "type", borrow, default)]
-    kind: Text<'a>,
-    #[serde(rename = "principalId", borrow, default)]
-    principal_id: Text<'a>,
-    #[serde(borrow, default)]
-    arn: Text<'a>,
-    #[serde(rename = "accountId", borrow, default)]
-    account_id: Text<'a>,
-    #[serde(rename = "accessKeyId", borrow, default)]
-    access_key_id: Text<'a>,
-    #[serde(rename = "invokedBy", borrow, default)]
-    invoked_by: Text<'a>,
-    #[serde(rename = "userName", borrow, default)]
-    user_name: Text<'a>,
-    #[serde(rename = "sessionContext", borrow, default)]
-    session: Lenient<RawSession<'a>>,
-    #[serde(rename = "onBehalfOf", borrow, default)]
-    on_behalf_of: Lenient<RawOnBehalfOf<'a>>,
-}
-
-#[derive(Deserialize, Default)]
-struct RawSession<'a> {
-    #[serde(rename = "sessionIssuer", borrow, default)]
-    issuer: Lenient<RawIssuer<'a>>,
-}
-
-#[derive(Deserialize, Default)]
-struct RawIssuer<'a> {
-    #[serde(borrow, default)]
-    arn: Text<'a>,
-}
-
-#[derive(Deserialize, Default)]
-struct RawOnBehalfOf<'a> {
-    #[serde(rename = "userId", borrow, default)]
-    user_id: Text<'a>,
-}
-
 /// Members whose values are credentials (compared without case).
 const SECRETS: [&str; 8] = [
     "sessiontoken",
@@ -238,7 +198,7 @@ fn flatten_raw<'a>(raw: &RawFlat<'a>) -> Result<Flat, String> {
     let issuer = identity
         .and_then(|i| i.session.0.as_ref())
         .and_then(|s| s.issuer.0.as_ref())
-        .and_then(|i| text(&i.arn));
+        .and_then(|i| text(&i.arn).or_else(|| text(&i.arn_upper)));
     let on_behalf_of = identity
         .and_then(|i| i.on_behalf_of.0.as_ref())
         .and_then(|o| text(&o.user_id));
@@ -262,7 +222,7 @@ fn flatten_raw<'a>(raw: &RawFlat<'a>) -> Result<Flat, String> {
         text(&raw.vpc_endpoint),
         id_text(|i| &i.kind),
         id_text(|i| &i.principal_id),
-        id_text(|i| &i.arn),
+        id_text(|i| &i.arn).or_else(|| id_text(|i| &i.arn_upper)),
         id_text(|i| &i.account_id),
         id_text(|i| &i.access_key_id),
         id_text(|i| &i.invoked_by),

@@ -51,47 +51,50 @@ struct RawRecord<'a> {
 }
 
 #[derive(Deserialize, Default)]
-struct RawIdentity<'a> {
+pub(super) struct RawIdentity<'a> {
     #[serde(rename = "type", borrow, default)]
-    kind: Text<'a>,
+    pub(super) kind: Text<'a>,
     #[serde(borrow, default)]
-    arn: Text<'a>,
+    pub(super) arn: Text<'a>,
     #[serde(rename = "ARN", borrow, default)]
-    arn_upper: Text<'a>,
+    pub(super) arn_upper: Text<'a>,
     #[serde(rename = "accountId", borrow, default)]
-    account_id: Text<'a>,
+    pub(super) account_id: Text<'a>,
     #[serde(rename = "principalId", borrow, default)]
-    principal_id: Text<'a>,
+    pub(super) principal_id: Text<'a>,
     #[serde(rename = "invokedBy", borrow, default)]
-    invoked_by: Text<'a>,
+    pub(super) invoked_by: Text<'a>,
     #[serde(rename = "userName", borrow, default)]
-    user_name: Text<'a>,
+    pub(super) user_name: Text<'a>,
+    /// Read only for `export --all-records`.
+    #[serde(rename = "accessKeyId", borrow, default)]
+    pub(super) access_key_id: Text<'a>,
     #[serde(rename = "userId", borrow, default)]
-    user_id: Text<'a>,
+    pub(super) user_id: Text<'a>,
     #[serde(rename = "sessionContext", borrow, default)]
-    session: Lenient<RawSessionContext<'a>>,
+    pub(super) session: Lenient<RawSessionContext<'a>>,
     #[serde(rename = "onBehalfOf", borrow, default)]
-    on_behalf_of: Lenient<RawOnBehalfOf<'a>>,
+    pub(super) on_behalf_of: Lenient<RawOnBehalfOf<'a>>,
 }
 
 #[derive(Deserialize, Default)]
-struct RawSessionContext<'a> {
+pub(super) struct RawSessionContext<'a> {
     #[serde(rename = "sessionIssuer", borrow, default)]
-    issuer: Lenient<RawIssuer<'a>>,
+    pub(super) issuer: Lenient<RawIssuer<'a>>,
 }
 
 #[derive(Deserialize, Default)]
-struct RawIssuer<'a> {
+pub(super) struct RawIssuer<'a> {
     #[serde(borrow, default)]
-    arn: Text<'a>,
+    pub(super) arn: Text<'a>,
     #[serde(rename = "ARN", borrow, default)]
-    arn_upper: Text<'a>,
+    pub(super) arn_upper: Text<'a>,
 }
 
 #[derive(Deserialize, Default)]
-struct RawOnBehalfOf<'a> {
+pub(super) struct RawOnBehalfOf<'a> {
     #[serde(rename = "userId", borrow, default)]
-    user_id: Text<'a>,
+    pub(super) user_id: Text<'a>,
 }
 
 #[derive(Deserialize, Default)]
