@@ -58,8 +58,8 @@ pub fn write_analysis(
     ];
     for (name, frame) in frames {
         let path = dir.join(name);
-        let mut frame = frame.map_err(|e| format!("cannot build {name}: {e}"))?;
-        let rows = table::write(&mut frame, &path)?;
+        let frame = frame.map_err(|e| format!("cannot build {name}: {e}"))?;
+        let rows = table::write(&frame, &path)?;
         written.push(Written { path, rows });
     }
     Ok(written)
@@ -120,10 +120,7 @@ fn write_events(path: &Path, ingested: &Ingested) -> Result<usize, String> {
     if frame.height() > 0 || file.is_none() {
         written += table::write_batch(&mut file, path, &frame)?;
     }
-    if let Some(file) = file {
-        file.finish()
-            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    }
+    table::finish(file, path)?;
     Ok(written)
 }
 

@@ -404,12 +404,10 @@ impl Writer {
 
     /// Finishes the part file of partition `p`.
     fn close(&mut self, p: &Partition) -> Result<(), String> {
-        if let Some(file) = self.open.remove(p) {
-            file.writer
-                .finish()
-                .map_err(|e| format!("cannot write {}: {e}", file.path.display()))?;
+        match self.open.remove(p) {
+            Some(file) => table::finish(Some(file.writer), &file.path),
+            None => Ok(()),
         }
-        Ok(())
     }
 
     /// Writes what is pending and finishes every file; returns the rows written.

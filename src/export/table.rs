@@ -160,18 +160,19 @@ pub fn write_batch(
     Ok(df.height())
 }
 
-/// Writes `df` to `path` as Parquet (zstd); returns its rows.
-pub fn write(df: &mut DataFrame, path: &Path) -> Result<usize, String> {
-    let file = File::create(path).map_err(|e| {
-        format!(
-            "cannot write {}: {}",
-            path.display(),
-            crate::error::plain(&e)
-        )
-    })?;
-    ParquetWriter::new(file)
-        .with_compression(ParquetCompression::Zstd(None))
-        .finish(df)
-        .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
-    Ok(df.height())
+/// Writes `df` to `path` as a Parquet file (zstd) of one row group; returns its rows.
+pub fn write(df: &DataFrame, path: &Path) -> Result<usize, String> {
+    let mut file = None;
+    let rows = write_batch(&mut file, path, df)?;
+    finish(file, path)?;
+    Ok(rows)
+}
+
+/// Ends the file begun by [`write_batch`], if any, with its footer.
+pub fn finish(file: Option<BatchedWriter<BufWriter<File>>>, path: &Path) -> Result<(), String> {
+    if let Some(file) = file {
+        file.finish()
+            .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    }
+    Ok(())
 }
