@@ -9,8 +9,9 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::lenient::{Lenient, Text};
-use super::record::{RawIdentity, parse_time};
+use super::record::RawIdentity;
 use super::skim;
+use super::time::parse_time;
 use crate::model::Time;
 
 /// The text columns of a flattened record, in order (the time comes first, on its own).

@@ -495,7 +495,9 @@ impl Framer<'_> {
                     .problem(format!("record {index} cannot be flattened: {why}")),
             }
         }
-        let time = head.time.and_then(|t| record::parse_time_bytes(&t.bytes()));
+        let time = head
+            .time
+            .and_then(|t| super::time::parse_time_bytes(&t.bytes()));
         if let Some(t) = time {
             self.out.saw_time(t);
         }

@@ -13,13 +13,16 @@ pub mod gzip;
 mod lenient;
 pub mod parquet;
 mod record;
+mod rules;
 pub mod skim;
 pub mod stream;
+mod time;
 
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 
-pub use record::{parse_rules_file, parse_time};
+pub use rules::parse_rules_file;
+pub use time::parse_time;
 
 use crate::model::{Event, LifecycleChange, Time};
 use crate::strings::{Id, Interner};

@@ -260,7 +260,7 @@ fn event(
     };
     let date = columns
         .get("abort_date", row)
-        .and_then(super::record::parse_http_date);
+        .and_then(super::time::parse_http_date);
     let rule_id = columns.get("abort_rule_id", row).map(str::to_owned);
     Ok(Event {
         time,

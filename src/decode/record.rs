@@ -5,16 +5,16 @@
 //! the input, then builds the owned [`Event`] or [`LifecycleChange`]. Field-name case variants
 //! (`key`/`Key`, `ARN`/`arn`) are separate fields, read in order of preference.
 
-use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
 use serde::Deserialize;
-use serde::de::IgnoredAny;
 use serde_json::value::RawValue;
 
 use super::lenient::{Lenient, Num, OneOrMany, Text, Wrong};
+use super::rules::RawLifecycleConfiguration;
 use super::skim;
+use super::time::{parse_http_date, parse_time};
 use crate::model::{
     AbortHint, Actor, ErrorCode, Event, Evidence, IdentityKind, LifecycleChange, NO_SUCH_UPLOAD,
-    Op, Rule, Time,
+    Op, Time,
 };
 use crate::strings::Interner;
 
@@ -133,154 +133,6 @@ struct RawResource<'a> {
     arn_upper: Text<'a>,
     #[serde(borrow, default)]
     arn: Text<'a>,
-}
-
-#[derive(Deserialize, Default)]
-struct RawLifecycleConfiguration<'a> {
-    #[serde(rename = "Rule", borrow, default)]
-    rule: Option<OneOrMany<RawRule<'a>>>,
-    #[serde(rename = "Rules", borrow, default)]
-    rules: Option<OneOrMany<RawRule<'a>>>,
-}
-
-impl RawLifecycleConfiguration<'_> {
-    /// The rules, or `None` when the object has neither `Rules` nor `Rule`.
-    fn normalise(&self) -> Option<Vec<Rule>> {
-        if self.rule.is_none() && self.rules.is_none() {
-            return None;
-        }
-        let all = self.rules.iter().chain(&self.rule).flat_map(|r| &r.0);
-        Some(all.map(RawRule::normalise).collect())
-    }
-}
-
-/// One lifecycle rule as the S3 API spells it, both in CloudTrail `requestParameters` and in the
-/// output of `aws s3api get-bucket-lifecycle-configuration`.
-#[derive(Deserialize, Default)]
-struct RawRule<'a> {
-    #[serde(rename = "ID", borrow, default)]
-    id: Text<'a>,
-    #[serde(rename = "Status", borrow, default)]
-    status: Text<'a>,
-    #[serde(rename = "Prefix", borrow, default)]
-    prefix: Text<'a>,
-    #[serde(rename = "Filter", borrow, default)]
-    filter: Lenient<RawFilter<'a>>,
-    #[serde(rename = "AbortIncompleteMultipartUpload", default)]
-    abort: Lenient<RawAbort>,
-}
-
-#[derive(Deserialize, Default)]
-struct RawFilter<'a> {
-    #[serde(rename = "Prefix", borrow, default)]
-    prefix: Text<'a>,
-    #[serde(rename = "And", borrow, default)]
-    and: Lenient<RawAnd<'a>>,
-    #[serde(rename = "Tag", default)]
-    tag: Option<IgnoredAny>,
-    #[serde(rename = "ObjectSizeGreaterThan", default)]
-    size_above: Option<IgnoredAny>,
-    #[serde(rename = "ObjectSizeLessThan", default)]
-    size_below: Option<IgnoredAny>,
-}
-
-#[derive(Deserialize, Default)]
-struct RawAnd<'a> {
-    #[serde(rename = "Prefix", borrow, default)]
-    prefix: Text<'a>,
-    #[serde(rename = "Tags", default)]
-    tags: Option<IgnoredAny>,
-    #[serde(rename = "Tag", default)]
-    tag: Option<IgnoredAny>,
-    #[serde(rename = "ObjectSizeGreaterThan", default)]
-    size_above: Option<IgnoredAny>,
-    #[serde(rename = "ObjectSizeLessThan", default)]
-    size_below: Option<IgnoredAny>,
-}
-
-#[derive(Deserialize, Default)]
-struct RawAbort {
-    #[serde(rename = "DaysAfterInitiation", default)]
-    days: Num,
-}
-
-impl RawRule<'_> {
-    fn normalise(&self) -> Rule {
-        let filter = self.filter.0.as_ref();
-        let and = filter.and_then(|f| f.and.0.as_ref());
-        let prefix = filter
-            .and_then(|f| f.prefix.get())
-            .or_else(|| and.and_then(|a| a.prefix.get()))
-            .or_else(|| self.prefix.get())
-            .unwrap_or("");
-        let other_filters = filter
-            .is_some_and(|f| f.tag.is_some() || f.size_above.is_some() || f.size_below.is_some())
-            || and.is_some_and(|a| {
-                a.tags.is_some()
-                    || a.tag.is_some()
-                    || a.size_above.is_some()
-                    || a.size_below.is_some()
-            });
-        Rule {
-            id: self.id.owned(),
-            enabled: self.status.get() == Some("Enabled"),
-            prefix: prefix.to_owned(),
-            abort_days: self
-                .abort
-                .0
-                .as_ref()
-                .and_then(|a| a.days.0)
-                .and_then(|d| u32::try_from(d).ok()),
-            other_filters,
-        }
-    }
-}
-
-/// Reads a lifecycle configuration as `aws s3api get-bucket-lifecycle-configuration` prints it
-/// (`{"Rules": [...]}`); also accepts the XML-as-JSON spelling with `Rule`.
-pub fn parse_rules_file(json: &[u8]) -> Result<Vec<Rule>, String> {
-    let config: RawLifecycleConfiguration =
-        serde_json::from_slice(json).map_err(|e| format!("not a lifecycle configuration: {e}"))?;
-    config.normalise().ok_or_else(|| {
-        "not a lifecycle configuration: no \"Rules\" (write what `aws s3api get-bucket-lifecycle-configuration` prints)".to_owned()
-    })
-}
-
-/// Parses an `eventTime`. CloudTrail writes `2026-11-02T10:00:00Z`; other RFC 3339 spellings
-/// (fractions, offsets) are accepted too.
-pub fn parse_time(s: &str) -> Option<Time> {
-    parse_time_bytes(s.as_bytes())
-}
-
-/// [`parse_time`] on bytes, so that the common spelling needs no UTF-8 check.
-pub fn parse_time_bytes(b: &[u8]) -> Option<Time> {
-    if b.len() == 20
-        && b[4] == b'-'
-        && b[7] == b'-'
-        && b[10] == b'T'
-        && b[13] == b':'
-        && b[16] == b':'
-        && b[19] == b'Z'
-    {
-        let num = |at: usize, len: usize| -> Option<u32> {
-            b[at..at + len].iter().try_fold(0u32, |n, &c| {
-                c.is_ascii_digit().then(|| n * 10 + u32::from(c - b'0'))
-            })
-        };
-        let date = NaiveDate::from_ymd_opt(num(0, 4)? as i32, num(5, 2)?, num(8, 2)?)?;
-        return Some(
-            date.and_hms_opt(num(11, 2)?, num(14, 2)?, num(17, 2)?)?
-                .and_utc(),
-        );
-    }
-    let s = std::str::from_utf8(b).ok()?;
-    if let Ok(t) = DateTime::parse_from_rfc3339(s) {
-        return Some(t.with_timezone(&Utc));
-    }
-    // Exports from SQL engines and SIEMs write `2024-11-25 22:00:58.000000000`, in UTC.
-    NaiveDateTime::parse_from_str(s, "%Y-%m-%d %H:%M:%S%.f")
-        .ok()
-        .map(|t| t.and_utc())
 }
 
 /// Splits an S3 ARN (`arn:PARTITION:s3:::bucket[/key]`) into bucket and key.
@@ -544,14 +396,6 @@ pub(super) fn visit_members<'a>(
     }
 }
 
-/// HTTP dates (`Wed, 28 Oct 2026 00:00:00 GMT`), or RFC 3339 for good measure.
-pub(super) fn parse_http_date(s: &str) -> Option<Time> {
-    DateTime::parse_from_rfc2822(s)
-        .ok()
-        .map(|t| t.with_timezone(&Utc))
-        .or_else(|| parse_time(s))
-}
-
 /// Builds the [`Event`] of a multipart record, interning its strings.
 pub fn multipart_event(
     json: &[u8],
@@ -677,19 +521,6 @@ mod tests {
     }
 
     #[test]
-    fn parses_times() {
-        let t = parse_time("2026-11-02T10:00:05Z").unwrap();
-        assert_eq!(t.to_rfc3339(), "2026-11-02T10:00:05+00:00");
-        assert_eq!(parse_time("2026-11-02T12:00:05+02:00"), Some(t));
-        assert_eq!(parse_time("2026-11-02T10:00:05.000Z"), Some(t));
-        assert_eq!(parse_time("2026-13-02T10:00:05Z"), None);
-        assert_eq!(parse_time("2026-02-30T10:00:05Z"), None);
-        assert_eq!(parse_time("2026-11-02 10:00:05.000000000"), Some(t));
-        assert_eq!(parse_time("yesterday"), None);
-        assert_eq!(parse_time("+2026-11-02T10:00:05Z"), None);
-    }
-
-    #[test]
     fn splits_arns() {
         assert_eq!(split_s3_arn("arn:aws:s3:::b/k/x"), Some(("b", Some("k/x"))));
         assert_eq!(split_s3_arn("arn:aws-us-gov:s3:::b"), Some(("b", None)));
@@ -784,14 +615,5 @@ mod tests {
             ),
             ("x/", true, None)
         );
-
-        let single = br#"{"Rules":[{"ID":"r","Status":"Enabled","Filter":{},"AbortIncompleteMultipartUpload":{"DaysAfterInitiation":1}}]}"#;
-        assert_eq!(parse_rules_file(single).unwrap()[0].prefix, "");
-        assert!(
-            parse_rules_file(br#"{"Records":[]}"#)
-                .unwrap_err()
-                .contains("no \"Rules\"")
-        );
-        assert_eq!(parse_rules_file(br#"{"Rules":[]}"#).unwrap(), vec![]);
     }
 }
