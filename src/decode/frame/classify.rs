@@ -1,0 +1,185 @@
+//! What one record is: counted, classified from its top-level keys (multipart, lifecycle change,
+//! Insight, another S3 or AWS call, or unusable and why), and parsed in full only when the
+//! analysis needs it.
+
+use std::borrow::Cow;
+
+use super::{Framer, Head};
+use crate::decode::skim::{self, SkimError};
+use crate::decode::{BucketSeen, Category, flat, record, time};
+use crate::model::{Op, Time};
+use crate::strings::Id;
+
+/// The `eventSource` values of S3 (general purpose, directory buckets, Outposts).
+const S3_SOURCES: [&str; 3] = [
+    "s3.amazonaws.com",
+    "s3express.amazonaws.com",
+    "s3-outposts.amazonaws.com",
+];
+
+/// Event names that change a bucket's lifecycle configuration. CloudTrail logs the API
+/// `PutBucketLifecycleConfiguration` as `PutBucketLifecycle`; both names are accepted.
+const LIFECYCLE_EVENTS: [&str; 3] = [
+    "PutBucketLifecycle",
+    "PutBucketLifecycleConfiguration",
+    "DeleteBucketLifecycle",
+];
+
+/// Object-level S3 operations: data events even in records too old to carry `eventCategory`.
+const OBJECT_EVENTS: [&str; 12] = [
+    "GetObject",
+    "PutObject",
+    "CopyObject",
+    "DeleteObject",
+    "DeleteObjects",
+    "HeadObject",
+    "GetObjectAcl",
+    "PutObjectAcl",
+    "GetObjectTagging",
+    "PutObjectTagging",
+    "RestoreObject",
+    "SelectObjectContent",
+];
+
+impl Framer<'_> {
+    /// One CloudTrail record: count it, classify it, and keep what the analysis needs.
+    pub(super) fn record(&mut self, json: &[u8], head: &Head<'_>, b: &[u8], depth: usize) {
+        self.out.records += 1;
+        let index = self.out.records;
+        if let Some(sink) = self.sink {
+            match flat::flatten(json) {
+                Ok(flat) => sink.record(flat),
+                Err(why) => self
+                    .out
+                    .problem(format!("record {index} cannot be flattened: {why}")),
+            }
+        }
+        let time = head.time.and_then(|t| time::parse_time_bytes(&t.bytes()));
+        if let Some(t) = time {
+            self.out.saw_time(t);
+        }
+        let (category, request) = self.classify(json, head, time, b, depth, index);
+        match request {
+            Some(request) => self.out.tally_request(request, category),
+            None => self
+                .out
+                .tally(category, head.event_id.map(|id| id.bytes()).as_deref()),
+        }
+    }
+
+    fn classify(
+        &mut self,
+        json: &[u8],
+        head: &Head<'_>,
+        time: Option<Time>,
+        b: &[u8],
+        depth: usize,
+        index: u64,
+    ) -> (Category, Option<Id>) {
+        if Head::is(head.event_type, "AwsCloudTrailInsight") || Head::is(head.category, "Insight") {
+            return (Category::Insight, None);
+        }
+        // A record whose source or name is not text cannot be told apart: it might be a
+        // multipart request.
+        if let Some((field, found)) = head.wrong
+            && (field == "eventSource" || S3_SOURCES.iter().any(|s| Head::is(head.source, s)))
+        {
+            self.out.problem(format!(
+                "record {index}: {field} is {found}, not a string, so what the record is cannot be told"
+            ));
+            return (Category::Invalid, None);
+        }
+        let name = head.name.map(|n| n.decode());
+        if head.source.is_none()
+            && let Some(Some(name)) = &name
+            && Op::from_event_name(name).is_some()
+        {
+            self.out.problem(format!(
+                "record {index} ({name}): the record has no eventSource, so whether it is an S3 request cannot be told"
+            ));
+            return (Category::Invalid, None);
+        }
+        if !S3_SOURCES.iter().any(|s| Head::is(head.source, s)) {
+            return (Category::Other, None);
+        }
+        let name = match name {
+            Some(Some(name)) => name,
+            Some(None) => {
+                self.out.problem(format!(
+                    "record {index}: eventName is not valid UTF-8 text, so what the record is cannot be told"
+                ));
+                return (Category::Invalid, None);
+            }
+            None => {
+                self.out.problem(format!(
+                    "record {index}: the S3 record has no eventName, so what it is cannot be told"
+                ));
+                return (Category::Invalid, None);
+            }
+        };
+        let in_window = time.is_none_or(|t| self.opts.contains(t));
+        if let Some(op) = Op::from_event_name(&name) {
+            if !in_window {
+                return (Category::OutsideWindow, None);
+            }
+            return match record::multipart_event(json, op, self.origin, self.interner) {
+                Ok((event, notes)) => {
+                    for note in notes {
+                        self.out.problem(format!("record {index} ({name}): {note}"));
+                    }
+                    // A request counts once, whichever logs hold it (see `tally_request`).
+                    let request = event.request_id;
+                    self.out.events.push(event);
+                    (Category::Multipart, request)
+                }
+                Err(why) => {
+                    self.out.problem(format!("record {index} ({name}): {why}"));
+                    (Category::Invalid, None)
+                }
+            };
+        }
+        if LIFECYCLE_EVENTS.contains(&name.as_ref()) {
+            return match record::lifecycle_change(json, self.origin) {
+                Ok(change) => {
+                    self.out.saw_bucket(&change.bucket, BucketSeen::MANAGEMENT);
+                    self.out.lifecycle.push(change);
+                    (Category::Lifecycle, None)
+                }
+                Err(why) => {
+                    self.out.problem(format!("record {index} ({name}): {why}"));
+                    (Category::Invalid, None)
+                }
+            };
+        }
+        if in_window && let Some(bucket) = head.request.and_then(|at| bucket_name(b, at, depth)) {
+            let data = Head::is(head.category, "Data")
+                || head.management == Some(false)
+                || OBJECT_EVENTS.contains(&name.as_ref());
+            self.out.saw_bucket(
+                &bucket,
+                if data {
+                    BucketSeen::DATA
+                } else {
+                    BucketSeen::MANAGEMENT
+                },
+            );
+        }
+        (Category::Other, None)
+    }
+}
+
+/// `requestParameters.bucketName` of a record, read without parsing the record.
+fn bucket_name(b: &[u8], at: usize, depth: usize) -> Option<Cow<'_, str>> {
+    if b.get(at) != Some(&b'{') {
+        return None;
+    }
+    let mut bucket = None;
+    skim::walk_object::<SkimError>(b, at, |key, v| {
+        if bucket.is_none() && key.is("bucketName") {
+            bucket = skim::string_at(b, v).and_then(|s| s.decode());
+        }
+        skim::skip_nested(b, v, depth + 2)
+    })
+    .ok()?;
+    bucket.filter(|s| !s.is_empty())
+}
