@@ -309,7 +309,7 @@ fn lifecycle_needs_eligibility_strictly_before_the_failure() {
     else {
         panic!("{:?}", f.culprit)
     };
-    assert_eq!(eligibility.at, parse_time("2026-11-04T00:00:00Z").unwrap());
+    assert_eq!(eligibility.at.to_rfc3339(), "2026-11-04T00:00:00+00:00");
     assert!(f.advice.contains("DaysAfterInitiation"), "{}", f.advice);
 
     let s = Scene::default();
