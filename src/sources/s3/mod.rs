@@ -182,29 +182,20 @@ async fn run(
             bucket: location.bucket.clone(),
             key: object.key.clone(),
         };
-        if object.digest {
-            let input = Input {
-                origin,
-                body: Body::Digest,
-            };
-            let _ = out
-                .send(Arrived {
-                    input,
-                    _permit: None,
-                })
-                .await;
-            continue;
-        }
-        if object.size > limit {
-            let why = format!(
+        // Digests and objects over the limit are named without being fetched.
+        let unfetched = if object.digest {
+            Some(Body::Digest)
+        } else if object.size > limit {
+            Some(Body::Unreadable(format!(
                 "the object is {} MiB, more than the limit of {} MiB (see --max-decoded-mib)",
                 object.size >> 20,
                 limit >> 20
-            );
-            let input = Input {
-                origin,
-                body: Body::Unreadable(why),
-            };
+            )))
+        } else {
+            None
+        };
+        if let Some(body) = unfetched {
+            let input = Input { origin, body };
             let _ = out
                 .send(Arrived {
                     input,
