@@ -94,15 +94,16 @@ impl Upload {
 pub struct Timelines {
     /// Uploads, sorted by bucket and upload ID.
     pub uploads: Vec<Upload>,
-    by_key: HashMap<(Sym, Sym), usize>,
-    by_id: HashMap<Sym, Vec<usize>>,
+    /// Indices of `uploads` in upload-ID order (a sorted list costs a word per upload, where a
+    /// map of lists costs a table slot and an allocation).
+    by_id: Vec<usize>,
     /// Indices of creations that carry no upload ID and could not be paired with any upload.
     pub unpaired_creations: Vec<usize>,
     /// Lifecycle aborts that name no upload ID (access logs show the key only), by bucket and
     /// key, in time order.
     lifecycle_aborts: HashMap<(Sym, Sym), Vec<usize>>,
-    /// Uploads by bucket and key.
-    by_object: HashMap<(Sym, Sym), Vec<usize>>,
+    /// Indices of the uploads whose key is known, in bucket and key order.
+    by_object: Vec<usize>,
     /// The unpaired creations by bucket and key, in time order.
     unpaired_by_object: HashMap<(Sym, Sym), Vec<usize>>,
 }
@@ -110,18 +111,30 @@ pub struct Timelines {
 impl Timelines {
     /// The upload with this bucket and ID.
     pub fn get(&self, bucket: Sym, upload_id: Sym) -> Option<&Upload> {
-        self.by_key
-            .get(&(bucket, upload_id))
-            .map(|&i| &self.uploads[i])
+        let at = self
+            .uploads
+            .binary_search_by(|u| (u.bucket, u.upload_id).cmp(&(bucket, upload_id)));
+        at.ok().map(|i| &self.uploads[i])
     }
 
     /// Every upload with this ID, in any bucket.
     pub fn with_id(&self, upload_id: Sym) -> impl Iterator<Item = &Upload> {
-        self.by_id
-            .get(&upload_id)
-            .into_iter()
-            .flatten()
+        self.run_of(&self.by_id, move |u| {
+            Some(u.upload_id).cmp(&Some(upload_id))
+        })
+    }
+
+    /// The uploads of `index` for which `order` is `Equal` (`index` is sorted by it).
+    fn run_of<'s>(
+        &'s self,
+        index: &'s [usize],
+        order: impl Fn(&Upload) -> std::cmp::Ordering + 's,
+    ) -> impl Iterator<Item = &'s Upload> + 's {
+        let start = index.partition_point(|&i| order(&self.uploads[i]).is_lt());
+        index[start..]
+            .iter()
             .map(|&i| &self.uploads[i])
+            .take_while(move |u| order(u).is_eq())
     }
 
     /// The lifecycle aborts of this bucket and key that name no upload ID, in time order.
@@ -141,11 +154,9 @@ impl Timelines {
 
     /// Every upload of this bucket and key.
     pub fn of_object(&self, bucket: Sym, key: Sym) -> impl Iterator<Item = &Upload> {
-        self.by_object
-            .get(&(bucket, key))
-            .into_iter()
-            .flatten()
-            .map(|&i| &self.uploads[i])
+        self.run_of(&self.by_object, move |u| {
+            (u.bucket, u.key).cmp(&(bucket, Some(key)))
+        })
     }
 }
 
@@ -233,16 +244,14 @@ pub fn correlate(events: &[Event], mut parts: Summaries) -> Timelines {
         });
     }
 
-    let mut by_key = HashMap::with_capacity(uploads.len());
-    let mut by_id: HashMap<Sym, Vec<usize>> = HashMap::new();
-    let mut by_object: HashMap<(Sym, Sym), Vec<usize>> = HashMap::new();
-    for (i, u) in uploads.iter().enumerate() {
-        by_key.insert((u.bucket, u.upload_id), i);
-        by_id.entry(u.upload_id).or_default().push(i);
-        if let Some(key) = u.key {
-            by_object.entry((u.bucket, key)).or_default().push(i);
-        }
-    }
+    // Every summary has moved into its upload.
+    drop(parts);
+    let mut by_id: Vec<usize> = (0..uploads.len()).collect();
+    by_id.sort_by_key(|&i| (uploads[i].upload_id, i));
+    let mut by_object: Vec<usize> = (0..uploads.len())
+        .filter(|&i| uploads[i].key.is_some())
+        .collect();
+    by_object.sort_by_key(|&i| (uploads[i].bucket, uploads[i].key, i));
     let mut unpaired_by_object = anonymous;
     for creations in unpaired_by_object.values_mut() {
         creations.retain(|&i| !paired[i]);
@@ -253,7 +262,6 @@ pub fn correlate(events: &[Event], mut parts: Summaries) -> Timelines {
     unpaired_creations.sort_unstable();
     Timelines {
         uploads,
-        by_key,
         by_id,
         unpaired_creations,
         lifecycle_aborts,
@@ -351,11 +359,11 @@ pub(crate) mod tests {
         /// Folds successful parts as `ingest` does, freezes the strings and puts the events in
         /// timeline order.
         pub fn finish(self, events: Vec<Event>) -> (Vec<Event>, Summaries, Strings) {
-            let mut gathered = parts::Gathered::new();
+            let gathered = parts::Shared::default();
             let mut kept = Vec::new();
             for e in events {
                 match e.upload_id.filter(|_| parts::folds(&e)) {
-                    Some(id) => gathered.entry((e.bucket, id)).or_default().add(&e),
+                    Some(id) => gathered.add((e.bucket, id), &e),
                     None => kept.push(e),
                 }
             }
@@ -364,7 +372,7 @@ pub(crate) mod tests {
                 e.renumber(&renumber);
             }
             kept.sort_by(|a, b| crate::ingest::compare_events(a, b, &[]));
-            (kept, parts::finish(gathered, &renumber, &strings), strings)
+            (kept, gathered.finish(&renumber, &strings), strings)
         }
     }
 

@@ -26,7 +26,7 @@ use super::{Written, schema::Kind};
 use crate::cli::Config;
 use crate::decode::flat::{COLUMNS, Flat};
 use crate::decode::{HOLD, RecordSink};
-use crate::ingest::{Read, read_input};
+use crate::ingest::{Read, read_input, release_buffers};
 use crate::sources;
 use crate::strings::Interner;
 
@@ -168,6 +168,7 @@ pub fn write(config: &Config, out: &Path) -> Result<Vec<Written>, String> {
             let _: Read = read_input(input, id, opts, &interner, Some(&batcher));
             batcher.flush();
         });
+    release_buffers();
     let rows = writer
         .join()
         .map_err(|_| "the writer stopped".to_owned())??;

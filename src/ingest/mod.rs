@@ -24,7 +24,7 @@ use crate::sources::{Body, Input};
 use crate::strings::{Id, Interner, Strings};
 
 pub use duplicates::Fingerprints;
-pub use read::{Read, read_input};
+pub use read::{Read, read_input, release_buffers};
 
 /// Progress of the decode stage (files and bytes) on a bar that may be hidden.
 pub struct Meter {
@@ -149,10 +149,11 @@ struct Gathered {
     summary: InputSummary,
     unidentified: [u64; CATEGORIES],
     fingerprints: Fingerprints,
-    /// Events in chunks (one per file), so that gathering never reallocates one large vector.
-    events: Vec<Vec<Event>>,
-    /// Successful part uploads kept for export, in chunks.
-    part_events: Vec<Vec<Event>>,
+    /// Events, in one vector that grows in place: a large allocation grows by remapping its
+    /// pages, without a copy, and needs no joining at the end.
+    events: Vec<Event>,
+    /// Successful part uploads kept for export.
+    part_events: Vec<Event>,
     lifecycle: Vec<LifecycleChange>,
     origins: Vec<(u32, String)>,
     buckets: BTreeMap<String, BucketSeen>,
@@ -241,26 +242,17 @@ impl Gathered {
             *slot += n;
         }
         self.fingerprints.extend(d.fingerprints);
-        let mut kept = d.events;
-        let mut part_events = Vec::new();
-        kept.retain(|e| {
-            if !parts::folds(e) {
-                return true;
+        for e in d.events {
+            if !parts::folds(&e) {
+                self.events.push(e);
+                continue;
             }
             if let Some(id) = e.upload_id {
-                shared.parts.add((e.bucket, id), e);
+                shared.parts.add((e.bucket, id), &e);
             }
             if shared.opts.keep_parts {
-                part_events.push(e.clone());
+                self.part_events.push(e);
             }
-            false
-        });
-        if !part_events.is_empty() {
-            self.part_events.push(part_events);
-        }
-        if !kept.is_empty() {
-            kept.shrink_to_fit();
-            self.events.push(kept);
         }
         self.lifecycle.extend(d.lifecycle);
         for (bucket, seen) in d.buckets {
@@ -284,8 +276,8 @@ impl Gathered {
             *slot += n;
         }
         self.fingerprints = self.fingerprints.merge(other.fingerprints);
-        self.events.extend(other.events);
-        self.part_events.extend(other.part_events);
+        join(&mut self.events, other.events);
+        join(&mut self.part_events, other.part_events);
         self.lifecycle.extend(other.lifecycle);
         self.origins.extend(other.origins);
         for (bucket, seen) in other.buckets {
@@ -294,6 +286,14 @@ impl Gathered {
         self.span = widen(self.span, other.span);
         self
     }
+}
+
+/// Appends `b` to `a`, copying the shorter of the two.
+fn join<T>(a: &mut Vec<T>, mut b: Vec<T>) {
+    if b.len() > a.len() {
+        std::mem::swap(a, &mut b);
+    }
+    a.append(&mut b);
 }
 
 fn widen(a: Option<(Time, Time)>, b: Option<(Time, Time)>) -> Option<(Time, Time)> {
@@ -326,20 +326,14 @@ pub fn ingest(
             acc.add(id, input, &shared)
         })
         .reduce(Gathered::default, Gathered::merge);
-    finish(gathered, shared.interner, shared.parts.into_gathered())
+    release_buffers();
+    finish(gathered, shared.interner, shared.parts)
 }
 
-fn finish(mut g: Gathered, interner: Interner, parts: parts::Gathered) -> Ingested {
+fn finish(mut g: Gathered, interner: Interner, parts: parts::Shared) -> Ingested {
     let (strings, renumber) = interner.freeze();
-    // One allocation of the final size; each chunk is freed as it is copied.
-    let mut events = Vec::with_capacity(g.events.iter().map(Vec::len).sum());
-    for chunk in std::mem::take(&mut g.events) {
-        events.extend(chunk);
-    }
-    let mut part_events: Vec<Event> = std::mem::take(&mut g.part_events)
-        .into_iter()
-        .flatten()
-        .collect();
+    let mut events = std::mem::take(&mut g.events);
+    let mut part_events = std::mem::take(&mut g.part_events);
     // Origins: inputs are numbered from 0, log files named by Parquet rows from ROW_ORIGIN;
     // the table is made dense.
     let inputs = g
@@ -361,7 +355,7 @@ fn finish(mut g: Gathered, interner: Interner, parts: parts::Gathered) -> Ingest
     for c in &mut g.lifecycle {
         c.origin = dense(c.origin);
     }
-    let parts = parts::finish(parts, &renumber, &strings);
+    let parts = parts.finish(&renumber, &strings);
     for bucket in events
         .iter()
         .map(|e| e.bucket)

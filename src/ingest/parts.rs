@@ -145,32 +145,27 @@ impl Shared {
         }
     }
 
-    /// Every upload's summary in one map (the shards hold different uploads).
-    pub fn into_gathered(mut self) -> Gathered {
+    /// Freezes every upload's summary into the final table, one shard at a time: each shard's
+    /// map is freed before the next is read, so the gathered and the final forms of all uploads
+    /// are never in memory together.
+    pub fn finish(mut self, renumber: &Renumber, strings: &Strings) -> Summaries {
         let uploads = self
             .shards
             .iter_mut()
             .map(|shard| shard.get_mut().map_or(0, |map| map.len()))
             .sum();
-        let mut all = Gathered::with_capacity(uploads);
+        let mut all = Summaries::with_capacity(uploads);
         for shard in self.shards {
-            all.extend(shard.into_inner().unwrap_or_else(PoisonError::into_inner));
+            let gathered = shard.into_inner().unwrap_or_else(PoisonError::into_inner);
+            all.extend(gathered.into_iter().map(|((bucket, id), g)| {
+                (
+                    (renumber.sym(bucket), renumber.sym(id)),
+                    g.finish(renumber, strings),
+                )
+            }));
         }
         all
     }
-}
-
-/// Freezes gathered summaries into the final table.
-pub fn finish(gathered: Gathered, renumber: &Renumber, strings: &Strings) -> Summaries {
-    gathered
-        .into_iter()
-        .map(|((bucket, id), g)| {
-            (
-                (renumber.sym(bucket), renumber.sym(id)),
-                g.finish(renumber, strings),
-            )
-        })
-        .collect()
 }
 
 /// Whether an event is folded into its upload's summary instead of kept.

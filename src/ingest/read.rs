@@ -21,6 +21,12 @@ fn trim(buf: &mut Vec<u8>) {
     }
 }
 
+/// Frees the buffers of every thread of the current pool, once its inputs are all read: they
+/// are as large as the largest file, and the stages after decoding need that memory more.
+pub fn release_buffers() {
+    rayon::broadcast(|_| BUFFERS.set((Vec::new(), Vec::new())));
+}
+
 /// What reading one input gave.
 pub enum Read {
     /// A CloudTrail digest file, skipped.
