@@ -12,7 +12,9 @@ use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasher, RandomState};
 use std::num::NonZeroU32;
-use std::sync::{Arc, Mutex, PoisonError};
+use std::sync::{Mutex, PoisonError};
+
+use hashbrown::HashTable;
 
 use crate::model::Actor;
 
@@ -49,10 +51,37 @@ pub enum Id {
 
 const SHARDS: usize = 16;
 
+/// Strings laid end to end in one buffer: no allocation and no header per string.
+#[derive(Debug, Default, Clone)]
+struct Texts {
+    text: String,
+    /// Where each string ends in `text` (it starts where the one before it ends).
+    ends: Vec<usize>,
+}
+
+impl Texts {
+    fn get(&self, i: usize) -> Option<&str> {
+        let end = *self.ends.get(i)?;
+        let start = i.checked_sub(1).map_or(0, |p| self.ends[p]);
+        self.text.get(start..end)
+    }
+
+    fn push(&mut self, s: &str) -> usize {
+        self.text.push_str(s);
+        self.ends.push(self.text.len());
+        self.ends.len() - 1
+    }
+
+    fn len(&self) -> usize {
+        self.ends.len()
+    }
+}
+
 #[derive(Default)]
 struct Shard {
-    index: HashMap<Arc<str>, u32>,
-    items: Vec<Arc<str>>,
+    texts: Texts,
+    /// Positions in `texts`, by the hash of their string.
+    index: HashTable<u32>,
 }
 
 #[derive(Default)]
@@ -88,22 +117,33 @@ fn provisional(shard: usize, local: usize) -> Sym {
     Sym::from_index(local * SHARDS + shard)
 }
 
+/// The shard of a hash: bits the hash tables do not use to place entries (they use the low
+/// bits), so that every shard's table still sees well-spread hashes.
+fn shard_of_hash(hash: u64) -> usize {
+    (hash >> 32) as usize % SHARDS
+}
+
 impl Interner {
     fn shard_of(&self, bytes: &[u8]) -> usize {
-        (self.hasher.hash_one(bytes) % SHARDS as u64) as usize
+        shard_of_hash(self.hasher.hash_one(bytes))
     }
 
     /// The symbol of `s`.
     pub fn sym(&self, s: &str) -> Sym {
-        let shard = self.shard_of(s.as_bytes());
+        let hash = self.hasher.hash_one(s.as_bytes());
+        let shard = shard_of_hash(hash);
         let mut guard = lock(&self.shards[shard]);
-        if let Some(&local) = guard.index.get(s) {
+        let Shard { texts, index } = &mut *guard;
+        let found = index.find(hash, |&i| texts.get(i as usize) == Some(s));
+        if let Some(&local) = found {
             return provisional(shard, local as usize);
         }
-        let local = guard.items.len();
-        let text: Arc<str> = Arc::from(s);
-        guard.items.push(Arc::clone(&text));
-        guard.index.insert(text, local as u32);
+        let local = texts.push(s);
+        let rehash = |&i: &u32| {
+            self.hasher
+                .hash_one(texts.get(i as usize).unwrap_or_default().as_bytes())
+        };
+        index.insert_unique(hash, local as u32, rehash);
         provisional(shard, local)
     }
 
@@ -135,27 +175,33 @@ impl Interner {
 
     /// The final table, in string order, and how to renumber what was interned before.
     pub fn freeze(self) -> (Strings, Renumber) {
-        let mut all: Vec<(Arc<str>, Sym)> = Vec::new();
-        for (shard, m) in self.shards.into_iter().enumerate() {
-            let shard_items = m.into_inner().unwrap_or_else(PoisonError::into_inner).items;
-            all.extend(
-                shard_items
-                    .into_iter()
-                    .enumerate()
-                    .map(|(local, s)| (s, provisional(shard, local))),
-            );
-        }
-        all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
-        let slots = all
+        let shards: Vec<Texts> = self
+            .shards
+            .into_iter()
+            .map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner).texts)
+            .collect();
+        let text = |sym: Sym| {
+            let i = sym.index();
+            shards[i % SHARDS].get(i / SHARDS).unwrap_or_default()
+        };
+        let mut all: Vec<Sym> = shards
             .iter()
-            .map(|(_, old)| old.index() + 1)
-            .max()
-            .unwrap_or(0);
+            .enumerate()
+            .flat_map(|(shard, t)| (0..t.len()).map(move |local| provisional(shard, local)))
+            .collect();
+        all.sort_unstable_by(|&a, &b| text(a).cmp(text(b)));
+        let slots = all.iter().map(|old| old.index() + 1).max().unwrap_or(0);
         let mut syms = vec![Sym::from_index(0); slots];
-        for (new, (_, old)) in all.iter().enumerate() {
+        let mut strings = Texts {
+            text: String::with_capacity(shards.iter().map(|t| t.text.len()).sum()),
+            ends: Vec::with_capacity(all.len()),
+        };
+        for (new, &old) in all.iter().enumerate() {
             syms[old.index()] = Sym::from_index(new);
+            strings.push(text(old));
         }
-        let strings: Vec<Arc<str>> = all.into_iter().map(|(s, _)| s).collect();
+        drop(all);
+        drop(shards);
 
         let mut actors: Vec<(Actor, usize)> = Vec::new();
         for (shard, m) in self.actors.into_iter().enumerate() {
@@ -249,14 +295,14 @@ impl Renumber {
 /// The frozen table of strings and actors.
 #[derive(Debug, Default, Clone)]
 pub struct Strings {
-    strings: Vec<Arc<str>>,
+    strings: Texts,
     actors: Vec<Actor>,
 }
 
 impl std::ops::Index<Sym> for Strings {
     type Output = str;
     fn index(&self, sym: Sym) -> &str {
-        self.strings.get(sym.index()).map_or("", |s| s)
+        self.strings.get(sym.index()).unwrap_or_default()
     }
 }
 
@@ -328,6 +374,27 @@ mod tests {
         sorted.sort();
         let order: Vec<&str> = sorted.iter().map(|&s| &strings[s]).collect();
         assert_eq!(order, ["apple", "apple", "banana", "fig", "pear"]);
+    }
+
+    #[test]
+    fn many_strings_keep_their_symbols_through_growth_and_freezing() {
+        let interner = Interner::default();
+        let words: Vec<String> = (0..20_000)
+            .map(|i| format!("key/{}", i * 7919 % 20_000))
+            .collect();
+        let first: Vec<Sym> = words.iter().map(|w| interner.sym(w)).collect();
+        // Asked again after every table has grown many times: the same symbols.
+        let again: Vec<Sym> = words.iter().map(|w| interner.sym(w)).collect();
+        assert_eq!(first, again);
+        assert_eq!(interner.sym(""), interner.sym(""));
+        let (strings, renumber) = interner.freeze();
+        for (w, &s) in words.iter().zip(&first) {
+            assert_eq!(&strings[renumber.sym(s)], w.as_str());
+        }
+        let mut distinct: Vec<Sym> = first.iter().map(|&s| renumber.sym(s)).collect();
+        distinct.sort();
+        distinct.dedup();
+        assert_eq!(distinct.len(), 20_000);
     }
 
     #[test]
