@@ -331,6 +331,41 @@ pub fn ingest(
 }
 
 fn finish(mut g: Gathered, interner: Interner, parts: parts::Shared) -> Ingested {
+    // Duplicates are counted over all records: the first copy of an eventID counts in its
+    // category, the others are duplicates. The count runs beside everything else.
+    let fingerprints = std::mem::take(&mut g.fingerprints);
+    let mut distinct = g.unidentified;
+    let (tally, mut ingested) = rayon::join(
+        || fingerprints.tally(&mut distinct),
+        || assemble(g, interner, parts),
+    );
+    let s = &mut ingested.inputs;
+    match tally {
+        Ok(duplicates) => s.duplicates = duplicates,
+        Err(e) => s.problems.push(Problem {
+            origin: "(temporary file)".to_owned(),
+            error: format!("cannot read back the eventIDs set aside to count duplicates: {e}"),
+        }),
+    }
+    for category in Category::ALL {
+        let n = distinct[category as usize];
+        match category {
+            Category::Multipart => s.multipart_events = n,
+            Category::Lifecycle => s.lifecycle_events = n,
+            Category::Other => s.other_records = n,
+            Category::Insight => s.insight_records = n,
+            Category::Invalid => s.invalid_records = n,
+            Category::OutsideWindow => s.outside_window = n,
+        }
+    }
+    // By input, and within an input in the order they were found (record 2 before record 10).
+    s.problems.sort_by(|a, b| a.origin.cmp(&b.origin));
+    ingested
+}
+
+/// Everything but the counts by category: strings frozen, events renumbered, in timeline order
+/// and without duplicates.
+fn assemble(mut g: Gathered, interner: Interner, parts: parts::Shared) -> Ingested {
     let (strings, renumber) = interner.freeze();
     let mut events = std::mem::take(&mut g.events);
     let mut part_events = std::mem::take(&mut g.part_events);
@@ -370,28 +405,7 @@ fn finish(mut g: Gathered, interner: Interner, parts: parts::Shared) -> Ingested
         }
     }
 
-    // Duplicates are counted over all records: the first copy of an eventID counts in its
-    // category, the others are duplicates.
-    let mut distinct = g.unidentified;
-    match std::mem::take(&mut g.fingerprints).tally(&mut distinct) {
-        Ok(duplicates) => g.summary.duplicates = duplicates,
-        Err(e) => g.summary.problems.push(Problem {
-            origin: "(temporary file)".to_owned(),
-            error: format!("cannot read back the eventIDs set aside to count duplicates: {e}"),
-        }),
-    }
     let s = &mut g.summary;
-    for category in Category::ALL {
-        let n = distinct[category as usize];
-        match category {
-            Category::Multipart => s.multipart_events = n,
-            Category::Lifecycle => s.lifecycle_events = n,
-            Category::Other => s.other_records = n,
-            Category::Insight => s.insight_records = n,
-            Category::Invalid => s.invalid_records = n,
-            Category::OutsideWindow => s.outside_window = n,
-        }
-    }
     (s.first_event, s.last_event) = g.span.unzip();
 
     let (events, conflicts) = dedupe(events, identity, |a, b| compare_events(a, b, &origins));
@@ -408,8 +422,6 @@ fn finish(mut g: Gathered, interner: Interner, parts: parts::Shared) -> Ingested
         });
     }
     s.conflicting_duplicates = (conflicts.len() + lifecycle_conflicts.len()) as u64;
-    // By input, and within an input in the order they were found (record 2 before record 10).
-    s.problems.sort_by(|a, b| a.origin.cmp(&b.origin));
     Ingested {
         events,
         parts,
