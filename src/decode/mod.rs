@@ -21,6 +21,8 @@ mod time;
 use std::collections::BTreeMap;
 use std::hash::{Hash, Hasher};
 
+use xxhash_rust::xxh3::{Xxh3, xxh3_64};
+
 pub use rules::parse_rules_file;
 pub use time::parse_time;
 
@@ -222,14 +224,13 @@ impl Decoded {
 /// A 64-bit hash of an `eventID`, with the record's category in the low 3 bits. Duplicates are
 /// counted over all records, so only this hash is kept for records the analysis does not need.
 pub fn fingerprint(event_id: &[u8], category: Category) -> u64 {
-    let mut h = std::hash::DefaultHasher::new();
-    event_id.hash(&mut h);
-    (h.finish() & !0b111) | category as u64
+    // XXH3: a hash made for fingerprints, and several times faster than SipHash on IDs.
+    (xxh3_64(event_id) & !0b111) | category as u64
 }
 
 /// [`fingerprint`] of a record identified by several fields together.
 pub fn fingerprint_fields(fields: &[&[u8]], category: Category) -> u64 {
-    let mut h = std::hash::DefaultHasher::new();
+    let mut h = Xxh3::new();
     for f in fields {
         f.hash(&mut h);
     }
@@ -238,7 +239,7 @@ pub fn fingerprint_fields(fields: &[&[u8]], category: Category) -> u64 {
 
 /// [`fingerprint`] of a record identified by its request ID.
 pub fn fingerprint_request(request: Id, category: Category) -> u64 {
-    let mut h = std::hash::DefaultHasher::new();
+    let mut h = Xxh3::new();
     b"request".hash(&mut h);
     request.hash(&mut h);
     (h.finish() & !0b111) | category as u64

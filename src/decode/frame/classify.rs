@@ -89,10 +89,11 @@ impl Framer<'_> {
             ));
             return (Category::Invalid, None);
         }
-        let name = head.name.map(|n| n.decode());
+        // Only S3 records, and records without a source, need their name as text.
+        let name = || head.name.map(|n| n.decode());
         if head.source.is_none()
-            && let Some(Some(name)) = &name
-            && Op::from_event_name(name).is_some()
+            && let Some(Some(name)) = name()
+            && Op::from_event_name(&name).is_some()
         {
             self.out.problem(format!(
                 "record {index} ({name}): the record has no eventSource, so whether it is an S3 request cannot be told"
@@ -102,7 +103,7 @@ impl Framer<'_> {
         if !S3_SOURCES.iter().any(|s| Head::is(head.source, s)) {
             return (Category::Other, None);
         }
-        let name = match name {
+        let name = match name() {
             Some(Some(name)) => name,
             Some(None) => {
                 self.out.problem(format!(
