@@ -173,6 +173,7 @@ fn analysis(config: &Config, rules: Vec<(String, PathBuf, Vec<Rule>)>) -> Result
         .map(|(bucket, path, rules)| (bucket, RuleSource::File(path), rules))
         .collect();
     let timelines = correlate::correlate(&ingested.events, std::mem::take(&mut ingested.parts));
+    crate::memory::give_back();
     // The stretch of time the analysis saw: the records read, within the window.
     let span = ingested
         .inputs

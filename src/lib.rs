@@ -26,6 +26,7 @@ pub mod error;
 pub mod export;
 pub mod ingest;
 pub mod lifecycle;
+pub mod memory;
 pub mod model;
 pub mod report;
 pub mod sources;

@@ -360,6 +360,7 @@ fn finish(mut g: Gathered, interner: Interner, parts: parts::Shared) -> Ingested
     }
     // By input, and within an input in the order they were found (record 2 before record 10).
     s.problems.sort_by(|a, b| a.origin.cmp(&b.origin));
+    crate::memory::give_back();
     ingested
 }
 
