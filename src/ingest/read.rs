@@ -72,11 +72,6 @@ pub fn read_input(
                 }
                 Err(why) => Read::Failed(why),
             }
-        } else if let Body::Object(bytes) = &input.body {
-            // A fetched object is decoded where it lies: copying it into this thread's buffer
-            // would cost a pass over its bytes, and it is freed right after.
-            let decoded = decode::decode_with(bytes, id, opts, interner, json, sink);
-            Read::Decoded(Box::new(decoded), bytes.len() as u64)
         } else {
             match input.load_into(opts.max_decoded, raw) {
                 Err(why) => Read::Failed(why),

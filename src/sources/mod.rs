@@ -106,15 +106,10 @@ impl Input {
     /// them), reusing its memory.
     pub fn load_into(self, limit: u64, buf: &mut Vec<u8>) -> Result<(), String> {
         match self.body {
-            Body::Bytes(bytes) => {
+            // Taken as they are: copying them into the thread's buffer would be one more pass
+            // over every byte.
+            Body::Bytes(bytes) | Body::Object(bytes) => {
                 *buf = bytes;
-                Ok(())
-            }
-            // Fetched on the network thread: copied into this thread's buffer, so that memory
-            // allocated by one thread is not kept, and grown, by another.
-            Body::Object(bytes) => {
-                buf.clear();
-                buf.extend_from_slice(&bytes);
                 Ok(())
             }
             Body::File(_) => match &self.origin {
