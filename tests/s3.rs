@@ -237,6 +237,46 @@ fn accounts_and_regions_prune_an_organisation_trail() {
 }
 
 #[test]
+fn a_region_of_many_pages_is_listed_and_read_whole() {
+    // More objects in one region than S3 lists in a page (1,000): the listing follows its
+    // continuation token, while the objects of the first page are already being fetched.
+    let w = World::new();
+    let day = w
+        .root()
+        .join("long-trail/AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/05");
+    std::fs::create_dir_all(&day).expect("a folder");
+    for i in 0..1_250 {
+        let (hour, minute) = (i / 60 % 24, i % 60);
+        let document = format!(
+            r#"{{"Records":[{{"eventVersion":"1.09","eventTime":"2026-11-05T{hour:02}:{minute:02}:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","eventID":"event-{i}","requestParameters":{{"bucketName":"media","key":"k{i}"}}}}]}}"#
+        );
+        let name = format!(
+            "111122223333_CloudTrail_us-east-1_20261105T{hour:02}{minute:02}Z_{i:05}.json.gz"
+        );
+        std::fs::write(day.join(name), synth::layout::gzip(document.as_bytes()))
+            .expect("writing a log file");
+    }
+    w.server.clear();
+    let remote = w.answer(&["s3://long-trail"]);
+    let local = w.local_answer("long-trail", &[]);
+    assert!(
+        remote == local,
+        "s3:// and disk differ:\n{remote}\n---\n{local}"
+    );
+    let report = json(&remote);
+    assert_eq!(report["inputs"]["files"], 1_250);
+    assert_eq!(report["inputs"]["records"], 1_250);
+    assert_eq!(w.fetched("long-trail").len(), 1_250);
+    let pages = w
+        .server
+        .received()
+        .iter()
+        .filter(|r| r.query.contains("list-type") && r.query.contains("continuation-token"))
+        .count();
+    assert_eq!(pages, 1, "the second page of the region");
+}
+
+#[test]
 fn faults_do_not_change_the_answer() {
     let w = World::new();
     let clean = w.answer(&with("s3://trail-logs", &lifecycle_args()));

@@ -6,6 +6,13 @@
 //! keys (`StartAfter` the first day of the window, stop at the day after its day of slack), so
 //! one paginated listing per region covers any window. Prefixes outside the layout are looked
 //! into for `AWSLogs/` a few levels deep, then listed whole.
+//!
+//! The objects of each page go to the fetcher as the page arrives: a region with years of logs
+//! starts downloading after its first thousand keys, not after its last. A listing that fails
+//! half-way is reported by its prefix; what it listed before is still read.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use aws_sdk_s3::Client;
 use chrono::{Days, NaiveDate};
@@ -134,23 +141,49 @@ fn day_bounds(
     (start_after, stop_at)
 }
 
-/// What one listing found.
-#[derive(Default)]
-struct Page {
-    folders: Vec<String>,
-    objects: Vec<(String, u64)>,
+/// Where listed objects go: to the fetcher as soon as their page arrives, counted on the
+/// progress bar.
+#[derive(Clone)]
+struct Sink {
+    found: mpsc::UnboundedSender<Listed>,
+    bar: ProgressBar,
+    listed: Arc<AtomicU64>,
 }
 
-/// Lists `prefix`: one level when `delimiter`, otherwise everything, between the bounds.
+impl Sink {
+    /// Hands one page of objects on; `false` once the fetcher has stopped.
+    fn send(&self, objects: Vec<(String, u64)>, digest: bool) -> bool {
+        let count = objects.len() as u64;
+        for (key, size) in objects {
+            self.bar.inc_length(size);
+            let object = Listed {
+                digest: digest || is_digest_path(&key),
+                key,
+                size,
+            };
+            if self.found.send(object).is_err() {
+                return false;
+            }
+        }
+        let listed = self.listed.fetch_add(count, Ordering::Relaxed) + count;
+        self.bar.set_prefix(format!("{listed} objects listed, "));
+        true
+    }
+}
+
+/// Lists `prefix`: one level when `delimiter`, otherwise everything, between the bounds. Each
+/// page's objects go to `sink` as the page arrives, so that fetching starts before a long listing
+/// ends; the folders are returned.
 async fn list(
     client: &Client,
     bucket: &str,
     prefix: &str,
     delimiter: bool,
-    start_after: Option<String>,
-    stop_at: Option<&str>,
-) -> Result<Page, String> {
-    let mut page = Page::default();
+    (start_after, stop_at): (Option<String>, Option<String>),
+    sink: &Sink,
+    digest: bool,
+) -> Result<Vec<String>, String> {
+    let mut folders = Vec::new();
     let mut token: Option<String> = None;
     loop {
         let mut request = client
@@ -166,156 +199,130 @@ async fn list(
             .send()
             .await
             .map_err(|e| describe(&e, &format!("s3://{bucket}/{prefix}"), Action::List))?;
-        for folder in out.common_prefixes() {
-            if let Some(p) = folder.prefix() {
-                page.folders.push(p.to_owned());
-            }
-        }
+        folders.extend(
+            out.common_prefixes()
+                .iter()
+                .filter_map(|folder| folder.prefix().map(str::to_owned)),
+        );
+        let mut objects = Vec::with_capacity(out.contents().len());
+        let mut past_the_end = false;
         for object in out.contents() {
             let Some(key) = object.key() else { continue };
-            if stop_at.is_some_and(|stop| key >= stop) {
-                return Ok(page);
+            if stop_at.as_deref().is_some_and(|stop| key >= stop) {
+                past_the_end = true;
+                break;
             }
             if !key.ends_with('/') {
                 let size = object
                     .size()
                     .and_then(|s| u64::try_from(s).ok())
                     .unwrap_or(0);
-                page.objects.push((key.to_owned(), size));
+                objects.push((key.to_owned(), size));
             }
         }
+        if !sink.send(objects, digest) {
+            return Ok(folders);
+        }
         match out.next_continuation_token() {
-            Some(next) if out.is_truncated() == Some(true) => token = Some(next.to_owned()),
-            _ => return Ok(page),
+            Some(next) if !past_the_end && out.is_truncated() == Some(true) => {
+                token = Some(next.to_owned());
+            }
+            _ => return Ok(folders),
         }
     }
 }
 
-/// Runs one step: the steps it leads to, and the objects it found.
+/// Runs one step, sending the objects it lists to `sink`: the steps it leads to.
 async fn step(
     client: &Client,
     bucket: &str,
     settings: &Settings,
+    sink: &Sink,
     step: Step,
-) -> Result<(Vec<Step>, Vec<Listed>), String> {
-    let object = |(key, size): (String, u64), digest: bool| Listed {
-        digest: digest || is_digest_path(&key),
-        key,
-        size,
-    };
+) -> Result<Vec<Step>, String> {
     let wanted_account =
         |name: &str| settings.accounts.is_empty() || settings.accounts.iter().any(|a| a == name);
+    let folders = async |prefix: &str, digest: bool| {
+        list(client, bucket, prefix, true, (None, None), sink, digest).await
+    };
+    // A listing without delimiter finds no folders: it leads nowhere.
+    let whole = async |prefix: &str, bounds, digest: bool| {
+        list(client, bucket, prefix, false, bounds, sink, digest)
+            .await
+            .map(|_| Vec::new())
+    };
     match step {
-        Step::Discover { prefix, depth } => {
-            let page = list(client, bucket, &prefix, true, None, None).await?;
-            let next = page
-                .folders
-                .into_iter()
-                .map(|folder| match folder_name(&folder) {
-                    "AWSLogs" => Step::AwsLogs(folder),
-                    _ if depth < 2 => Step::Discover {
-                        prefix: folder,
-                        depth: depth + 1,
-                    },
-                    _ => Step::Whole(folder),
-                })
-                .collect();
-            Ok((
-                next,
-                page.objects.into_iter().map(|o| object(o, false)).collect(),
-            ))
-        }
+        Step::Discover { prefix, depth } => Ok(folders(&prefix, false)
+            .await?
+            .into_iter()
+            .map(|folder| match folder_name(&folder) {
+                "AWSLogs" => Step::AwsLogs(folder),
+                _ if depth < 2 => Step::Discover {
+                    prefix: folder,
+                    depth: depth + 1,
+                },
+                _ => Step::Whole(folder),
+            })
+            .collect()),
         Step::Guess(prefix) => {
+            // A folder holds something: one key or folder is enough to tell.
             let folder = format!("{prefix}/");
-            let page = list(client, bucket, &folder, true, None, None).await?;
-            if page.folders.is_empty() && page.objects.is_empty() {
-                Ok((vec![Step::Whole(prefix)], Vec::new()))
+            let probe = client
+                .list_objects_v2()
+                .bucket(bucket)
+                .prefix(&folder)
+                .delimiter("/")
+                .max_keys(1)
+                .send()
+                .await
+                .map_err(|e| describe(&e, &format!("s3://{bucket}/{folder}"), Action::List))?;
+            if probe.contents().is_empty() && probe.common_prefixes().is_empty() {
+                Ok(vec![Step::Whole(prefix)])
             } else {
-                Ok((vec![start(&folder)], Vec::new()))
+                Ok(vec![start(&folder)])
             }
         }
-        Step::AwsLogs(prefix) | Step::Organisation(prefix) => {
-            let page = list(client, bucket, &prefix, true, None, None).await?;
-            let next = page
-                .folders
-                .into_iter()
-                .filter_map(|folder| {
-                    let name = folder_name(&folder);
-                    if is_account(name) {
-                        wanted_account(name).then_some(Step::Account(folder))
-                    } else if is_organisation(name) {
-                        Some(Step::Organisation(folder))
-                    } else {
-                        None
-                    }
-                })
-                .collect();
-            Ok((
-                next,
-                page.objects.into_iter().map(|o| object(o, false)).collect(),
-            ))
-        }
-        Step::Account(prefix) => Ok((
-            vec![
-                Step::Trail {
-                    prefix: format!("{prefix}CloudTrail/"),
-                    digest: false,
-                },
-                Step::Trail {
-                    prefix: format!("{prefix}CloudTrail-Digest/"),
-                    digest: true,
-                },
-            ],
-            Vec::new(),
-        )),
-        Step::Trail { prefix, digest } => {
-            let page = list(client, bucket, &prefix, true, None, None).await?;
-            let next = page
-                .folders
-                .into_iter()
-                .filter(|folder| {
-                    settings.log_regions.is_empty()
-                        || settings
-                            .log_regions
-                            .iter()
-                            .any(|r| r == folder_name(folder))
-                })
-                .map(|prefix| Step::Region { prefix, digest })
-                .collect();
-            Ok((
-                next,
-                page.objects
-                    .into_iter()
-                    .map(|o| object(o, digest))
-                    .collect(),
-            ))
-        }
+        Step::AwsLogs(prefix) | Step::Organisation(prefix) => Ok(folders(&prefix, false)
+            .await?
+            .into_iter()
+            .filter_map(|folder| {
+                let name = folder_name(&folder);
+                if is_account(name) {
+                    wanted_account(name).then_some(Step::Account(folder))
+                } else if is_organisation(name) {
+                    Some(Step::Organisation(folder))
+                } else {
+                    None
+                }
+            })
+            .collect()),
+        Step::Account(prefix) => Ok(vec![
+            Step::Trail {
+                prefix: format!("{prefix}CloudTrail/"),
+                digest: false,
+            },
+            Step::Trail {
+                prefix: format!("{prefix}CloudTrail-Digest/"),
+                digest: true,
+            },
+        ]),
+        Step::Trail { prefix, digest } => Ok(folders(&prefix, digest)
+            .await?
+            .into_iter()
+            .filter(|folder| {
+                settings.log_regions.is_empty()
+                    || settings
+                        .log_regions
+                        .iter()
+                        .any(|r| r == folder_name(folder))
+            })
+            .map(|prefix| Step::Region { prefix, digest })
+            .collect()),
         Step::Region { prefix, digest } => {
-            let (start_after, stop_at) = day_bounds(&prefix, settings.since, settings.until);
-            let page = list(
-                client,
-                bucket,
-                &prefix,
-                false,
-                start_after,
-                stop_at.as_deref(),
-            )
-            .await?;
-            Ok((
-                Vec::new(),
-                page.objects
-                    .into_iter()
-                    .map(|o| object(o, digest))
-                    .collect(),
-            ))
+            let bounds = day_bounds(&prefix, settings.since, settings.until);
+            whole(&prefix, bounds, digest).await
         }
-        Step::Whole(prefix) => {
-            let page = list(client, bucket, &prefix, false, None, None).await?;
-            Ok((
-                Vec::new(),
-                page.objects.into_iter().map(|o| object(o, false)).collect(),
-            ))
-        }
+        Step::Whole(prefix) => whole(&prefix, (None, None), false).await,
     }
 }
 
@@ -329,15 +336,23 @@ pub(super) async fn walk(
     found: mpsc::UnboundedSender<Listed>,
     out: &mpsc::Sender<Arrived>,
 ) {
+    let sink = Sink {
+        found,
+        bar: bar.clone(),
+        listed: Arc::new(AtomicU64::new(0)),
+    };
     let mut todo = vec![start(&location.prefix)];
     let mut running = JoinSet::new();
-    let mut listed = 0u64;
     loop {
         while running.len() < LISTINGS
             && let Some(next) = todo.pop()
         {
-            let (client, bucket, settings) =
-                (client.clone(), location.bucket.clone(), settings.clone());
+            let (client, bucket, settings, sink) = (
+                client.clone(),
+                location.bucket.clone(),
+                settings.clone(),
+                sink.clone(),
+            );
             let name = match &next {
                 Step::Discover { prefix, .. }
                 | Step::Guess(prefix)
@@ -348,23 +363,16 @@ pub(super) async fn walk(
                 | Step::Region { prefix, .. }
                 | Step::Whole(prefix) => prefix.clone(),
             };
-            running.spawn(async move { (name, step(&client, &bucket, &settings, next).await) });
+            running.spawn(async move {
+                let result = step(&client, &bucket, &settings, &sink, next).await;
+                (name, result)
+            });
         }
         let Some(done) = running.join_next().await else {
             break;
         };
         match done {
-            Ok((_, Ok((steps, objects)))) => {
-                todo.extend(steps);
-                for o in objects {
-                    listed += 1;
-                    bar.inc_length(o.size);
-                    if found.send(o).is_err() {
-                        return;
-                    }
-                }
-                bar.set_prefix(format!("{listed} objects listed, "));
-            }
+            Ok((_, Ok(steps))) => todo.extend(steps),
             Ok((prefix, Err(why))) => {
                 let _ = out.send(failed(location, &prefix, why)).await;
             }
@@ -372,6 +380,9 @@ pub(super) async fn walk(
                 let why = format!("listing stopped: {e}");
                 let _ = out.send(failed(location, &location.prefix, why)).await;
             }
+        }
+        if sink.found.is_closed() {
+            break;
         }
     }
 }
