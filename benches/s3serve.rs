@@ -1,5 +1,5 @@
 //! Serves a folder over S3 on 127.0.0.1 (each sub-folder is a bucket) with the test server of
-//! `tests/s3_server.rs` (s3s-fs in process), for the benchmark of `s3://` sources:
+//! `tests/s3_server.rs` (s3s over the folder, in process), for the benchmark of `s3://` sources:
 //!
 //! ```text
 //! cargo run --release --example s3serve -- DIR     # prints http://127.0.0.1:PORT, serves until killed

@@ -16,5 +16,5 @@ mod formats; // table, json, ndjson, csv; hostile strings are escaped
 mod house_rules; // conventions the compiler cannot check
 mod problems; // each kind of damaged input is named, counted, and never stops the run
 mod s3; // s3:// sources against a real S3-compatible server: same answers, pruning, faults
-mod s3_server; // that server: s3s-fs in process, with a request log and injected faults
+mod s3_server; // that server: s3s over a folder, in process, with a request log and injected faults
 mod shapes; // every input shape yields the same records

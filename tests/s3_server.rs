@@ -196,7 +196,8 @@ impl Drop for S3Server {
     }
 }
 
-/// s3s-fs, plus lifecycle configurations.
+/// Objects and listings read from the folder, lifecycle configurations from the state, the rest
+/// from s3s-fs.
 struct Store {
     fs: s3s_fs::FileSystem,
     root: std::path::PathBuf,
