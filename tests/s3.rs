@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use crate::s3_server::{Fault, S3Server};
+use crate::s3_server::{self, Fault, S3Server};
 use crate::synth;
 use crate::util::{Run, TestEnv, fixture, repo, run_env};
 
@@ -109,25 +109,14 @@ impl World {
 
     /// Keys of the files under `bucket/prefix` on disk.
     fn keys(&self, bucket: &str, prefix: &str) -> BTreeSet<String> {
-        fn walk(dir: &Path, base: &Path, out: &mut BTreeSet<String>) {
-            let Ok(entries) = std::fs::read_dir(dir) else {
-                return;
-            };
-            for entry in entries {
-                let path = entry.expect("an entry").path();
-                if path.is_dir() {
-                    walk(&path, base, out);
-                } else {
-                    let key = path.strip_prefix(base).expect("inside").display();
-                    out.insert(key.to_string());
-                }
-            }
-        }
         let base = self.root().join(bucket);
-        let mut out = BTreeSet::new();
-        walk(&base, &base, &mut out);
-        out.retain(|k| k.starts_with(prefix));
-        out
+        let mut files = Vec::new();
+        s3_server::walk(&base, &base, &mut files);
+        files
+            .into_iter()
+            .map(|(key, ..)| key)
+            .filter(|key| key.starts_with(prefix))
+            .collect()
     }
 }
 

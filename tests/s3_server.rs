@@ -445,7 +445,7 @@ impl hyper::service::Service<Request<Incoming>> for Faulty {
 }
 
 /// Every file under `dir`, as (key under `bucket`, size, modification time).
-fn walk(bucket: &Path, dir: &Path, out: &mut Vec<(String, i64, std::time::SystemTime)>) {
+pub fn walk(bucket: &Path, dir: &Path, out: &mut Vec<(String, i64, std::time::SystemTime)>) {
     let Ok(entries) = std::fs::read_dir(dir) else {
         return;
     };
