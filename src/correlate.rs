@@ -305,7 +305,7 @@ pub(crate) mod tests {
                 ),
                 region: None,
                 account: None,
-                abort_hint: None,
+                extra: None,
                 origin: 0,
                 evidence: Evidence::Cloudtrail,
                 also_in: None,
@@ -317,6 +317,19 @@ pub(crate) mod tests {
                 part_number: Some(n),
                 bytes: Some(bytes),
                 ..self.event(at, Op::UploadPart, "b", "k", Some(id))
+            }
+        }
+
+        /// The symbol of a string.
+        pub fn sym(&self, s: &str) -> crate::strings::Sym {
+            self.interner.sym(s)
+        }
+
+        /// An event whose only interesting field is this actor (`key` tells actors apart).
+        pub fn actor_of(&self, key: &str, actor: Actor) -> Event {
+            Event {
+                actor: self.interner.actor(key.as_bytes(), || actor),
+                ..self.blank()
             }
         }
 
@@ -349,7 +362,7 @@ pub(crate) mod tests {
                 event_id: None,
                 region: None,
                 account: None,
-                abort_hint: None,
+                extra: None,
                 origin: 0,
                 evidence: Evidence::Cloudtrail,
                 also_in: None,

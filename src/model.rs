@@ -7,7 +7,7 @@
 use chrono::{DateTime, Utc};
 use serde::Serialize;
 
-use crate::strings::{ActorId, Id, Renumber, Sym};
+use crate::strings::{ActorId, Id, Renumber, Strings, Sym};
 
 /// A point in time, UTC. CloudTrail writes whole seconds.
 pub type Time = DateTime<Utc>;
@@ -268,6 +268,64 @@ pub struct AbortHint {
     pub rule_id: Option<String>,
 }
 
+/// A conditional-write header of a request: S3 completes the upload only if the key does not
+/// exist yet (`If-None-Match: *`) or still has the ETag the writer read (`If-Match`), and drops
+/// competing uploads of the key when a conditional write wins.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Condition {
+    /// `If-None-Match`.
+    IfNoneMatch,
+    /// `If-Match`.
+    IfMatch,
+}
+
+impl Condition {
+    /// The header named `name`, in any case.
+    pub fn parse(name: &str) -> Option<Condition> {
+        if name.eq_ignore_ascii_case("If-None-Match") {
+            Some(Condition::IfNoneMatch)
+        } else if name.eq_ignore_ascii_case("If-Match") {
+            Some(Condition::IfMatch)
+        } else {
+            None
+        }
+    }
+
+    /// The header's name.
+    pub fn name(self) -> &'static str {
+        match self {
+            Condition::IfNoneMatch => "If-None-Match",
+            Condition::IfMatch => "If-Match",
+        }
+    }
+}
+
+/// What a few records say beyond the fields every event has. An [`Event`] holds it boxed, and
+/// only when there is something in it: most events carry none of it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct Extra {
+    /// Lifecycle abort headers of a CreateMultipartUpload response.
+    pub abort_hint: Option<AbortHint>,
+    /// A conditional-write header of the request (CloudTrail's `requestParameters`).
+    pub condition: Option<Condition>,
+    /// The HTTP referer of an access-log line (Hadoop S3A names its job there).
+    pub referer: Option<Sym>,
+}
+
+impl Extra {
+    /// Nothing beyond the common fields.
+    pub const NONE: Extra = Extra {
+        abort_hint: None,
+        condition: None,
+        referer: None,
+    };
+
+    /// The box an event holds: none when there is nothing in it.
+    pub fn boxed(self) -> Option<Box<Extra>> {
+        (self != Extra::NONE).then(|| Box::new(self))
+    }
+}
+
 /// The error code of a failed request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum ErrorCode {
@@ -311,8 +369,8 @@ pub struct Event {
     pub region: Option<Sym>,
     /// `recipientAccountId`: the account whose log holds the record.
     pub account: Option<Sym>,
-    /// Lifecycle abort headers of a CreateMultipartUpload response.
-    pub abort_hint: Option<Box<AbortHint>>,
+    /// What the record says beyond these fields, when it says anything.
+    pub extra: Option<Box<Extra>>,
     /// Where the event was read (an index into the run's table of origins).
     pub origin: u32,
     /// Which kind of log it came from.
@@ -325,9 +383,22 @@ pub struct Event {
 pub const NO_SUCH_UPLOAD: &str = "NoSuchUpload";
 
 impl Event {
+    /// What the record says beyond the common fields.
+    pub fn extra(&self) -> &Extra {
+        self.extra.as_deref().unwrap_or(&Extra::NONE)
+    }
+
     /// Whether the request succeeded.
     pub fn succeeded(&self) -> bool {
         self.error.is_none()
+    }
+
+    /// The error code, as logged.
+    pub fn error_code<'s>(&self, strings: &'s Strings) -> Option<&'s str> {
+        match self.error? {
+            ErrorCode::NoSuchUpload => Some(NO_SUCH_UPLOAD),
+            ErrorCode::Other(code) => Some(&strings[code]),
+        }
     }
 
     /// Whether the request failed with `NoSuchUpload`.
@@ -356,6 +427,9 @@ impl Event {
         self.event_id = self.event_id.map(|id| r.id(id));
         self.region = r.opt(self.region);
         self.account = r.opt(self.account);
+        if let Some(extra) = &mut self.extra {
+            extra.referer = r.opt(extra.referer);
+        }
     }
 }
 

@@ -327,6 +327,25 @@ impl Strings {
     pub fn id(&self, id: Id) -> IdText<'_> {
         IdText { id, strings: self }
     }
+
+    /// The acting identity of an actor, as [`Actor::same_as`] compares it: equal identities are
+    /// the same actor, so it can key a map of callers.
+    pub fn identity(&self, id: ActorId) -> Identity<'_> {
+        match &self.actor(id).arn {
+            Some(arn) => Identity::Arn(arn),
+            None => Identity::Whole(id),
+        }
+    }
+}
+
+/// An acting identity: the (session) ARN when the log gives one, else the whole actor (equal
+/// actors share one [`ActorId`] once the table is frozen).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Identity<'s> {
+    /// `userIdentity.arn`: for an assumed role, the session ARN.
+    Arn(&'s str),
+    /// An actor without an ARN (an AWS service, an anonymous caller).
+    Whole(ActorId),
 }
 
 /// An identifier ready to print.

@@ -16,7 +16,8 @@ use chrono::NaiveDate;
 
 use super::{BucketSeen, Category, Decoded, Options};
 use crate::model::{
-    ANONYMOUS_PRINCIPAL, Actor, ErrorCode, Event, Evidence, IdentityKind, NO_SUCH_UPLOAD, Op, Time,
+    ANONYMOUS_PRINCIPAL, Actor, ErrorCode, Event, Evidence, Extra, IdentityKind, NO_SUCH_UPLOAD,
+    Op, Time,
 };
 use crate::strings::Interner;
 
@@ -35,6 +36,7 @@ const REQUEST_URI: usize = 8;
 const STATUS: usize = 9;
 const ERROR_CODE: usize = 10;
 const OBJECT_SIZE: usize = 12;
+const REFERER: usize = 15;
 const USER_AGENT: usize = 16;
 /// The fields this tool reads: up to the user agent.
 const USED_FIELDS: usize = USER_AGENT + 1;
@@ -298,11 +300,20 @@ pub fn event(f: &Fields<'_>, op: Op, origin: u32, interner: &Interner) -> Result
         event_id: None,
         region: None,
         account: None,
-        abort_hint: None,
+        extra: Extra {
+            referer: sym(f.text(REFERER)),
+            ..Extra::NONE
+        }
+        .boxed(),
         origin,
         evidence: Evidence::AccessLog,
         also_in: None,
     })
+}
+
+/// Whether the request of a line succeeded: no error code, and an HTTP status below 400.
+fn succeeded(f: &Fields<'_>) -> bool {
+    f.get(ERROR_CODE).is_none() && f.get(STATUS).is_none_or(|s| s.first() < Some(&b'4'))
 }
 
 /// Whether `b` (with no leading white space) starts like an S3 server access log. Only the start
@@ -317,8 +328,8 @@ pub fn looks_like(b: &[u8]) -> bool {
 /// Reads every line of an access log into `out`.
 pub fn read(b: &[u8], out: &mut Decoded, origin: u32, opts: &Options, interner: &Interner) {
     let mut foreign = 0;
-    // Lines of one file are usually all of one bucket: record it once.
-    let mut last_bucket: &[u8] = &[];
+    // Lines of one file are usually all of one bucket: record it once, with what was recorded.
+    let mut last_bucket: (&[u8], u8) = (&[], 0);
     let mut start = 0;
     while start < b.len() {
         let end = memchr::memchr(b'\n', &b[start..]).map_or(b.len(), |n| start + n);
@@ -339,9 +350,16 @@ pub fn read(b: &[u8], out: &mut Decoded, origin: u32, opts: &Options, interner: 
         out.saw_time(time);
         let in_window = opts.contains(time);
         let bucket = f.get(BUCKET).unwrap_or_default();
-        if in_window && bucket != last_bucket {
-            out.saw_bucket(&String::from_utf8_lossy(bucket), BucketSeen::DATA);
-            last_bucket = bucket;
+        if bucket != last_bucket.0 {
+            last_bucket = (bucket, 0);
+        }
+        let mut seen = BucketSeen::ACCESS_LOG.0;
+        if in_window && succeeded(&f) {
+            seen |= BucketSeen::DATA.0;
+        }
+        if seen & !last_bucket.1 != 0 {
+            out.saw_bucket(&String::from_utf8_lossy(bucket), BucketSeen(seen));
+            last_bucket.1 |= seen;
         }
         let operation = f.get(OPERATION).unwrap_or_default();
         let op = std::str::from_utf8(operation)

@@ -109,19 +109,27 @@ impl Category {
     ];
 }
 
-/// Whether a bucket was seen in data events, management events or both (bit flags).
+/// In which kinds of record a bucket was seen (bit flags).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct BucketSeen(pub u8);
 
 impl BucketSeen {
-    /// Seen in an S3 data event (object-level, including multipart calls).
+    /// Seen in a successful S3 data event (object-level, including multipart calls): its uploads
+    /// can be followed. A bucket whose only data events failed is not.
     pub const DATA: BucketSeen = BucketSeen(1);
-    /// Seen in an S3 management event (bucket-level).
+    /// Seen in an S3 management event (bucket-level), or only in failed data events.
     pub const MANAGEMENT: BucketSeen = BucketSeen(2);
+    /// Seen in an S3 server access log (which would show S3's lifecycle aborts).
+    pub const ACCESS_LOG: BucketSeen = BucketSeen(4);
 
-    /// Whether any data event named the bucket.
+    /// Whether a successful data event named the bucket.
     pub fn has_data(self) -> bool {
-        self.0 & 1 != 0
+        self.0 & Self::DATA.0 != 0
+    }
+
+    /// Whether an access log of the bucket was read.
+    pub fn has_access_log(self) -> bool {
+        self.0 & Self::ACCESS_LOG.0 != 0
     }
 }
 

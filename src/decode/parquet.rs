@@ -11,8 +11,8 @@ use polars::prelude::{Column, DataFrame, DataType, ParquetReader, SerReader, Ser
 use super::{BucketSeen, Category, Decoded, Options, ROW_ORIGIN, check_names, parse_time};
 use crate::export::schema::{EVENTS, Kind};
 use crate::model::{
-    AbortHint, Actor, ErrorCode, Event, Evidence, IdentityKind, LifecycleChange, NO_SUCH_UPLOAD,
-    Op, Time,
+    AbortHint, Actor, Condition, ErrorCode, Event, Evidence, Extra, IdentityKind, LifecycleChange,
+    NO_SUCH_UPLOAD, Op, Time,
 };
 use crate::strings::Interner;
 
@@ -165,6 +165,12 @@ pub fn read(bytes: &[u8], out: &mut Decoded, origin: u32, opts: &Options, intern
                 match event(&columns, row, op, time, row_origin, interner) {
                     Ok(e) => {
                         let request = e.request_id;
+                        // The row came from an access log of its bucket, as a direct read records.
+                        let access_log = e.evidence == Evidence::AccessLog
+                            || e.also_in == Some(Evidence::AccessLog);
+                        if access_log && let Some(bucket) = columns.get("bucket", row) {
+                            out.saw_bucket(bucket, BucketSeen::ACCESS_LOG);
+                        }
                         out.events.push(e);
                         match request {
                             Some(id) => {
@@ -281,8 +287,13 @@ fn event(
         event_id: id("event_id"),
         region: sym("region"),
         account: sym("account"),
-        abort_hint: (date.is_some() || rule_id.is_some())
-            .then(|| Box::new(AbortHint { date, rule_id })),
+        extra: Extra {
+            abort_hint: (date.is_some() || rule_id.is_some())
+                .then_some(AbortHint { date, rule_id }),
+            condition: columns.get("condition", row).and_then(Condition::parse),
+            referer: sym("referer"),
+        }
+        .boxed(),
         origin,
         evidence,
         also_in: match columns.get("also_in", row) {

@@ -13,8 +13,8 @@ use super::rules::RawLifecycleConfiguration;
 use super::skim;
 use super::time::{parse_http_date, parse_time};
 use crate::model::{
-    AbortHint, Actor, ErrorCode, Event, Evidence, IdentityKind, LifecycleChange, NO_SUCH_UPLOAD,
-    Op, Time,
+    AbortHint, Actor, Condition, ErrorCode, Event, Evidence, Extra, IdentityKind, LifecycleChange,
+    NO_SUCH_UPLOAD, Op, Time,
 };
 use crate::strings::Interner;
 
@@ -376,6 +376,26 @@ fn response_facts(raw: &RawValue) -> ResponseFacts {
     facts
 }
 
+/// The conditional-write header among the members of `requestParameters` (any case): CloudTrail
+/// copies request headers there, and their spelling is not documented.
+fn condition(json: &[u8]) -> Option<Condition> {
+    let mut found = None;
+    let start = skim::skip_ws(json, 0);
+    // A damaged record only costs this fact: serde already read it.
+    let _ = skim::walk_object::<skim::SkimError>(json, start, |key, at| {
+        if !key.is("requestParameters") || json.get(at) != Some(&b'{') {
+            return skim::skip_value(json, at, 1);
+        }
+        skim::walk_object(json, at, |name, value| {
+            if found.is_none() {
+                found = name.decode().and_then(|name| Condition::parse(&name));
+            }
+            skim::skip_value(json, value, 2)
+        })
+    });
+    found
+}
+
 /// Calls `f` for every object member at any depth below the value at `at`.
 pub(super) fn visit_members<'a>(
     b: &'a [u8],
@@ -431,12 +451,16 @@ pub fn multipart_event(
         facts = response_facts(response);
         upload_id = upload_id.or(facts.upload_id.as_deref());
     }
-    let abort_hint = (facts.abort_date.is_some() || facts.abort_rule.is_some()).then(|| {
-        Box::new(AbortHint {
+    let extra = Extra {
+        abort_hint: (facts.abort_date.is_some() || facts.abort_rule.is_some()).then(|| AbortHint {
             date: facts.abort_date,
             rule_id: facts.abort_rule.clone(),
-        })
-    });
+        }),
+        condition: (op == Op::CompleteMultipartUpload)
+            .then(|| condition(json))
+            .flatten(),
+        referer: None,
+    };
     let part_number = request
         .and_then(|r| r.part_number.0.or(r.part_number_upper.0))
         .and_then(|n| u32::try_from(n).ok());
@@ -463,7 +487,7 @@ pub fn multipart_event(
         event_id: raw.event_id.get().map(|id| interner.id(id)),
         region: sym(&raw.region),
         account: sym(&raw.recipient_account),
-        abort_hint,
+        extra: extra.boxed(),
         origin,
         evidence: Evidence::Cloudtrail,
         also_in: None,
@@ -543,7 +567,7 @@ mod tests {
             strings.actor(e.actor).issuer_arn.as_deref(),
             Some("arn:aws:iam::1:role/R")
         );
-        let hint = e.abort_hint.unwrap();
+        let hint = e.extra().abort_hint.clone().unwrap();
         assert_eq!(hint.rule_id.as_deref(), Some("r1"));
         assert_eq!(hint.date, parse_time("2026-11-04T00:00:00Z"));
     }

@@ -5,7 +5,8 @@
 //!   lifecycle-configuration change, in the columns of [`schema::EVENTS`]. `analyze` reads it back
 //!   (or the same columns produced by the queries of [`sql`] at scale) and gives the same answer.
 //! - `uploads.parquet`: one row per upload: its timeline in brief and how it ended.
-//! - `failures.parquet`: one row per NoSuchUpload, with its cause and culprit.
+//! - `failures.parquet`: one row per NoSuchUpload, with its cause, culprit and incident.
+//! - `incidents.parquet`: one row per incident.
 //!
 //! With `--all-records`, every CloudTrail record is also written flattened ([`records`]).
 
@@ -22,7 +23,7 @@ use serde_json::json;
 use crate::attribute::{Cause, Finding, Orphan};
 use crate::correlate::Timelines;
 use crate::ingest::{Ingested, compare_events};
-use crate::model::{ErrorCode, Event, LifecycleChange, Op, Rule};
+use crate::model::{Event, LifecycleChange, Op, Rule};
 use crate::report::{CulpritOut, Report};
 use crate::strings::Strings;
 use schema::{EVENTS, Kind};
@@ -37,7 +38,8 @@ pub struct Written {
     pub rows: usize,
 }
 
-/// Writes `events.parquet`, `uploads.parquet` and `failures.parquet` under `dir`.
+/// Writes `events.parquet`, `uploads.parquet`, `failures.parquet` and `incidents.parquet` under
+/// `dir`.
 pub fn write_analysis(
     dir: &Path,
     ingested: &Ingested,
@@ -49,12 +51,13 @@ pub fn write_analysis(
     let path = dir.join("events.parquet");
     let rows = write_events(&path, ingested)?;
     let mut written = vec![Written { path, rows }];
-    let frames: [(&str, PolarsResult<DataFrame>); 2] = [
+    let frames: [(&str, PolarsResult<DataFrame>); 3] = [
         (
             "uploads.parquet",
             uploads(ingested, timelines, findings, orphans),
         ),
         ("failures.parquet", failures(report)),
+        ("incidents.parquet", incidents(report)),
     ];
     for (name, frame) in frames {
         let path = dir.join(name);
@@ -92,12 +95,12 @@ fn write_events(path: &Path, ingested: &Ingested) -> Result<usize, String> {
     ];
     let rows = all
         .into_iter()
-        .map(|e| event_row(e, &ingested.strings, &ingested.origins))
+        .map(|e| event_row(e, &ingested.strings, &ingested.origins, &coverage))
         .chain(
             ingested
                 .lifecycle
                 .iter()
-                .map(|c| change_row(c, &ingested.origins)),
+                .map(|c| change_row(c, &ingested.origins, &coverage)),
         );
     let mut table = Table::new(&columns);
     let mut file = None;
@@ -107,8 +110,7 @@ fn write_events(path: &Path, ingested: &Ingested) -> Result<usize, String> {
             .take()
             .map_err(|e| format!("cannot build {}: {e}", path.display()))
     };
-    for mut row in rows {
-        row.extend(coverage.iter().cloned());
+    for row in rows {
         table.push(row);
         if table.len() >= EVENT_ROWS {
             let frame = build(&mut table)?;
@@ -124,11 +126,17 @@ fn write_events(path: &Path, ingested: &Ingested) -> Result<usize, String> {
     Ok(written)
 }
 
-fn event_row(e: &Event, strings: &Strings, origins: &[String]) -> Vec<Value> {
+fn event_row(
+    e: &Event,
+    strings: &Strings,
+    origins: &[String],
+    coverage: &[Value; 2],
+) -> Vec<Value> {
     let actor = strings.actor(e.actor);
     let owned = |s: &Option<String>| Value::Text(s.clone());
     let id = |id: Option<crate::strings::Id>| Value::Text(id.map(|id| strings.id(id).to_string()));
-    let hint = e.abort_hint.as_deref();
+    let extra = e.extra();
+    let hint = extra.abort_hint.as_ref();
     vec![
         Value::Time(Some(e.time)),
         text(e.op.name()),
@@ -137,10 +145,7 @@ fn event_row(e: &Event, strings: &Strings, origins: &[String]) -> Vec<Value> {
         Value::Text(strings.owned(e.upload_id)),
         Value::U32(e.part_number),
         Value::U64(e.bytes),
-        Value::Text(e.error.map(|code| match code {
-            ErrorCode::NoSuchUpload => crate::model::NO_SUCH_UPLOAD.to_owned(),
-            ErrorCode::Other(sym) => strings[sym].to_owned(),
-        })),
+        Value::Text(e.error_code(strings).map(str::to_owned)),
         Value::Text(actor.kind.as_str().map(str::to_owned)),
         owned(&actor.arn),
         owned(&actor.account_id),
@@ -161,10 +166,14 @@ fn event_row(e: &Event, strings: &Strings, origins: &[String]) -> Vec<Value> {
         text(e.evidence.name()),
         Value::Text(e.also_in.map(|k| k.name().to_owned())),
         Value::Text(origins.get(e.origin as usize).cloned()),
+        coverage[0].clone(),
+        coverage[1].clone(),
+        Value::Text(extra.condition.map(|c| c.name().to_owned())),
+        Value::Text(strings.owned(extra.referer)),
     ]
 }
 
-fn change_row(c: &LifecycleChange, origins: &[String]) -> Vec<Value> {
+fn change_row(c: &LifecycleChange, origins: &[String], coverage: &[Value; 2]) -> Vec<Value> {
     let a = &c.actor;
     let owned = |s: &Option<String>| Value::Text(s.clone());
     let mut row = vec![
@@ -198,6 +207,10 @@ fn change_row(c: &LifecycleChange, origins: &[String]) -> Vec<Value> {
         text("cloudtrail"),
         Value::Text(None),
         Value::Text(origins.get(c.origin as usize).cloned()),
+        coverage[0].clone(),
+        coverage[1].clone(),
+        Value::Text(None),
+        Value::Text(None),
     ]);
     row
 }
@@ -298,7 +311,7 @@ pub fn uploads(
 }
 
 /// The columns of `failures.parquet`.
-pub const FAILURES: [(&str, ColumnKind); 21] = [
+pub const FAILURES: [(&str, ColumnKind); 24] = [
     ("event_time", ColumnKind::Of(Kind::Time)),
     ("event_name", ColumnKind::Of(Kind::Text)),
     ("bucket", ColumnKind::Of(Kind::Text)),
@@ -320,12 +333,19 @@ pub const FAILURES: [(&str, ColumnKind); 21] = [
     ("explanation", ColumnKind::Of(Kind::Text)),
     ("advice", ColumnKind::Of(Kind::Text)),
     ("origin", ColumnKind::Of(Kind::Text)),
+    ("incident", ColumnKind::Of(Kind::Text)),
+    ("abort_kind", ColumnKind::Of(Kind::Text)),
+    ("missing_evidence", ColumnKind::Of(Kind::Text)),
 ];
 
 /// `failures.parquet`: the failures of the report.
 pub fn failures(report: &Report) -> PolarsResult<DataFrame> {
     let mut table = Table::new(&FAILURES);
     for f in &report.failures {
+        let abort_kind = match &f.culprit {
+            CulpritOut::Request { abort_kind, .. } => abort_kind.map(|k| k.name().to_owned()),
+            _ => None,
+        };
         let (culprit, culprit_time, rule_id, eligible_at, aborted_at) = match &f.culprit {
             CulpritOut::Request {
                 actor, event_time, ..
@@ -382,6 +402,43 @@ pub fn failures(report: &Report) -> PolarsResult<DataFrame> {
             text(&f.explanation),
             text(&f.advice),
             text(&f.origin),
+            text(&f.incident),
+            Value::Text(abort_kind),
+            Value::Text(f.missing_evidence.as_ref().map(|m| m.join("+"))),
+        ]);
+    }
+    table.take()
+}
+
+/// The columns of `incidents.parquet`.
+pub const INCIDENTS: [(&str, ColumnKind); 10] = [
+    ("id", ColumnKind::Of(Kind::Text)),
+    ("cause", ColumnKind::Of(Kind::Text)),
+    ("abort_kind", ColumnKind::Of(Kind::Text)),
+    ("culprit", ColumnKind::Of(Kind::Text)),
+    ("failures", ColumnKind::Of(Kind::U64)),
+    ("uploads", ColumnKind::Of(Kind::U64)),
+    ("buckets", ColumnKind::Of(Kind::Text)),
+    ("first_failure", ColumnKind::Of(Kind::Time)),
+    ("last_failure", ColumnKind::Of(Kind::Time)),
+    ("summary", ColumnKind::Of(Kind::Text)),
+];
+
+/// `incidents.parquet`: the incidents of the report, largest first.
+pub fn incidents(report: &Report) -> PolarsResult<DataFrame> {
+    let mut table = Table::new(&INCIDENTS);
+    for i in &report.incidents {
+        table.push(vec![
+            text(&i.id),
+            text(i.cause.name()),
+            Value::Text(i.abort_kind.map(|k| k.name().to_owned())),
+            Value::Text(i.culprit.clone()),
+            Value::U64(Some(i.failures as u64)),
+            Value::U64(Some(i.uploads as u64)),
+            text(i.buckets.join(" ")),
+            Value::Time(Some(i.first_failure)),
+            Value::Time(Some(i.last_failure)),
+            text(&i.summary),
         ]);
     }
     table.take()

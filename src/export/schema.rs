@@ -44,7 +44,7 @@ const fn col(name: &'static str, kind: Kind, doc: &'static str) -> Column {
 
 /// The columns of `events.parquet`, in order: one row per multipart event (successful part
 /// uploads included) and per lifecycle-configuration change.
-pub const EVENTS: [Column; 30] = [
+pub const EVENTS: [Column; 32] = [
     col("event_time", Kind::Time, "`eventTime`, UTC"),
     col(
         "event_name",
@@ -138,6 +138,16 @@ pub const EVENTS: [Column; 30] = [
         "logs_to",
         Kind::Time,
         "the latest `eventTime` of all those records",
+    ),
+    col(
+        "condition",
+        Kind::Text,
+        "the conditional-write header of a CompleteMultipartUpload (`If-None-Match` or `If-Match`), a member of `requestParameters` in any case",
+    ),
+    col(
+        "referer",
+        Kind::Text,
+        "the HTTP referer of an access-log line (Hadoop S3A names its job there)",
     ),
 ];
 

@@ -227,6 +227,14 @@ fn expressions(engine: Engine) -> Vec<(&'static str, String)> {
                 }
             },
         ),
+        (
+            "condition",
+            format!(
+                "CASE WHEN {event_name} = 'CompleteMultipartUpload' THEN {} END",
+                regex(&request, r#"(?i)"(if-none-match|if-match)"\s*:"#)
+            ),
+        ),
+        ("referer", format!("CAST(NULL AS {text})")),
     ];
     columns
 }

@@ -392,12 +392,18 @@ fn assemble(mut g: Gathered, interner: Interner, parts: parts::Shared) -> Ingest
         c.origin = dense(c.origin);
     }
     let parts = parts.finish(&renumber, &strings);
+    // Buckets whose uploads can be followed: a successful multipart request names them.
     for bucket in events
         .iter()
+        .filter(|e| e.succeeded())
         .map(|e| e.bucket)
         .chain(parts.keys().map(|(bucket, _)| *bucket))
     {
         g.buckets.entry(strings[bucket].to_owned()).or_default().0 |= BucketSeen::DATA.0;
+    }
+    // A bucket named only by failed requests is named all the same.
+    for bucket in events.iter().filter(|e| !e.succeeded()).map(|e| e.bucket) {
+        g.buckets.entry(strings[bucket].to_owned()).or_default().0 |= BucketSeen::MANAGEMENT.0;
     }
     let mut origins = vec![String::new(); g.origins.len()];
     for (id, name) in g.origins {
@@ -541,7 +547,7 @@ pub fn compare_events(a: &Event, b: &Event, origins: &[String]) -> Ordering {
         .then_with(|| a.user_agent.cmp(&b.user_agent))
         .then_with(|| a.region.cmp(&b.region))
         .then_with(|| a.account.cmp(&b.account))
-        .then_with(|| a.abort_hint.cmp(&b.abort_hint))
+        .then_with(|| a.extra.cmp(&b.extra))
         .then_with(|| a.evidence.cmp(&b.evidence))
         .then_with(|| origin_name(origins, a.origin).cmp(origin_name(origins, b.origin)))
 }

@@ -153,9 +153,12 @@ impl Framer<'_> {
             };
         }
         if in_window && let Some(bucket) = head.request.and_then(|at| bucket_name(b, at, depth)) {
-            let data = Head::is(head.category, "Data")
-                || head.management == Some(false)
-                || OBJECT_EVENTS.contains(&name.as_ref());
+            // A failed data event does not show that the bucket's data events are logged in a
+            // way its uploads can be followed: it counts as a bucket named, not followed.
+            let data = !head.failed
+                && (Head::is(head.category, "Data")
+                    || head.management == Some(false)
+                    || OBJECT_EVENTS.contains(&name.as_ref()));
             self.out.saw_bucket(
                 &bucket,
                 if data {

@@ -39,6 +39,7 @@ enum Key {
     Id,
     Management,
     Request,
+    Error,
     Alibaba,
     Digest,
     Other,
@@ -62,6 +63,7 @@ impl Key {
                     b"eventTime" => Key::Time,
                     b"eventName" => Key::Name,
                     b"eventType" => Key::Type,
+                    b"errorCode" => Key::Error,
                     _ => Key::Other,
                 };
             }
@@ -101,7 +103,7 @@ impl Key {
                 name,
                 b"digestStartTime" | b"digestEndTime" | b"digestS3Bucket" | b"logFiles"
             ),
-            Key::Time | Key::Name | Key::Type | Key::Other => false,
+            Key::Time | Key::Name | Key::Type | Key::Error | Key::Other => false,
         }
     }
 }
@@ -118,6 +120,8 @@ struct Head<'a> {
     event_id: Option<RawStr<'a>>,
     management: Option<bool>,
     request: Option<usize>,
+    /// `errorCode` holds a value: the request failed.
+    failed: bool,
     detail_type: Option<RawStr<'a>>,
     digest_keys: u8,
     alibaba: bool,
@@ -398,6 +402,7 @@ impl Framer<'_> {
                     match key {
                         Key::Management => head.management = first.map(|c| c == b't'),
                         Key::Request => head.request = Some(v),
+                        Key::Error => head.failed = first.is_some_and(|c| c != b'n'),
                         Key::Alibaba => head.alibaba = true,
                         Key::Digest => head.digest_keys += 1,
                         _ => {}
