@@ -13,6 +13,7 @@ use crate::correlate::{self, Timelines};
 use crate::decode;
 use crate::error::{Error, Result};
 use crate::export;
+use crate::incidents::{self, Incidents};
 use crate::ingest::{self, Ingested, Meter};
 use crate::lifecycle::{Lifecycle, RuleSource};
 use crate::model::Rule;
@@ -51,8 +52,12 @@ pub struct Analysis {
     pub ingested: Ingested,
     /// One timeline per upload.
     pub timelines: Timelines,
+    /// The abort episodes of every identity.
+    pub episodes: attribute::Episodes,
     /// The cause of each NoSuchUpload.
     pub findings: Vec<attribute::Finding>,
+    /// The findings grouped into incidents.
+    pub incidents: Incidents,
     /// Uploads left open.
     pub orphans: Vec<attribute::Orphan>,
     /// Buckets named by `--lifecycle`.
@@ -65,10 +70,14 @@ impl Analysis {
     /// The report of the analysis.
     pub fn report(&self) -> Report {
         Report::new(
-            &self.ingested,
-            &self.timelines,
-            &self.findings,
-            &self.orphans,
+            &report::Analysed {
+                ingested: &self.ingested,
+                timelines: &self.timelines,
+                episodes: &self.episodes,
+                findings: &self.findings,
+                incidents: &self.incidents,
+                orphans: &self.orphans,
+            },
             &self.lifecycle_buckets,
             self.notes.clone(),
         )
@@ -184,6 +193,7 @@ fn analysis(config: &Config, rules: Vec<(String, PathBuf, Vec<Rule>)>) -> Result
             let last = config.decode.until.map_or(last, |u| last.min(u));
             (first, last.max(first))
         });
+    let episodes = attribute::episodes(&ingested.events, &ingested.strings);
     let explain = |lifecycle: &Lifecycle| {
         let evidence = Evidence {
             events: &ingested.events,
@@ -191,6 +201,8 @@ fn analysis(config: &Config, rules: Vec<(String, PathBuf, Vec<Rule>)>) -> Result
             timelines: &timelines,
             lifecycle,
             span,
+            episodes: &episodes,
+            buckets: &ingested.buckets,
         };
         (
             attribute::attribute(&evidence),
@@ -229,10 +241,13 @@ fn analysis(config: &Config, rules: Vec<(String, PathBuf, Vec<Rule>)>) -> Result
             (findings, orphans) = explain(&lifecycle);
         }
     }
+    let incidents = incidents::group(&findings, &ingested.events, &ingested.strings, &episodes);
     Ok(Analysis {
         ingested,
         timelines,
+        episodes,
         findings,
+        incidents,
         orphans,
         lifecycle_buckets,
         notes,

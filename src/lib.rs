@@ -24,6 +24,7 @@ pub mod correlate;
 pub mod decode;
 pub mod error;
 pub mod export;
+pub mod incidents;
 pub mod ingest;
 pub mod lifecycle;
 pub mod memory;

@@ -12,17 +12,30 @@
 //!    otherwise by bucket, key and time. Without such a line (CloudTrail never records a
 //!    lifecycle abort) it is an inference: an enabled abort rule matching the key made the upload
 //!    eligible strictly before the failure;
-//! 4. `unknown_upload` when the ID appears in no successful request of the logs, otherwise
+//! 4. `superseded`: another upload of the same bucket and key was completed after this one began
+//!    and at or before the failure (two writers raced for the key);
+//! 5. `unknown_upload` when the ID appears in no successful request of the logs, otherwise
 //!    `unexplained`, saying which evidence is missing.
+//!
+//! An abort is told apart by who made it ([`Abort`]): the failing caller itself (after which
+//! failed request), or another identity in one of its abort episodes ([`episodes`]), a sweep when
+//! that episode removed 3 uploads or more.
 
+pub mod episodes;
+mod missing;
 mod orphans;
-mod text;
+pub(crate) mod text;
 
 use serde::Serialize;
 
+pub use episodes::{Episode, Episodes, episodes};
+pub use missing::Missing;
 pub use orphans::{Orphan, orphans};
 
+use std::collections::BTreeMap;
+
 use crate::correlate::{Timelines, Upload};
+use crate::decode::BucketSeen;
 use crate::lifecycle::{Eligibility, Lifecycle, RuleSource, Verdict};
 use crate::model::{Event, Op, Sighting, Time};
 use crate::strings::{Strings, Sym};
@@ -37,6 +50,8 @@ pub enum Cause {
     Completed,
     /// A lifecycle rule made the upload eligible for abort first.
     Lifecycle,
+    /// Another upload of the same key was completed first.
+    Superseded,
     /// The upload ID belongs to another key or bucket.
     WrongKey,
     /// The upload ID is in no successful request of the logs.
@@ -47,10 +62,11 @@ pub enum Cause {
 
 impl Cause {
     /// Every cause, in the order of the report.
-    pub const ALL: [Cause; 6] = [
+    pub const ALL: [Cause; 7] = [
         Cause::Aborted,
         Cause::Completed,
         Cause::Lifecycle,
+        Cause::Superseded,
         Cause::WrongKey,
         Cause::UnknownUpload,
         Cause::Unexplained,
@@ -62,6 +78,7 @@ impl Cause {
             Cause::Aborted => "aborted",
             Cause::Completed => "completed",
             Cause::Lifecycle => "lifecycle",
+            Cause::Superseded => "superseded",
             Cause::WrongKey => "wrong_key",
             Cause::UnknownUpload => "unknown_upload",
             Cause::Unexplained => "unexplained",
@@ -81,12 +98,74 @@ pub enum Confidence {
     Possible,
 }
 
+/// Which kind of abort removed an upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AbortKind {
+    /// The failing request's own identity aborted it.
+    #[serde(rename = "self")]
+    Own,
+    /// Another identity, in an abort episode that removed 3 uploads or more.
+    Sweep,
+    /// Another identity, in an episode of 1 or 2 uploads.
+    Other,
+}
+
+impl AbortKind {
+    /// The name used in every output format.
+    pub fn name(self) -> &'static str {
+        match self {
+            AbortKind::Own => "self",
+            AbortKind::Sweep => "sweep",
+            AbortKind::Other => "other",
+        }
+    }
+}
+
+/// How an abort came about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Abort {
+    /// The failing caller aborted its own upload, after `trigger` (the first of its requests of
+    /// the upload that failed with another error) when one is in view.
+    Own {
+        /// An index into the events.
+        trigger: Option<usize>,
+    },
+    /// Another identity aborted it, in this abort episode (an index into [`Episodes::list`]).
+    ByOther {
+        /// The episode (every successful abort has one, when episodes were computed).
+        episode: Option<usize>,
+        /// Whether the episode is a sweep.
+        sweep: bool,
+    },
+}
+
+impl Abort {
+    /// Its kind.
+    pub fn kind(self) -> AbortKind {
+        match self {
+            Abort::Own { .. } => AbortKind::Own,
+            Abort::ByOther { sweep: true, .. } => AbortKind::Sweep,
+            Abort::ByOther { sweep: false, .. } => AbortKind::Other,
+        }
+    }
+}
+
 /// Who or what removed the upload.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Culprit {
     /// The abort or completion (an index into the events).
     Request {
         /// The terminating event.
+        event: usize,
+        /// Whether it was made by the same identity as the failing request.
+        same_actor: bool,
+        /// For an abort: how it came about.
+        abort: Option<Abort>,
+    },
+    /// The completion of another upload of the same key, which won the race for it.
+    Winner {
+        /// The winning completion.
         event: usize,
         /// Whether it was made by the same identity as the failing request.
         same_actor: bool,
@@ -154,6 +233,8 @@ pub struct Finding {
     pub explanation: String,
     /// What to do about it.
     pub advice: String,
+    /// For `unknown_upload` and `unexplained`: the evidence the logs could not see, sorted.
+    pub missing: Vec<Missing>,
 }
 
 /// What attribution reads.
@@ -168,6 +249,10 @@ pub struct Evidence<'a> {
     pub lifecycle: &'a Lifecycle,
     /// The first and last event time of the logs read.
     pub span: Option<(Time, Time)>,
+    /// The abort episodes of every identity.
+    pub episodes: &'a Episodes,
+    /// Buckets named in the logs, and by which kinds of event.
+    pub buckets: &'a BTreeMap<String, BucketSeen>,
 }
 
 /// Explains every NoSuchUpload failure, in timeline order.
@@ -181,6 +266,18 @@ pub fn attribute(ev: &Evidence<'_>) -> Vec<Finding> {
 }
 
 fn attribute_one(ev: &Evidence<'_>, i: usize) -> Finding {
+    let mut finding = decide(ev, i);
+    if matches!(finding.cause, Cause::UnknownUpload | Cause::Unexplained) {
+        let upload = ev.events[i]
+            .upload_id
+            .and_then(|id| ev.timelines.get(ev.events[i].bucket, id));
+        finding.missing = missing::missing(ev, i, finding.cause, upload);
+        text::add_missing(ev, &mut finding);
+    }
+    finding
+}
+
+fn decide(ev: &Evidence<'_>, i: usize) -> Finding {
     let failure = &ev.events[i];
     let Some(id) = failure.upload_id else {
         return text::no_upload_id(i, failure);
@@ -202,7 +299,10 @@ fn attribute_one(ev: &Evidence<'_>, i: usize) -> Finding {
     };
     if let Some(end) = upload.termination(ev.events, Some(failure.time)) {
         return match ev.events[end].op {
-            Op::AbortMultipartUpload => text::terminated(ev, i, end, Cause::Aborted),
+            Op::AbortMultipartUpload => {
+                let abort = abort_story(ev, failure, upload, end);
+                text::aborted(ev, i, end, abort)
+            }
             Op::LifecycleAbort => {
                 let abort = LifecycleAbort {
                     event: end,
@@ -211,7 +311,7 @@ fn attribute_one(ev: &Evidence<'_>, i: usize) -> Finding {
                 };
                 text::lifecycle_aborted(ev, i, Some(upload), None, abort)
             }
-            _ => text::terminated(ev, i, end, Cause::Completed),
+            _ => text::completed(ev, i, end),
         };
     }
     if let Some(later) = upload
@@ -236,8 +336,52 @@ fn attribute_one(ev: &Evidence<'_>, i: usize) -> Finding {
         .verdict(bucket, key, initiated, Some(failure.time))
     {
         Verdict::Eligible(eligibility) => text::lifecycle(ev, i, upload, eligibility, known),
-        verdict => text::unexplained(ev, i, upload, &verdict),
+        verdict => match winner(ev, upload, initiated, failure.time) {
+            Some(winner) => text::superseded(ev, i, upload, winner),
+            None => text::unexplained(ev, i, upload, &verdict),
+        },
     }
+}
+
+/// How the abort `end` of `upload` came about: the failing caller's own abort (and the failed
+/// request that preceded it), or another identity's, alone or in a sweep.
+fn abort_story(ev: &Evidence<'_>, failure: &Event, upload: &Upload, end: usize) -> Abort {
+    let abort = &ev.events[end];
+    if ev
+        .strings
+        .actor(abort.actor)
+        .same_as(ev.strings.actor(failure.actor))
+    {
+        let who = ev.strings.identity(abort.actor);
+        let trigger = upload.events.iter().copied().find(|&j| {
+            let e = &ev.events[j];
+            e.time <= abort.time
+                && matches!(e.error, Some(crate::model::ErrorCode::Other(_)))
+                && ev.strings.identity(e.actor) == who
+        });
+        return Abort::Own { trigger };
+    }
+    let episode = ev.episodes.of(end);
+    Abort::ByOther {
+        episode,
+        sweep: episode.is_some_and(|e| ev.episodes.list[e].is_sweep()),
+    }
+}
+
+/// The completion of another upload of the same bucket and key, after `initiated` and at or
+/// before `until`: the earliest, when several raced.
+fn winner(ev: &Evidence<'_>, upload: &Upload, initiated: Time, until: Time) -> Option<usize> {
+    let key = upload.key?;
+    ev.timelines
+        .of_object(upload.bucket, key)
+        .filter(|rival| rival.upload_id != upload.upload_id)
+        .filter_map(|rival| {
+            rival.successes(ev.events).map(|(j, _)| j).find(|&j| {
+                let e = &ev.events[j];
+                e.op == Op::CompleteMultipartUpload && e.time > initiated && e.time <= until
+            })
+        })
+        .min()
 }
 
 /// The upload this ID really belongs to, when the request names another key or bucket.
@@ -354,7 +498,7 @@ fn rule_for_abort(
 /// The lifecycle rule and date named by the `x-amz-abort-*` headers of the upload's creation.
 fn abort_hint(ev: &Evidence<'_>, upload: &Upload) -> Option<Eligibility> {
     let creation = &ev.events[upload.creation?.event];
-    let hint = creation.abort_hint.as_ref()?;
+    let hint = creation.extra().abort_hint.as_ref()?;
     Some(Eligibility {
         rule_id: hint.rule_id.clone(),
         days: None,

@@ -3,7 +3,9 @@
 
 use chrono::Duration;
 
-use super::{AbortMatch, Cause, Confidence, Culprit, Evidence, Finding, LifecycleAbort};
+use super::{
+    Abort, AbortMatch, Cause, Confidence, Culprit, Evidence, Finding, LifecycleAbort, Missing,
+};
 use crate::correlate::Upload;
 use crate::lifecycle::{Eligibility, RuleSource, Verdict};
 use crate::model::{Event, Op, Sighting, Time};
@@ -62,6 +64,7 @@ fn finding(
         culprit,
         explanation,
         advice,
+        missing: Vec::new(),
     }
 }
 
@@ -106,78 +109,288 @@ pub fn unknown_upload(ev: &Evidence<'_>, i: usize) -> Finding {
         Some((first, last)) => format!("the logs read ({} to {})", when(first), when(last)),
         None => "the logs read".to_owned(),
     };
-    let before = ev
-        .span
-        .map_or_else(|| "the logs start".to_owned(), |(first, _)| when(first));
     finding(
         i,
         Cause::UnknownUpload,
         Confidence::Likely,
         Culprit::Nobody,
         format!(
-            "Upload ID {} appears in no successful request of {window}: it was created before {before}, is logged by another trail (account or region), or was never a valid upload ID.",
-                        ev.strings.opt(f.upload_id).unwrap_or_default()
+            "Upload ID {} appears in no successful request of {window}: it is older than the logs, is logged by another trail (account or region), or was never a valid upload ID.",
+            ev.strings.opt(f.upload_id).unwrap_or_default()
         ),
         "Check where the client got this upload ID: a stored ID used to resume an upload may be older than the logs (read older logs with the same command) or may have been removed since; otherwise the ID is corrupted or belongs to another account or region.".to_owned(),
     )
 }
 
-pub fn terminated(ev: &Evidence<'_>, i: usize, end: usize, cause: Cause) -> Finding {
-    let (f, t) = (&ev.events[i], &ev.events[end]);
-    let same_actor = ev.strings.actor(t.actor).same_as(ev.strings.actor(f.actor));
-    let (by, gap) = (ev.strings.actor(t.actor).display_name(), f.time - t.time);
-    let confidence = if t.time < f.time {
+/// `in the same second as this request; …` or `3 min before this request`.
+fn timing(earlier: Time, failure: Time) -> String {
+    if earlier == failure {
+        "in the same second as this request; CloudTrail keeps whole seconds, so the order is inferred".to_owned()
+    } else {
+        format!("{} before this request", span(failure - earlier))
+    }
+}
+
+/// `certain` when the explaining event came strictly first, `likely` in the same second.
+fn ordered(earlier: Time, failure: Time) -> Confidence {
+    if earlier < failure {
         Confidence::Certain
     } else {
         Confidence::Likely
-    };
-    let timing = if t.time == f.time {
-        "in the same second as this request; CloudTrail keeps whole seconds, so the order is inferred".to_owned()
-    } else {
-        format!("{} before this request", span(gap))
-    };
-    let verb = if cause == Cause::Aborted {
-        "aborted"
-    } else {
-        "completed"
-    };
-    let who = if same_actor {
-        "the same caller".to_owned()
-    } else {
-        by.clone()
-    };
+    }
+}
+
+/// ` (user agent "…")`, when the event has one.
+fn agent(ev: &Evidence<'_>, e: &Event) -> String {
+    ev.strings
+        .opt(e.user_agent)
+        .map(|ua| format!(" (user agent {ua:?})"))
+        .unwrap_or_default()
+}
+
+/// The upload was completed before the failing request.
+pub fn completed(ev: &Evidence<'_>, i: usize, end: usize) -> Finding {
+    let (f, t) = (&ev.events[i], &ev.events[end]);
+    let same_actor = ev.strings.actor(t.actor).same_as(ev.strings.actor(f.actor));
+    let by = ev.strings.actor(t.actor).display_name();
+    let who = if same_actor { "the same caller" } else { &by };
     let explanation = format!(
-        "The upload was {verb} by {who} at {} ({timing}), so this {} found no upload to work on.",
+        "The upload was completed by {who} at {} ({}), so this {} found no upload to work on.",
         when(t.time),
+        timing(t.time, f.time),
         request(f)
     );
-    let advice = match (cause, f.op, same_actor) {
-        (Cause::Aborted, Op::AbortMultipartUpload, _) => {
-            "The upload was aborted twice: harmless. Treat NoSuchUpload on AbortMultipartUpload as success.".to_owned()
-        }
-        (Cause::Aborted, _, true) => "The uploader aborted its own upload while other requests were still in flight (typically after one part failed): wait for in-flight parts before aborting, and treat NoSuchUpload after your own abort as the expected end of the upload.".to_owned(),
-        (Cause::Aborted, _, false) => {
-            let agent = ev.strings.opt(t.user_agent).map(|ua| format!(" (user agent {ua:?})")).unwrap_or_default();
-            format!(
-                "{by}{agent} aborted an upload another caller was still using. If it is a cleanup job, limit it to uploads older than the longest upload you expect (for example initiated more than 24 hours ago) and owned by it; or, instead of a job, use a lifecycle rule with AbortIncompleteMultipartUpload."
-            )
-        }
-        (_, Op::AbortMultipartUpload, _) => "Cleanup aborted an upload that had already completed: harmless. Treat NoSuchUpload on AbortMultipartUpload as success.".to_owned(),
-        (_, Op::CompleteMultipartUpload, true) => "A retry after success: the first completion worked (its response was probably lost or timed out). Treat NoSuchUpload on a retried CompleteMultipartUpload as success once HeadObject shows the object with the expected size or ETag.".to_owned(),
-        (_, Op::CompleteMultipartUpload, false) => format!("Two callers completed the same upload ({by} first): make one process own each upload ID."),
+    let advice = match (f.op, same_actor) {
+        (Op::AbortMultipartUpload, _) => "Cleanup aborted an upload that had already completed: harmless. Treat NoSuchUpload on AbortMultipartUpload as success.".to_owned(),
+        (Op::CompleteMultipartUpload, true) => "A retry after success: the first completion worked (its response was probably lost or timed out). Treat NoSuchUpload on a retried CompleteMultipartUpload as success once HeadObject shows the object with the expected size or ETag.".to_owned(),
+        (Op::CompleteMultipartUpload, false) => format!("Two callers completed the same upload ({by} first): make one process own each upload ID."),
         _ => "Requests were still sent after the upload was completed: complete only after every part request has returned; the object stored by the completion lacks anything sent later.".to_owned(),
+    };
+    let culprit = Culprit::Request {
+        event: end,
+        same_actor,
+        abort: None,
     };
     finding(
         i,
-        cause,
-        confidence,
-        Culprit::Request {
-            event: end,
-            same_actor,
-        },
+        Cause::Completed,
+        ordered(t.time, f.time),
+        culprit,
         explanation,
         advice,
     )
+}
+
+/// The upload was aborted before the failing request: by its own caller (after which failed
+/// request), or by another identity, alone or in a sweep.
+pub fn aborted(ev: &Evidence<'_>, i: usize, end: usize, abort: Abort) -> Finding {
+    let (f, t) = (&ev.events[i], &ev.events[end]);
+    let by = ev.strings.actor(t.actor).display_name();
+    let when_aborted = format!("at {} ({})", when(t.time), timing(t.time, f.time));
+    let (explanation, advice) = match abort {
+        _ if f.op == Op::AbortMultipartUpload => (
+            format!(
+                "The upload was aborted by {} {when_aborted}, so this AbortMultipartUpload found no upload to abort.",
+                if abort.kind() == super::AbortKind::Own { "the same caller" } else { &by }
+            ),
+            "The upload was aborted twice: harmless. Treat NoSuchUpload on AbortMultipartUpload as success.".to_owned(),
+        ),
+        Abort::Own { trigger: Some(trigger) } => {
+            let first = &ev.events[trigger];
+            let code = first.error_code(ev.strings).unwrap_or_default();
+            (
+                format!(
+                    "{} failed with {code} at {}; the client aborted its own upload {when_aborted}; this {} came after.",
+                    request(first),
+                    when(first.time),
+                    request(f)
+                ),
+                format!(
+                    "{} Then wait for the parts still in flight before aborting, and treat NoSuchUpload after your own abort as the end of the upload.",
+                    trigger_advice(code)
+                ),
+            )
+        }
+        Abort::Own { trigger: None } => (
+            format!(
+                "The same caller aborted its own upload {when_aborted}; no failed request of it is in view before the abort; this {} came after.",
+                request(f)
+            ),
+            "The uploader aborted its own upload while other requests were still in flight: find why it gave up (its own logs: a failed part, a timeout, a shutdown), wait for in-flight parts before aborting, and treat NoSuchUpload after your own abort as the expected end of the upload.".to_owned(),
+        ),
+        Abort::ByOther { episode, sweep: true } => {
+            let episode = episode.map(|e| &ev.episodes.list[e]);
+            let listed = episode
+                .and_then(|e| e.listing)
+                .map(|l| format!(", after it listed the bucket's uploads at {}", when(ev.events[l].time)))
+                .unwrap_or_default();
+            let (n, first, last) = episode.map_or((0, t.time, t.time), |e| {
+                (e.uploads, e.first(ev.events), e.last(ev.events))
+            });
+            (
+                format!(
+                    "The upload was aborted by {by} {when_aborted}, one of {n} uploads it aborted between {} and {}{listed}, so this {} found no upload to work on.",
+                    when(first),
+                    when(last),
+                    request(f)
+                ),
+                format!(
+                    "{by}{} swept away uploads still in use. Limit the sweep to uploads older than the longest upload you expect (for example initiated more than 24 hours ago) and owned by it; or, instead of a job, let a lifecycle rule with AbortIncompleteMultipartUpload do it.{}",
+                    agent(ev, t),
+                    hadoop_advice(ev, t)
+                ),
+            )
+        }
+        Abort::ByOther { sweep: false, .. } => (
+            format!(
+                "The upload was aborted by {by} {when_aborted}, so this {} found no upload to work on.",
+                request(f)
+            ),
+            format!(
+                "{by}{} aborted an upload another caller was still using. If it is a cleanup job, limit it to uploads older than the longest upload you expect (for example initiated more than 24 hours ago) and owned by it; or, instead of a job, use a lifecycle rule with AbortIncompleteMultipartUpload.{}",
+                agent(ev, t),
+                hadoop_advice(ev, t)
+            ),
+        ),
+    };
+    let culprit = Culprit::Request {
+        event: end,
+        same_actor: abort.kind() == super::AbortKind::Own,
+        abort: Some(abort),
+    };
+    finding(
+        i,
+        Cause::Aborted,
+        ordered(t.time, f.time),
+        culprit,
+        explanation,
+        advice,
+    )
+}
+
+/// What to do about the error that made a client give up on its upload.
+fn trigger_advice(code: &str) -> String {
+    match code {
+        "SlowDown" | "ServiceUnavailable" | "503" | "HTTP 503" => "S3 asked the client to slow down (503): retry throttled parts with exponential backoff (the SDKs' standard or adaptive retry mode) instead of giving up on the upload.".to_owned(),
+        "InternalError" | "500" | "HTTP 500" => "S3 answered 500 InternalError, which S3 asks clients to retry: retry the part with backoff instead of giving up on the upload.".to_owned(),
+        "RequestTimeout" | "IncompleteBody" => "The part's body did not arrive in time: retry it, and check the client's network and part sizes.".to_owned(),
+        "EntityTooSmall" => "A part other than the last was under 5 MiB: make every part but the last at least 5 MiB.".to_owned(),
+        "AccessDenied" => "The caller was denied: grant it s3:PutObject (and kms:GenerateDataKey / kms:Decrypt for SSE-KMS) on the key before uploading.".to_owned(),
+        code if code.starts_with("KMS.") => format!("{code}: the upload's KMS key could not be used; check the key's state and policy."),
+        code => format!("Find why the request failed with {code} and retry it rather than abort the upload."),
+    }
+}
+
+/// For Hadoop S3A: the setting that makes a job commit abort every pending upload of its tree.
+fn hadoop_advice(ev: &Evidence<'_>, t: &Event) -> String {
+    let agent = ev.strings.opt(t.user_agent).unwrap_or_default();
+    let referer = ev.strings.opt(t.extra().referer).unwrap_or_default();
+    let s3a = agent.starts_with("Hadoop ")
+        || agent.contains("S3A")
+        || referer.contains("hadoop.apache.org/audit");
+    if !s3a {
+        return String::new();
+    }
+    let job = referer
+        .split(['?', '&'])
+        .find_map(|p| p.strip_prefix("jobid="))
+        .map(|job| format!(" (job {job:?})"))
+        .unwrap_or_default();
+    format!(
+        " The sweeper is Hadoop S3A{job}: a job commit aborts every pending upload under its destination (fs.s3a.committer.abort.pending.uploads, true by default), so jobs writing to one tree at once abort each other's uploads; set it to false where writers share a destination."
+    )
+}
+
+/// Another upload of the same key was completed after this one began: the two raced for the key.
+pub fn superseded(ev: &Evidence<'_>, i: usize, upload: &Upload, winner: usize) -> Finding {
+    let (f, w) = (&ev.events[i], &ev.events[winner]);
+    let same_actor = ev.strings.actor(w.actor).same_as(ev.strings.actor(f.actor));
+    let by = if same_actor {
+        "the same caller".to_owned()
+    } else {
+        ev.strings.actor(w.actor).display_name()
+    };
+    let object = object(ev, upload.bucket, upload.key);
+    let condition = w.extra().condition;
+    let (confidence, why) = match condition {
+        Some(c) => (
+            Confidence::Likely,
+            format!(
+                "it was a conditional write ({}), and S3 drops the competing uploads of a key when a conditional write wins",
+                c.name()
+            ),
+        ),
+        None if w.evidence == crate::model::Evidence::AccessLog && w.also_in.is_none() => (
+            Confidence::Possible,
+            "access logs do not record whether it was a conditional write, and without one S3 normally keeps both uploads, so this is only a lead".to_owned(),
+        ),
+        None => (
+            Confidence::Possible,
+            "without a conditional write S3 normally keeps both uploads, so this is only a lead".to_owned(),
+        ),
+    };
+    let explanation = format!(
+        "No abort or completion of upload {} is in view, but another upload of {object:?} ({}) was completed by {by} at {} ({}): {why}.",
+        &ev.strings[upload.upload_id],
+        ev.strings.opt(w.upload_id).unwrap_or("no ID"),
+        when(w.time),
+        timing(w.time, f.time),
+    );
+    let advice = "Two uploads raced for one key. Give each writer its own key (or one writer per key), or check for the object before uploading; with If-None-Match, treat NoSuchUpload on the losing upload as \"the key already exists\" and confirm with HeadObject.".to_owned();
+    let culprit = Culprit::Winner {
+        event: winner,
+        same_actor,
+    };
+    finding(
+        i,
+        Cause::Superseded,
+        confidence,
+        culprit,
+        explanation,
+        advice,
+    )
+}
+
+/// Adds to an explanation what each piece of missing evidence means for this failure.
+pub fn add_missing(ev: &Evidence<'_>, finding: &mut Finding) {
+    let f = &ev.events[finding.failure];
+    let bucket = &ev.strings[f.bucket];
+    for m in &finding.missing {
+        let sentence = match m {
+            Missing::CreatedBeforeLogs => {
+                let start = ev
+                    .span
+                    .map(|(first, _)| format!(" ({})", when(first)))
+                    .unwrap_or_default();
+                format!(
+                    "No CreateMultipartUpload of this upload is in the logs read: it may have been created before they start{start}."
+                )
+            }
+            Missing::NoDataEventsForBucket => format!(
+                "The logs hold no successful data event of bucket {bucket:?}: the trail does not log its data events (or only failed ones), so its uploads cannot be followed."
+            ),
+            Missing::CrossAccountCaller => {
+                let caller = ev
+                    .strings
+                    .actor(f.actor)
+                    .account_id
+                    .clone()
+                    .unwrap_or_default();
+                let owner = ev.strings.opt(f.account).unwrap_or_default();
+                format!(
+                    "The caller belongs to account {caller}, not to account {owner} whose logs hold this record: a bucket owner's trail receives another account's object-level events only if it is allowed the same actions, so the upload's other requests may be in account {caller}'s trail."
+                )
+            }
+            Missing::NoLifecycleConfiguration => format!(
+                "The lifecycle configuration of bucket {bucket:?} is unknown: a rule may have aborted the upload (give it with --lifecycle {bucket}=FILE, or --fetch-lifecycle)."
+            ),
+            Missing::NoAccessLogs => format!(
+                "No S3 server access log of bucket {bucket:?} was read: it would show a lifecycle abort (S3.DELETE.UPLOAD)."
+            ),
+        };
+        finding.explanation.push(' ');
+        finding.explanation.push_str(&sentence);
+    }
 }
 
 /// `bucket/key` for messages.
@@ -377,9 +590,8 @@ pub fn unexplained(ev: &Evidence<'_>, i: usize, upload: &Upload, verdict: &Verdi
     let bucket = &ev.strings[f.bucket];
     let first = upload.events.first().map_or(f.time, |&e| ev.events[e].time);
     let rules = match verdict {
-        Verdict::Unknown => format!(
-            "the lifecycle configuration of bucket {bucket:?} is unknown (give it with --lifecycle {bucket}=FILE)"
-        ),
+        // Said among the missing evidence.
+        Verdict::Unknown => "no lifecycle rule can be checked".to_owned(),
         Verdict::UnknownBefore(t) => format!(
             "the lifecycle configuration of bucket {bucket:?} before {} is not in the logs",
             when(*t)

@@ -12,9 +12,10 @@ mod table;
 
 use serde::Serialize;
 
-use crate::attribute::{Cause, Confidence, Culprit, Finding, Orphan};
+use crate::attribute::{Abort, AbortKind, Cause, Confidence, Culprit, Episodes, Finding, Orphan};
 use crate::cli::Format;
 use crate::correlate::Timelines;
+use crate::incidents::{Incident, Incidents};
 use crate::ingest::{Ingested, InputSummary};
 use crate::lifecycle::{Eligibility, RuleSource};
 use crate::model::{Event, Evidence as LogKind, Time};
@@ -33,6 +34,8 @@ pub struct Report {
     pub inputs: InputSummary,
     /// Counts by cause.
     pub summary: Summary,
+    /// The failures grouped into incidents, largest first.
+    pub incidents: Vec<IncidentOut>,
     /// One entry per NoSuchUpload failure, in time order.
     pub failures: Vec<FailureOut>,
     /// Uploads left open at the end of the logs, oldest first.
@@ -57,6 +60,8 @@ pub struct Summary {
     pub orphan_parts: u64,
     /// Bytes of the incomplete uploads.
     pub orphan_bytes: u64,
+    /// Incidents the failures were grouped into.
+    pub incidents: u64,
 }
 
 /// Failures per cause.
@@ -68,6 +73,8 @@ pub struct ByCause {
     pub completed: u64,
     /// See [`Cause::Lifecycle`].
     pub lifecycle: u64,
+    /// See [`Cause::Superseded`].
+    pub superseded: u64,
     /// See [`Cause::WrongKey`].
     pub wrong_key: u64,
     /// See [`Cause::UnknownUpload`].
@@ -83,6 +90,7 @@ impl ByCause {
             Cause::Aborted => self.aborted,
             Cause::Completed => self.completed,
             Cause::Lifecycle => self.lifecycle,
+            Cause::Superseded => self.superseded,
             Cause::WrongKey => self.wrong_key,
             Cause::UnknownUpload => self.unknown_upload,
             Cause::Unexplained => self.unexplained,
@@ -94,6 +102,7 @@ impl ByCause {
             Cause::Aborted => &mut self.aborted,
             Cause::Completed => &mut self.completed,
             Cause::Lifecycle => &mut self.lifecycle,
+            Cause::Superseded => &mut self.superseded,
             Cause::WrongKey => &mut self.wrong_key,
             Cause::UnknownUpload => &mut self.unknown_upload,
             Cause::Unexplained => &mut self.unexplained,
@@ -144,7 +153,8 @@ impl ActorOut {
 #[derive(Debug, Clone, Serialize)]
 #[serde(untagged)]
 pub enum CulpritOut {
-    /// `aborted`, `completed`: the terminating request.
+    /// `aborted`, `completed`: the terminating request; `superseded`: the completion of the
+    /// upload that won the race for the key.
     Request {
         /// Who made it.
         actor: ActorOut,
@@ -158,6 +168,19 @@ pub enum CulpritOut {
         same_actor: bool,
         /// Its request ID (an access log line has no `eventID`).
         request_id: Option<String>,
+        /// `superseded`: the winning upload's ID.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        upload_id: Option<String>,
+        /// `aborted`: `self`, `sweep` or `other`.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        abort_kind: Option<AbortKind>,
+        /// `aborted` by a sweep: the sweep.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        sweep: Option<Box<SweepOut>>,
+        /// `aborted` by the failing caller itself: the first of its requests of the upload that
+        /// failed with another error at or before the abort (`null` when none is in view).
+        #[serde(skip_serializing_if = "Option::is_none")]
+        trigger: Option<Option<Box<TriggerOut>>>,
     },
     /// `lifecycle`: the rule.
     Rule {
@@ -194,6 +217,82 @@ pub enum CulpritOut {
     },
     /// `unknown_upload`, `unexplained`: `{}`.
     Nobody {},
+}
+
+/// An abort episode that removed 3 uploads or more.
+#[derive(Debug, Clone, Serialize)]
+pub struct SweepOut {
+    /// Distinct uploads it aborted.
+    pub uploads_aborted: usize,
+    /// Distinct keys among them.
+    pub keys: usize,
+    /// Their buckets, sorted.
+    pub buckets: Vec<String>,
+    /// Its first abort.
+    pub first_abort: Time,
+    /// Its last abort.
+    pub last_abort: Time,
+    /// The listing of the bucket's uploads that preceded it (its `eventID`, or the request ID of
+    /// an access-log line), if one is in view.
+    pub listing_event_id: Option<String>,
+}
+
+/// The failed request that made a client abort its own upload.
+#[derive(Debug, Clone, Serialize)]
+pub struct TriggerOut {
+    /// Its `eventID`.
+    pub event_id: Option<String>,
+    /// Its time.
+    pub event_time: Time,
+    /// Its operation.
+    pub event_name: &'static str,
+    /// Its error code.
+    pub error_code: String,
+    /// Its part number, for a part.
+    pub part_number: Option<u32>,
+}
+
+/// A group of failures with one origin.
+#[derive(Debug, Clone, Serialize)]
+pub struct IncidentOut {
+    /// `I1`, `I2`, … largest first.
+    pub id: String,
+    /// The cause its failures share.
+    pub cause: Cause,
+    /// For `aborted`: `self`, `sweep` or `other`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub abort_kind: Option<AbortKind>,
+    /// Who or what caused it: an identity, `rule "ID" of bucket B`, or null.
+    pub culprit: Option<String>,
+    /// Its failures.
+    pub failures: usize,
+    /// Distinct uploads among them.
+    pub uploads: usize,
+    /// Their buckets, sorted.
+    pub buckets: Vec<String>,
+    /// Its first failure.
+    pub first_failure: Time,
+    /// Its last failure.
+    pub last_failure: Time,
+    /// One sentence that tells it.
+    pub summary: String,
+}
+
+impl IncidentOut {
+    fn new(index: usize, i: &Incident) -> IncidentOut {
+        IncidentOut {
+            id: Incident::id(index),
+            cause: i.cause,
+            abort_kind: i.abort_kind,
+            culprit: i.culprit.clone(),
+            failures: i.findings.len(),
+            uploads: i.uploads,
+            buckets: i.buckets.clone(),
+            first_failure: i.first_failure,
+            last_failure: i.last_failure,
+            summary: i.summary.clone(),
+        }
+    }
 }
 
 /// One NoSuchUpload failure and its cause.
@@ -236,6 +335,11 @@ pub struct FailureOut {
     /// The kinds of evidence the finding rests on, in this order: `cloudtrail`, `access_log`,
     /// `lifecycle_configuration`.
     pub evidence: Vec<&'static str>,
+    /// The id of its incident.
+    pub incident: String,
+    /// `unknown_upload` and `unexplained`: what the logs could not see, sorted.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub missing_evidence: Option<Vec<&'static str>>,
 }
 
 /// The lifecycle rule that will remove (or made eligible) an incomplete upload.
@@ -331,26 +435,52 @@ pub fn fetched_lifecycle_note(bucket: &str, fetched: &s3::Configuration) -> Note
 /// Buckets named by `--lifecycle` (so of interest even when no record names them).
 pub type LifecycleBuckets<'a> = &'a [String];
 
+/// What the stages produced, as the report reads it.
+pub struct Analysed<'a> {
+    /// What was read.
+    pub ingested: &'a Ingested,
+    /// One timeline per upload.
+    pub timelines: &'a Timelines,
+    /// The abort episodes.
+    pub episodes: &'a Episodes,
+    /// The cause of each NoSuchUpload.
+    pub findings: &'a [Finding],
+    /// The findings grouped into incidents.
+    pub incidents: &'a Incidents,
+    /// Uploads left open.
+    pub orphans: &'a [Orphan],
+}
+
 impl Report {
     /// Builds the report from everything the stages produced.
     pub fn new(
-        ingested: &Ingested,
-        timelines: &Timelines,
-        findings: &[Finding],
-        orphans: &[Orphan],
+        a: &Analysed<'_>,
         lifecycle_buckets: LifecycleBuckets<'_>,
         extra_notes: Vec<Note>,
     ) -> Report {
+        let (ingested, timelines) = (a.ingested, a.timelines);
         let (events, strings) = (&ingested.events, &ingested.strings);
         let mut summary = Summary::default();
-        let failures: Vec<FailureOut> = findings
+        let failures: Vec<FailureOut> = a
+            .findings
             .iter()
-            .map(|f| {
+            .enumerate()
+            .map(|(n, f)| {
                 summary.failures += 1;
                 summary.by_cause.add(f.cause);
-                failure(ingested, f)
+                let incident = a.incidents.of_finding.get(n).copied().unwrap_or_default();
+                failure(a, f, Incident::id(incident))
             })
             .collect();
+        let incidents: Vec<IncidentOut> = a
+            .incidents
+            .list
+            .iter()
+            .enumerate()
+            .map(|(index, i)| IncidentOut::new(index, i))
+            .collect();
+        summary.incidents = incidents.len() as u64;
+        let orphans = a.orphans;
         let orphans: Vec<OrphanOut> = orphans
             .iter()
             .map(|o| {
@@ -416,6 +546,7 @@ impl Report {
             schema_version: SCHEMA_VERSION,
             inputs: ingested.inputs.clone(),
             summary,
+            incidents,
             failures,
             orphans,
             buckets_without_data_events: quiet,
@@ -439,21 +570,88 @@ impl Report {
     }
 }
 
-fn failure(ingested: &Ingested, f: &Finding) -> FailureOut {
+fn failure(a: &Analysed<'_>, f: &Finding, incident: String) -> FailureOut {
+    let ingested = a.ingested;
     let (events, strings) = (&ingested.events, &ingested.strings);
     let id = |id: Option<crate::strings::Id>| id.map(|id| strings.id(id).to_string());
     let e = &events[f.failure];
+    let request = |event: usize, same_actor: bool| {
+        let t = &events[event];
+        CulpritOut::Request {
+            actor: ActorOut::new(strings, t),
+            event_id: id(t.event_id),
+            event_time: t.time,
+            event_name: t.op.name(),
+            same_actor,
+            request_id: id(t.request_id),
+            upload_id: None,
+            abort_kind: None,
+            sweep: None,
+            trigger: None,
+        }
+    };
     let culprit = match &f.culprit {
-        Culprit::Request { event, same_actor } => {
-            let t = &events[*event];
-            CulpritOut::Request {
-                actor: ActorOut::new(strings, t),
-                event_id: id(t.event_id),
-                event_time: t.time,
-                event_name: t.op.name(),
-                same_actor: *same_actor,
-                request_id: id(t.request_id),
+        Culprit::Request {
+            event,
+            same_actor,
+            abort,
+        } => {
+            let mut out = request(*event, *same_actor);
+            if let (
+                CulpritOut::Request {
+                    abort_kind,
+                    sweep,
+                    trigger,
+                    ..
+                },
+                Some(abort),
+            ) = (&mut out, abort)
+            {
+                *abort_kind = Some(abort.kind());
+                match *abort {
+                    Abort::Own { trigger: t } => {
+                        *trigger = Some(t.map(|t| {
+                            let t = &events[t];
+                            Box::new(TriggerOut {
+                                event_id: id(t.event_id).or(id(t.request_id)),
+                                event_time: t.time,
+                                event_name: t.op.name(),
+                                error_code: t.error_code(strings).unwrap_or_default().to_owned(),
+                                part_number: t.part_number,
+                            })
+                        }));
+                    }
+                    Abort::ByOther {
+                        episode: Some(episode),
+                        sweep: true,
+                    } => {
+                        let episode = &a.episodes.list[episode];
+                        *sweep = Some(Box::new(SweepOut {
+                            uploads_aborted: episode.uploads,
+                            keys: episode.keys,
+                            buckets: episode
+                                .buckets
+                                .iter()
+                                .map(|&b| strings[b].to_owned())
+                                .collect(),
+                            first_abort: episode.first(events),
+                            last_abort: episode.last(events),
+                            listing_event_id: episode
+                                .listing
+                                .and_then(|l| id(events[l].event_id).or(id(events[l].request_id))),
+                        }));
+                    }
+                    Abort::ByOther { .. } => {}
+                }
             }
+            out
+        }
+        Culprit::Winner { event, same_actor } => {
+            let mut out = request(*event, *same_actor);
+            if let CulpritOut::Request { upload_id, .. } = &mut out {
+                *upload_id = strings.owned(events[*event].upload_id);
+            }
+            out
         }
         Culprit::Rule {
             bucket,
@@ -509,6 +707,9 @@ fn failure(ingested: &Ingested, f: &Finding) -> FailureOut {
             .cloned()
             .unwrap_or_default(),
         evidence: evidence(events, f),
+        incident,
+        missing_evidence: matches!(f.cause, Cause::UnknownUpload | Cause::Unexplained)
+            .then(|| f.missing.iter().map(|m| m.name()).collect()),
     }
 }
 
@@ -523,7 +724,9 @@ fn evidence(events: &[Event], f: &Finding) -> Vec<&'static str> {
         logs.extend(e.also_in);
     };
     match &f.culprit {
-        Culprit::Request { event, .. } => explained_by(&events[*event]),
+        Culprit::Request { event, .. } | Culprit::Winner { event, .. } => {
+            explained_by(&events[*event])
+        }
         Culprit::Rule {
             eligibility, abort, ..
         } => {

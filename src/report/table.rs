@@ -5,9 +5,12 @@
 use std::io::{self, Write};
 
 use super::escape::terminal;
-use super::{CulpritOut, FailureOut, OrphanOut, Report};
+use super::{CulpritOut, FailureOut, IncidentOut, OrphanOut, Report};
 use crate::attribute::Cause;
 use crate::model::Time;
+
+/// At most this many incidents are listed; the rest are counted.
+const INCIDENTS_SHOWN: usize = 20;
 
 const WIDTH: usize = 100;
 /// Detail lines under a row: a label in a fixed column, then wrapped text.
@@ -17,6 +20,7 @@ const LABEL: usize = 12;
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     header(report, out)?;
     causes(report, out)?;
+    incidents(report, out)?;
     failures(report, out)?;
     orphans(report, out)?;
     notes(report, out)?;
@@ -25,9 +29,13 @@ pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
 
 fn header(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let s = &r.summary;
+    let incidents = match s.incidents {
+        0 => String::new(),
+        n => format!(" in {n} {}", plural(n, "incident", "incidents")),
+    };
     writeln!(
         out,
-        "uploadtrail: {} NoSuchUpload {}, {} incomplete {}",
+        "uploadtrail: {} NoSuchUpload {}{incidents}, {} incomplete {}",
         s.failures,
         plural(s.failures, "failure", "failures"),
         s.orphans,
@@ -77,65 +85,143 @@ fn meaning(cause: Cause) -> &'static str {
         Cause::Aborted => "a caller aborted the upload first",
         Cause::Completed => "the upload had already been completed",
         Cause::Lifecycle => "a lifecycle rule made the upload eligible for abort first",
+        Cause::Superseded => "another upload of the key was completed first",
         Cause::WrongKey => "the upload ID belongs to another key or bucket",
         Cause::UnknownUpload => "the upload ID is in no successful request of the logs",
         Cause::Unexplained => "the evidence in view does not explain it",
     }
 }
 
-fn failures(r: &Report, out: &mut dyn Write) -> io::Result<()> {
-    if r.failures.is_empty() {
+fn incidents(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if r.incidents.is_empty() {
         return Ok(());
     }
-    writeln!(out, "\nFailures")?;
-    writeln!(
-        out,
-        "  {:<21}{:<26}{:<34}{:<16}CULPRIT",
-        "TIME (UTC)", "REQUEST", "OBJECT", "CAUSE"
-    )?;
-    for f in &r.failures {
-        failure(f, out)?;
+    writeln!(out, "\nIncidents (largest first)")?;
+    for (n, i) in r.incidents.iter().take(INCIDENTS_SHOWN).enumerate() {
+        if n > 0 {
+            writeln!(out)?;
+        }
+        incident(i, out)?;
+    }
+    if r.incidents.len() > INCIDENTS_SHOWN {
+        writeln!(
+            out,
+            "\n  … and {} more incidents (all in --format json)",
+            r.incidents.len() - INCIDENTS_SHOWN
+        )?;
     }
     Ok(())
 }
 
-fn failure(f: &FailureOut, out: &mut dyn Write) -> io::Result<()> {
-    let request = match f.part_number {
-        Some(n) if f.event_name.starts_with("UploadPart") => format!("{} #{n}", f.event_name),
-        _ => f.event_name.to_owned(),
+fn incident(i: &IncidentOut, out: &mut dyn Write) -> io::Result<()> {
+    let kind = match i.abort_kind {
+        Some(kind) => format!("{} ({})", i.cause.name(), kind.name()),
+        None => i.cause.name().to_owned(),
     };
-    let culprit = match &f.culprit {
-        CulpritOut::Request { actor, .. } => actor.name.clone(),
-        CulpritOut::Rule { rule_id, .. } => format!(
-            "lifecycle rule {}",
-            rule_id.as_deref().unwrap_or("(unnamed)")
-        ),
-        CulpritOut::Owner { bucket, key, .. } => {
-            format!("upload of {bucket}/{}", key.as_deref().unwrap_or(""))
-        }
-        CulpritOut::Nobody {} => "-".to_owned(),
+    let failures = i.failures as u64;
+    let uploads = i.uploads as u64;
+    let last = if i.last_failure == i.first_failure {
+        String::new()
+    } else if i.last_failure.date_naive() == i.first_failure.date_naive() {
+        format!(" – {}", i.last_failure.format("%H:%M:%S"))
+    } else {
+        format!(" – {}", time(i.last_failure))
     };
     writeln!(
         out,
-        "  {:<21}{:<26}{:<34}{:<16}{}",
-        time(f.event_time),
-        shorten(&request, 25),
-        shorten(&object(&f.bucket, f.key.as_deref()), 33),
-        f.cause.name(),
-        terminal(&culprit)
+        "  {:<6}{kind}: {} {}, {} {}, {}{last}",
+        i.id,
+        thousands(failures),
+        plural(failures, "failure", "failures"),
+        thousands(uploads),
+        plural(uploads, "upload", "uploads"),
+        time(i.first_failure),
     )?;
-    let confidence = format!("{:?}", f.confidence).to_lowercase();
-    labelled(
-        "object",
-        &format!("s3://{}", object(&f.bucket, f.key.as_deref())),
+    wrapped(&i.summary, "        ", out)
+}
+
+fn failures(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if r.failures.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "\nFailures, by incident and upload")?;
+    let mut previous: Option<&FailureOut> = None;
+    for (n, group) in by_upload(&r.failures).iter().enumerate() {
+        if n > 0 {
+            writeln!(out)?;
+        }
+        // The uploads of one incident share their advice: it is given with the first.
+        let same_advice = previous
+            .is_some_and(|p| p.incident == group[0].incident && p.advice == group[0].advice);
+        upload(group, same_advice, out)?;
+        previous = Some(group[0]);
+    }
+    Ok(())
+}
+
+/// The failures of each upload (and cause and incident), by incident (largest first), then in
+/// the order of their first failure.
+fn by_upload(failures: &[FailureOut]) -> Vec<Vec<&FailureOut>> {
+    let mut groups: Vec<Vec<&FailureOut>> = Vec::new();
+    let mut index = std::collections::HashMap::new();
+    for f in failures {
+        let key = (&f.bucket, &f.upload_id, f.cause, &f.incident);
+        let at = *index.entry(key).or_insert_with(|| {
+            groups.push(Vec::new());
+            groups.len() - 1
+        });
+        groups[at].push(f);
+    }
+    // `I12` sorts after `I2`: by number. The sort is stable, so time order stays within each.
+    let number = |g: &Vec<&FailureOut>| {
+        g[0].incident
+            .trim_start_matches('I')
+            .parse::<usize>()
+            .unwrap_or(usize::MAX)
+    };
+    groups.sort_by_key(number);
+    groups
+}
+
+/// One upload's failures: what is common once, then a line per failed request.
+fn upload(group: &[&FailureOut], same_advice: bool, out: &mut dyn Write) -> io::Result<()> {
+    let f = group[0];
+    writeln!(
         out,
+        "  {}",
+        terminal(&format!("s3://{}", object(&f.bucket, f.key.as_deref())))
     )?;
-    labelled("caller", &f.actor.name, out)?;
     labelled(
         "upload",
         f.upload_id.as_deref().unwrap_or("(none in the record)"),
         out,
     )?;
+    let mut callers: Vec<&str> = group.iter().map(|f| f.actor.name.as_str()).collect();
+    callers.dedup();
+    callers.sort_unstable();
+    callers.dedup();
+    labelled("caller", &callers.join(", "), out)?;
+    let kind = match &f.culprit {
+        CulpritOut::Request {
+            abort_kind: Some(kind),
+            ..
+        } => format!(" ({})", kind.name()),
+        _ => String::new(),
+    };
+    let culprit = match &f.culprit {
+        CulpritOut::Request { actor, .. } => format!(" by {}", actor.name),
+        CulpritOut::Rule { rule_id, .. } => format!(
+            " by lifecycle rule {}",
+            rule_id.as_deref().unwrap_or("(unknown)")
+        ),
+        CulpritOut::Owner { bucket, key, .. } => {
+            format!(
+                ": the ID belongs to s3://{bucket}/{}",
+                key.as_deref().unwrap_or("")
+            )
+        }
+        CulpritOut::Nobody {} => String::new(),
+    };
     let evidence: Vec<&str> = f
         .evidence
         .iter()
@@ -146,12 +232,55 @@ fn failure(f: &FailureOut, out: &mut dyn Write) -> io::Result<()> {
         })
         .collect();
     labelled(
-        "confidence",
-        &format!("{confidence}, from {}", evidence.join(" + ")),
+        "cause",
+        &format!(
+            "{}{kind}{culprit}, {}, from {} (incident {})",
+            f.cause.name(),
+            confidence(f),
+            evidence.join(" + "),
+            f.incident
+        ),
         out,
     )?;
+    if let Some(missing) = f.missing_evidence.as_ref().filter(|m| !m.is_empty()) {
+        labelled("missing", &missing.join(", "), out)?;
+    }
     labelled("why", &f.explanation, out)?;
-    labelled("advice", &f.advice, out)
+    if same_advice {
+        labelled("advice", "as for the upload above", out)?;
+    } else {
+        labelled("advice", &f.advice, out)?;
+    }
+    for f in group {
+        request_line(f, out)?;
+    }
+    Ok(())
+}
+
+fn confidence(f: &FailureOut) -> String {
+    format!("{:?}", f.confidence).to_lowercase()
+}
+
+/// `    2026-11-03 09:31:05  UploadPart #4   aborted   certain   I1   EVENT-ID`
+fn request_line(f: &FailureOut, out: &mut dyn Write) -> io::Result<()> {
+    let request = match f.part_number {
+        Some(n) if f.event_name.starts_with("UploadPart") => format!("{} #{n}", f.event_name),
+        _ => f.event_name.to_owned(),
+    };
+    let id = f
+        .event_id
+        .as_ref()
+        .or(f.request_id.as_ref())
+        .map_or_else(String::new, |id| terminal(id).into_owned());
+    writeln!(
+        out,
+        "    {:<21}{:<26}{:<16}{:<10}{:<6}{id}",
+        time(f.event_time),
+        shorten(&request, 25),
+        f.cause.name(),
+        confidence(f),
+        f.incident,
+    )
 }
 
 fn orphans(r: &Report, out: &mut dyn Write) -> io::Result<()> {

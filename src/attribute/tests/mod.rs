@@ -1,4 +1,7 @@
-//! Attribution on hand-built events: every cause, every precedence conflict.
+//! Attribution on hand-built events: every cause, every precedence conflict. `stories` holds the
+//! incidents, abort kinds, races and missing evidence of `contract/incidents.md`.
+
+mod stories;
 
 use std::path::PathBuf;
 
@@ -8,26 +11,26 @@ use super::*;
 use crate::correlate::correlate;
 use crate::correlate::tests::Scene;
 use crate::decode::parse_time;
-use crate::model::{AbortHint, ErrorCode, Rule};
+use crate::model::{AbortHint, ErrorCode, Extra, Rule};
 
-const B: &str = "b";
-const K: &str = "k";
+pub(super) const B: &str = "b";
+pub(super) const K: &str = "k";
 
-fn by(scene: &Scene, arn: &str, e: Event) -> Event {
+pub(super) fn by(scene: &Scene, arn: &str, e: Event) -> Event {
     Event {
         actor: scene.actor(arn).actor,
         ..e
     }
 }
 
-fn failed(e: Event) -> Event {
+pub(super) fn failed(e: Event) -> Event {
     Event {
         error: Some(ErrorCode::NoSuchUpload),
         ..e
     }
 }
 
-fn rule(days: u32) -> Rule {
+pub(super) fn rule(days: u32) -> Rule {
     Rule {
         id: Some("abort-incomplete".to_owned()),
         enabled: true,
@@ -38,27 +41,51 @@ fn rule(days: u32) -> Rule {
 }
 
 /// What attribution made of a scene.
-struct Outcome {
-    events: Vec<Event>,
-    strings: Strings,
-    findings: Vec<Finding>,
-    orphans: Vec<Orphan>,
+pub(super) struct Outcome {
+    pub(super) events: Vec<Event>,
+    pub(super) strings: Strings,
+    pub(super) findings: Vec<Finding>,
+    pub(super) orphans: Vec<Orphan>,
+    pub(super) incidents: crate::incidents::Incidents,
 }
 
 impl Outcome {
-    fn only(&self) -> &Finding {
+    pub(super) fn only(&self) -> &Finding {
         assert_eq!(self.findings.len(), 1, "{:#?}", self.findings);
         &self.findings[0]
     }
 
     /// The actor ARN of the event a culprit names.
-    fn arn(&self, event: usize) -> Option<&str> {
+    pub(super) fn arn(&self, event: usize) -> Option<&str> {
         self.strings.actor(self.events[event].actor).arn.as_deref()
     }
 }
 
+/// The buckets of the events as `ingest` records them: followed when a request succeeded.
+fn seen_buckets(
+    events: &[Event],
+    timelines: &Timelines,
+    strings: &Strings,
+) -> std::collections::BTreeMap<String, BucketSeen> {
+    let mut seen = std::collections::BTreeMap::new();
+    for u in timelines.uploads.iter().filter(|u| u.parts.parts > 0) {
+        let entry: &mut BucketSeen = seen.entry(strings[u.bucket].to_owned()).or_default();
+        entry.0 |= BucketSeen::DATA.0;
+    }
+    for e in events {
+        let flag = if e.succeeded() {
+            BucketSeen::DATA
+        } else {
+            BucketSeen::MANAGEMENT
+        };
+        let entry: &mut BucketSeen = seen.entry(strings[e.bucket].to_owned()).or_default();
+        entry.0 |= flag.0;
+    }
+    seen
+}
+
 /// Attributes the events of `scene` with the given lifecycle rules for bucket `b`.
-fn run(scene: Scene, events: Vec<Event>, rules: Option<Vec<Rule>>) -> Outcome {
+pub(super) fn run(scene: Scene, events: Vec<Event>, rules: Option<Vec<Rule>>) -> Outcome {
     // The window of the logs read covers every record, folded parts included.
     let span = events
         .iter()
@@ -78,19 +105,25 @@ fn run(scene: Scene, events: Vec<Event>, rules: Option<Vec<Rule>>) -> Outcome {
         .unwrap_or_default();
     let lifecycle = Lifecycle::new(&[], files);
 
+    let episodes = episodes(&events, &strings);
+    let buckets = seen_buckets(&events, &timelines, &strings);
     let ev = Evidence {
         events: &events,
         strings: &strings,
         timelines: &timelines,
         lifecycle: &lifecycle,
         span,
+        episodes: &episodes,
+        buckets: &buckets,
     };
     let (findings, orphans) = (attribute(&ev), orphans(&ev));
+    let incidents = crate::incidents::group(&findings, &events, &strings, &episodes);
     Outcome {
         events,
         strings,
         findings,
         orphans,
+        incidents,
     }
 }
 
@@ -113,7 +146,10 @@ fn an_abort_by_someone_else() {
         (f.cause, f.confidence),
         (Cause::Aborted, Confidence::Certain)
     );
-    let Culprit::Request { event, same_actor } = f.culprit else {
+    let Culprit::Request {
+        event, same_actor, ..
+    } = f.culprit
+    else {
         panic!("{:?}", f.culprit)
     };
     assert_eq!(o.arn(event), Some("arn:cleanup"));
@@ -357,10 +393,14 @@ fn an_abort_beats_an_earlier_lifecycle_eligibility() {
 fn the_create_response_names_the_rule() {
     let s = Scene::default();
     let mut create = s.event(0, Op::CreateMultipartUpload, B, K, Some("u"));
-    create.abort_hint = Some(Box::new(AbortHint {
-        date: parse_time("2026-11-03T00:00:00Z"),
-        rule_id: Some("from-header".to_owned()),
-    }));
+    create.extra = Extra {
+        abort_hint: Some(AbortHint {
+            date: parse_time("2026-11-03T00:00:00Z"),
+            rule_id: Some("from-header".to_owned()),
+        }),
+        ..Extra::NONE
+    }
+    .boxed();
     let events = vec![create, failed(s.part(1_500, "u", 1, 5))];
     let o = run(s, events, None);
     let f = o.only();
