@@ -65,7 +65,12 @@ fn the_exported_files_read_back_with_the_schema_and_the_counts_of_the_report() {
     let mut sources = vec![fixture("trail")];
     sources.extend(lifecycle());
     let printed = export(&sources, &out, &[]);
-    for name in ["events.parquet", "uploads.parquet", "failures.parquet"] {
+    for name in [
+        "events.parquet",
+        "uploads.parquet",
+        "failures.parquet",
+        "incidents.parquet",
+    ] {
         assert!(printed.contains(name), "{printed}");
     }
     let report = analyze_json(&trail_args());
@@ -120,6 +125,25 @@ fn the_exported_files_read_back_with_the_schema_and_the_counts_of_the_report() {
             "{cause}"
         );
     }
+
+    // The incident of each failure, and one row per incident, as in the report.
+    let incident_of: Vec<Option<String>> = report["failures"]
+        .as_array()
+        .expect("failures")
+        .iter()
+        .map(|f| f["incident"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(texts(&failures, "incident"), incident_of);
+    let incidents = read(&out.join("incidents.parquet"));
+    let ids: Vec<Option<String>> = report["incidents"]
+        .as_array()
+        .expect("incidents")
+        .iter()
+        .map(|i| i["id"].as_str().map(str::to_owned))
+        .collect();
+    assert_eq!(texts(&incidents, "id"), ids);
+    let summaries = texts(&incidents, "summary");
+    assert!(summaries.iter().all(Option::is_some), "{summaries:?}");
 
     // One row per bucket and upload ID that the events name.
     let uploads = read(&out.join("uploads.parquet"));
@@ -347,6 +371,12 @@ fn the_readme_documents_every_column_in_order() {
         (
             "`failures.parquet`",
             uploadtrail::export::FAILURES.map(|(name, _)| name).to_vec(),
+        ),
+        (
+            "`incidents.parquet`",
+            uploadtrail::export::INCIDENTS
+                .map(|(name, _)| name)
+                .to_vec(),
         ),
     ] {
         let paragraph = section

@@ -5,7 +5,10 @@ use std::collections::BTreeSet;
 
 use serde_json::{Value, json};
 
-use crate::synth::{self, scenarios::Culprit};
+use crate::synth::{
+    self,
+    scenarios::{Culprit, Expect, Story},
+};
 use crate::util::{analyze_json, assert_reconciled, failure, fixture, repo, trail_args};
 
 fn files_under(dir: &std::path::Path, base: &std::path::Path, out: &mut BTreeSet<String>) {
@@ -102,7 +105,9 @@ fn the_trail_gets_every_answer_right() {
             }
             Culprit::Nobody => assert_eq!(*c, json!({}), "{context}"),
         }
+        check_story_details(e, f, &context);
     }
+    check_incidents(&story, &report);
     let by_cause: u64 = report["summary"]["by_cause"]
         .as_object()
         .expect("by_cause")
@@ -139,7 +144,15 @@ fn the_trail_gets_every_answer_right() {
         .iter()
         .filter_map(|n| n["kind"].as_str())
         .collect();
-    assert_eq!(kinds, ["no_data_events", "unpaired_creations"]);
+    assert_eq!(
+        kinds,
+        [
+            "no_data_events",
+            "no_data_events",
+            "no_data_events",
+            "unpaired_creations"
+        ]
+    );
 
     // The account of what was read.
     let i = &report["inputs"];
@@ -167,6 +180,85 @@ fn the_trail_gets_every_answer_right() {
         (&json!(0), &json!([]))
     );
     assert_reconciled(&report);
+}
+
+/// What a story says beyond cause and culprit: the kind of abort, its trigger or sweep, and the
+/// evidence the logs could not see.
+pub fn check_story_details(e: &Expect, f: &Value, context: &str) {
+    let c = &f["culprit"];
+    if e.cause == "aborted" {
+        assert_eq!(c["abort_kind"], json!(e.abort_kind), "{context}");
+    } else {
+        assert_eq!(c.get("abort_kind"), None, "{context}");
+    }
+    if e.abort_kind == Some("self") {
+        assert_eq!(c["trigger"]["error_code"], json!(e.trigger), "{context}");
+    } else {
+        assert_eq!(c.get("trigger"), None, "{context}");
+    }
+    match e.sweep {
+        Some((uploads, listed)) => {
+            assert_eq!(c["sweep"]["uploads_aborted"], uploads, "{context}");
+            assert_eq!(
+                c["sweep"]["listing_event_id"].is_string(),
+                listed,
+                "{context}"
+            );
+        }
+        None => assert_eq!(c.get("sweep"), None, "{context}"),
+    }
+    if e.cause == "superseded" {
+        assert!(c["upload_id"].is_string(), "{context}");
+        assert_ne!(c["upload_id"], f["upload_id"], "{context}");
+    }
+    let unexplained = matches!(e.cause, "unknown_upload" | "unexplained");
+    assert_eq!(f["missing_evidence"].is_array(), unexplained, "{context}");
+}
+
+/// Failures of one story are one incident, failures of different stories different ones, and the
+/// incidents are numbered largest first.
+pub fn check_incidents(story: &Story, report: &Value) {
+    let incident = |event_id: &str| failure(report, event_id)["incident"].clone();
+    for a in &story.expect {
+        for b in &story.expect {
+            let same = incident(&a.event_id) == incident(&b.event_id);
+            assert_eq!(
+                same,
+                a.incident == b.incident,
+                "{:?} and {:?} should {}share an incident",
+                a.story,
+                b.story,
+                if a.incident == b.incident { "" } else { "not " }
+            );
+        }
+    }
+    let incidents = report["incidents"].as_array().expect("incidents");
+    assert_eq!(report["summary"]["incidents"], incidents.len());
+    let sizes: Vec<u64> = incidents
+        .iter()
+        .map(|i| i["failures"].as_u64().expect("failures"))
+        .collect();
+    assert!(sizes.windows(2).all(|w| w[0] >= w[1]), "{sizes:?}");
+    let ids: Vec<String> = (1..=incidents.len()).map(|n| format!("I{n}")).collect();
+    let listed: Vec<&str> = incidents.iter().filter_map(|i| i["id"].as_str()).collect();
+    assert_eq!(listed, ids);
+    assert_eq!(sizes.iter().sum::<u64>(), story.expect.len() as u64);
+}
+
+#[test]
+fn the_missing_evidence_of_each_unexplained_failure_is_named() {
+    let story = synth::scenarios::trail();
+    let report = analyze_json(&trail_args());
+    for e in story.expect.iter().filter(|e| e.missing.is_some()) {
+        let f = failure(&report, &e.event_id);
+        assert_eq!(
+            f["missing_evidence"],
+            json!(e.missing),
+            "story {:?}: {}",
+            e.story,
+            f["explanation"]
+        );
+    }
 }
 
 #[test]

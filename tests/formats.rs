@@ -27,10 +27,16 @@ fn ndjson_has_each_failure_orphan_and_note_then_a_summary() {
         .map(|l| serde_json::from_str(l).expect("a JSON line"))
         .collect();
     let count = |kind: &str| lines.iter().filter(|l| l["type"] == kind).count();
-    assert_eq!(
-        count("failure"),
-        report["failures"].as_array().map_or(0, Vec::len)
-    );
+    for (kind, list) in [("incident", "incidents"), ("failure", "failures")] {
+        assert_eq!(count(kind), report[list].as_array().map_or(0, Vec::len));
+    }
+    // The incidents come first, in their order, as in the JSON answer.
+    let incidents = report["incidents"].as_array().expect("incidents");
+    for (line, incident) in lines.iter().zip(incidents) {
+        assert_eq!(line["type"], "incident");
+        assert_eq!(line["id"], incident["id"]);
+        assert_eq!(line["summary"], incident["summary"]);
+    }
     assert_eq!(
         count("orphan"),
         report["orphans"].as_array().map_or(0, Vec::len)
@@ -42,8 +48,14 @@ fn ndjson_has_each_failure_orphan_and_note_then_a_summary() {
     let last = lines.last().expect("a summary line");
     assert_eq!(last["type"], "summary");
     assert_eq!(last["summary"], report["summary"]);
-    assert_eq!(last["buckets_without_data_events"], json!(["audit-logs"]));
-    assert_eq!(lines[0]["cause"], report["failures"][0]["cause"]);
+    assert_eq!(
+        last["buckets_without_data_events"],
+        report["buckets_without_data_events"]
+    );
+    let first_failure = &lines[incidents.len()];
+    assert_eq!(first_failure["type"], "failure");
+    assert_eq!(first_failure["cause"], report["failures"][0]["cause"]);
+    assert_eq!(first_failure["incident"], report["failures"][0]["incident"]);
 }
 
 #[test]
@@ -61,21 +73,46 @@ fn csv_has_a_row_per_failure_orphan_and_note() {
             .filter(|r| r.starts_with(&format!("{kind},")))
             .count()
     };
-    assert_eq!(
-        count("failure"),
-        report["failures"].as_array().map_or(0, Vec::len)
-    );
-    assert_eq!(count("orphan"), 4);
-    assert_eq!(count("note"), 2);
+    for (kind, list) in [
+        ("incident", "incidents"),
+        ("failure", "failures"),
+        ("orphan", "orphans"),
+        ("note", "notes"),
+    ] {
+        assert_eq!(
+            count(kind),
+            report[list].as_array().map_or(0, Vec::len),
+            "{kind}"
+        );
+    }
     assert!(out.contains("note,,,audit-logs,"), "{out}");
+    // Each incident row names its id, in the order of the report.
+    assert!(
+        rows[0].ends_with(",incident,abort_kind,missing_evidence"),
+        "{}",
+        rows[0]
+    );
+    let incident_rows = rows.iter().filter(|r| r.starts_with("incident,"));
+    for (row, incident) in incident_rows.zip(report["incidents"].as_array().expect("incidents")) {
+        assert!(
+            row.contains(&format!(",{},", incident["id"].as_str().unwrap_or("?"))),
+            "{row}"
+        );
+    }
 }
 
 #[test]
 fn the_table_names_causes_orphans_and_quiet_buckets() {
     let out = analyze("table", &trail_args());
     for needle in [
-        "uploadtrail: 22 NoSuchUpload failures, 4 incomplete uploads",
+        "uploadtrail: 39 NoSuchUpload failures in 29 incidents, 4 incomplete uploads",
         "  lifecycle           4   a lifecycle rule made the upload eligible for abort first",
+        "  superseded          4   another upload of the key was completed first",
+        "Incidents (largest first)",
+        "  I1    aborted (sweep): 4 failures, 3 uploads",
+        "  … and 9 more incidents (all in --format json)",
+        "Failures, by incident and upload",
+        "fs.s3a.committer.abort.pending.uploads",
         "Incomplete uploads (7 parts, 564.0 MiB in all",
         "rule \"weekly-7d\": eligible from 2026-11-18 00:00:00 UTC",
         "No S3 data events for bucket \"audit-logs\" in the window",
@@ -229,7 +266,8 @@ fn output_goes_to_a_file() {
     let report: Value =
         serde_json::from_slice(&std::fs::read(&target).expect("the file")).expect("JSON");
     assert_eq!(report["schema_version"], 1);
-    assert_eq!(report["summary"]["failures"], 22);
+    let story = crate::synth::scenarios::trail();
+    assert_eq!(report["summary"]["failures"], story.expect.len());
 }
 
 #[test]

@@ -80,8 +80,14 @@ fn truncated_and_broken_json_keep_the_records_before_the_damage() {
     let env = TestEnv::new();
     let (doc, _) = big_document();
     env.write("short.json", &doc[..doc.len() / 2]);
+    // Brackets where a record expects its next key, a third of the way in.
     let mut garbled = doc.clone();
-    let at = doc.len() / 3;
+    let key = b"\"eventTime\"";
+    let at = doc.len() / 3
+        + doc[doc.len() / 3..]
+            .windows(key.len())
+            .position(|w| w == key)
+            .expect("a record after a third of the document");
     garbled[at..at + 4].copy_from_slice(b"}}}}");
     env.write("garbled.json", garbled);
     let report = analyze_json(&[env.path().display().to_string()]);

@@ -5,6 +5,7 @@
 
 pub mod access_log;
 pub mod corpus;
+pub mod incidents;
 pub mod layout;
 pub mod records;
 pub mod rng;

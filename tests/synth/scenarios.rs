@@ -23,6 +23,18 @@ pub struct Expect {
     pub cause: &'static str,
     pub confidence: &'static str,
     pub culprit: Culprit,
+    /// `culprit.abort_kind` of an `aborted` failure (checked when set).
+    pub abort_kind: Option<&'static str>,
+    /// The error code of the request that made a client abort its own upload (`None`: no
+    /// trigger in view); checked for `self` aborts.
+    pub trigger: Option<&'static str>,
+    /// For a sweep: how many uploads it aborted, and whether a listing preceded it.
+    pub sweep: Option<(u64, bool)>,
+    /// `missing_evidence` as CloudTrail with data events sees it (checked when set).
+    pub missing: Option<Vec<&'static str>>,
+    /// Failures with the same label are in one incident, and failures with different labels in
+    /// different ones (the story, unless a story holds several incidents).
+    pub incident: &'static str,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,24 +100,24 @@ pub fn at(day: u32, h: u32, m: u32, s: u32) -> Time {
         .and_utc()
 }
 
-struct World {
-    rng: Rng,
-    records: Vec<Rec>,
-    expect: Vec<Expect>,
-    orphans: Vec<ExpectOrphan>,
-    aborts: Vec<AbortLine>,
-    east: Place,
-    west: Place,
+pub(super) struct World {
+    pub rng: Rng,
+    pub records: Vec<Rec>,
+    pub expect: Vec<Expect>,
+    pub orphans: Vec<ExpectOrphan>,
+    pub aborts: Vec<AbortLine>,
+    pub east: Place,
+    pub west: Place,
 }
 
 impl World {
-    fn push(&mut self, rec: Rec) -> String {
+    pub(super) fn push(&mut self, rec: Rec) -> String {
         let id = rec.event_id();
         self.records.push(rec);
         id
     }
 
-    fn create(
+    pub(super) fn create(
         &mut self,
         t: Time,
         place: &Place,
@@ -118,7 +130,7 @@ impl World {
         self.push(rec)
     }
 
-    fn op(
+    pub(super) fn op(
         &mut self,
         t: Time,
         place: &Place,
@@ -144,7 +156,7 @@ impl World {
         self.push(rec)
     }
 
-    fn part(
+    pub(super) fn part(
         &mut self,
         t: Time,
         place: &Place,
@@ -171,7 +183,7 @@ impl World {
         self.push(rec)
     }
 
-    fn fail(
+    pub(super) fn fail(
         &mut self,
         t: Time,
         place: &Place,
@@ -198,7 +210,7 @@ impl World {
         self.push(rec)
     }
 
-    fn aborted(
+    pub(super) fn aborted(
         &mut self,
         bucket: &str,
         key: &str,
@@ -215,25 +227,32 @@ impl World {
         });
     }
 
-    fn expect(
+    pub(super) fn expect(
         &mut self,
         story: &'static str,
         event_id: String,
         cause: &'static str,
         confidence: &'static str,
         culprit: Culprit,
-    ) {
+    ) -> &mut Expect {
         self.expect.push(Expect {
             story,
             event_id,
             cause,
             confidence,
             culprit,
+            abort_kind: None,
+            trigger: None,
+            sweep: None,
+            missing: None,
+            incident: story,
         });
+        let last = self.expect.len() - 1;
+        &mut self.expect[last]
     }
 }
 
-fn by(who: &Who, same_actor: bool) -> Culprit {
+pub(super) fn by(who: &Who, same_actor: bool) -> Culprit {
     Culprit::Request {
         name: who.name.clone(),
         same_actor,
@@ -368,13 +387,14 @@ pub fn trail() -> Story {
         &id,
         Some(4),
     );
-    w.expect(
+    let e = w.expect(
         "A cleanup job aborts a live upload",
         e,
         "aborted",
         "certain",
         by(&cleanup, false),
     );
+    e.abort_kind = Some("other");
     let e = w.fail(
         at(3, 9, 31, 6),
         &east,
@@ -385,13 +405,14 @@ pub fn trail() -> Story {
         &id,
         None,
     );
-    w.expect(
+    let e = w.expect(
         "A cleanup job aborts a live upload",
         e,
         "aborted",
         "certain",
         by(&cleanup, false),
     );
+    e.abort_kind = Some("other");
 
     // B: the uploader aborts its own upload after a part fails; a part in flight fails in the
     // same second as the abort.
@@ -443,13 +464,15 @@ pub fn trail() -> Story {
         key,
         &id,
     );
-    w.expect(
+    let e = w.expect(
         "B the uploader aborts its own upload",
         e,
         "aborted",
         "likely",
         by(&uploader2, true),
     );
+    e.abort_kind = Some("self");
+    e.trigger = Some("InternalError");
 
     // C: a completion succeeds, its response is lost, the retry fails.
     let (bkey, id) = ("db/orders-2026-11-04.dump", w.rng.upload_id());
@@ -564,13 +587,15 @@ pub fn trail() -> Story {
     );
     // S3 aborts it in its nightly lifecycle run; only the access log shows it.
     w.aborted(media, key, at(5, 2, 17, 43), &e, false);
-    w.expect(
+    let e = w.expect(
         "E lifecycle rule shorter than the upload",
         e,
         "lifecycle",
         "likely",
         rule("abort-ingest-2d", at(5, 0, 0, 0)),
     );
+    // One rule of one bucket: one incident.
+    e.incident = "rule abort-ingest-2d";
 
     // F: the only rule for tmp/ is disabled.
     let (key, id) = ("tmp/render-cache.bin", w.rng.upload_id());
@@ -651,13 +676,15 @@ pub fn trail() -> Story {
         Some(2),
     );
     w.aborted(media, key, at(10, 1, 12, 30), &e, false);
-    w.expect(
+    let e = w.expect(
         "H two matching rules",
         e,
         "lifecycle",
         "likely",
         rule("abort-ingest-2d", at(10, 0, 0, 0)),
     );
+    // One rule of one bucket: one incident.
+    e.incident = "rule abort-ingest-2d";
 
     // I: a failure before the rule's deadline (backups rules come from a --lifecycle file).
     let (bkey, id) = ("weekly/2026-w45.tar", w.rng.upload_id());
@@ -753,13 +780,14 @@ pub fn trail() -> Story {
         &id,
         Some(2),
     );
-    w.expect(
+    let e = w.expect(
         "K an AWS service aborts",
         e,
         "aborted",
         "certain",
         by(&backup_service, false),
     );
+    e.abort_kind = Some("other");
 
     // L: a part is sent to a URL-encoded key.
     let (key, id) = ("events/2026-11-06/part-0000.parquet", w.rng.upload_id());
@@ -967,13 +995,14 @@ pub fn trail() -> Story {
         &id,
         None,
     );
-    w.expect(
+    let e = w.expect(
         "P creation paired by key and time",
         e,
         "aborted",
         "certain",
         by(&cleanup, false),
     );
+    e.abort_kind = Some("other");
 
     // Q: the CreateMultipartUpload response names the abort rule and date.
     let (key, id) = ("landing/feed-2026-11-08.json", w.rng.upload_id());
@@ -1092,13 +1121,14 @@ pub fn trail() -> Story {
         &id,
         None,
     );
-    w.expect(
+    let e = w.expect(
         "S a part succeeds after the abort",
         e,
         "aborted",
         "certain",
         by(&cleanup, false),
     );
+    e.abort_kind = Some("other");
 
     // T: someone lists the parts of a completed upload.
     let (bkey, id) = ("db/inventory-2026-11-07.dump", w.rng.upload_id());
@@ -1210,6 +1240,7 @@ pub fn trail() -> Story {
         rule_id: Some("abort-ingest-2d".into()),
     });
 
+    super::incidents::stories(&mut w);
     noise(&mut w, &admin, &alice);
     Story {
         records: w.records,
@@ -1217,7 +1248,12 @@ pub fn trail() -> Story {
         orphans: w.orphans,
         aborts: w.aborts,
         lifecycle_files: vec![("backups".into(), "backups.json".into(), backups_rules())],
-        quiet_buckets: vec!["audit-logs".into()],
+        // analytics-staging only saw the failed part of story M.
+        quiet_buckets: vec![
+            "analytics-staging".into(),
+            "audit-logs".into(),
+            "legacy-archive".into(),
+        ],
     }
 }
 
