@@ -271,8 +271,8 @@ pub fn aborted(ev: &Evidence<'_>, i: usize, end: usize, abort: Abort) -> Finding
 /// What to do about the error that made a client give up on its upload.
 fn trigger_advice(code: &str) -> String {
     match code {
-        "SlowDown" | "ServiceUnavailable" | "503" | "HTTP 503" => "S3 asked the client to slow down (503): retry throttled parts with exponential backoff (the SDKs' standard or adaptive retry mode) instead of giving up on the upload.".to_owned(),
-        "InternalError" | "500" | "HTTP 500" => "S3 answered 500 InternalError, which S3 asks clients to retry: retry the part with backoff instead of giving up on the upload.".to_owned(),
+        "SlowDown" | "ServiceUnavailable" | "503" => "S3 asked the client to slow down (503): retry throttled parts with exponential backoff (the SDKs' standard or adaptive retry mode) instead of giving up on the upload.".to_owned(),
+        "InternalError" | "500" => "S3 answered 500 InternalError, which S3 asks clients to retry: retry the part with backoff instead of giving up on the upload.".to_owned(),
         "RequestTimeout" | "IncompleteBody" => "The part's body did not arrive in time: retry it, and check the client's network and part sizes.".to_owned(),
         "EntityTooSmall" => "A part other than the last was under 5 MiB: make every part but the last at least 5 MiB.".to_owned(),
         "AccessDenied" => "The caller was denied: grant it s3:PutObject (and kms:GenerateDataKey / kms:Decrypt for SSE-KMS) on the key before uploading.".to_owned(),
@@ -490,7 +490,10 @@ fn rule_phrase(e: &Eligibility, bucket: &str) -> String {
     };
     let days = e
         .days
-        .map(|d| format!(" ({d} days after initiation)"))
+        .map(|d| match d {
+            1 => " (1 day after initiation)".to_owned(),
+            d => format!(" ({d} days after initiation)"),
+        })
         .unwrap_or_default();
     format!("{} of bucket {bucket:?}{days}, {source}", rule_name(e))
 }

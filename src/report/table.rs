@@ -150,10 +150,10 @@ fn failures(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         if n > 0 {
             writeln!(out)?;
         }
-        // The uploads of one incident share their advice: it is given with the first.
-        let same_advice = previous
-            .is_some_and(|p| p.incident == group[0].incident && p.advice == group[0].advice);
-        upload(group, same_advice, out)?;
+        // The uploads of one incident share their cause and culprit, so their advice: it is
+        // given whole with the first (the JSON answer has each upload's own).
+        let same_incident = previous.is_some_and(|p| p.incident == group[0].incident);
+        upload(group, same_incident, out)?;
         previous = Some(group[0]);
     }
     Ok(())
@@ -184,7 +184,7 @@ fn by_upload(failures: &[FailureOut]) -> Vec<Vec<&FailureOut>> {
 }
 
 /// One upload's failures: what is common once, then a line per failed request.
-fn upload(group: &[&FailureOut], same_advice: bool, out: &mut dyn Write) -> io::Result<()> {
+fn upload(group: &[&FailureOut], same_incident: bool, out: &mut dyn Write) -> io::Result<()> {
     let f = group[0];
     writeln!(
         out,
@@ -201,26 +201,13 @@ fn upload(group: &[&FailureOut], same_advice: bool, out: &mut dyn Write) -> io::
     callers.sort_unstable();
     callers.dedup();
     labelled("caller", &callers.join(", "), out)?;
+    // The culprit is named by the explanation and by the incident.
     let kind = match &f.culprit {
         CulpritOut::Request {
             abort_kind: Some(kind),
             ..
         } => format!(" ({})", kind.name()),
         _ => String::new(),
-    };
-    let culprit = match &f.culprit {
-        CulpritOut::Request { actor, .. } => format!(" by {}", actor.name),
-        CulpritOut::Rule { rule_id, .. } => format!(
-            " by lifecycle rule {}",
-            rule_id.as_deref().unwrap_or("(unknown)")
-        ),
-        CulpritOut::Owner { bucket, key, .. } => {
-            format!(
-                ": the ID belongs to s3://{bucket}/{}",
-                key.as_deref().unwrap_or("")
-            )
-        }
-        CulpritOut::Nobody {} => String::new(),
     };
     let evidence: Vec<&str> = f
         .evidence
@@ -234,7 +221,7 @@ fn upload(group: &[&FailureOut], same_advice: bool, out: &mut dyn Write) -> io::
     labelled(
         "cause",
         &format!(
-            "{}{kind}{culprit}, {}, from {} (incident {})",
+            "{}{kind}, {}, from {} (incident {})",
             f.cause.name(),
             confidence(f),
             evidence.join(" + "),
@@ -246,8 +233,9 @@ fn upload(group: &[&FailureOut], same_advice: bool, out: &mut dyn Write) -> io::
         labelled("missing", &missing.join(", "), out)?;
     }
     labelled("why", &f.explanation, out)?;
-    if same_advice {
-        labelled("advice", "as for the upload above", out)?;
+    if same_incident {
+        let advice = format!("as for the first upload of {}", f.incident);
+        labelled("advice", &advice, out)?;
     } else {
         labelled("advice", &f.advice, out)?;
     }

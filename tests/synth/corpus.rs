@@ -418,6 +418,7 @@ fn plan_flows(
         "wrong_key",
         "unknown_upload",
         "unexplained",
+        "superseded",
     ]
     .into_iter()
     .map(|c| (c, 0))
@@ -476,8 +477,41 @@ fn plan_flows(
                 Some(NO_SUCH_UPLOAD),
             )
         };
+        // Real incidents fail more than once: parts in flight, retries, a whole sweep.
+        let repeats = 2 + rng.below(4);
+        let fail_part = |rng: &mut Rng, t: Time, who: &Who, key: &str, id: &str, part: u32| {
+            records::call(
+                rng,
+                t,
+                place,
+                who,
+                "UploadPart",
+                bucket,
+                key,
+                id,
+                Some(part),
+                0,
+                Some(NO_SUCH_UPLOAD),
+            )
+        };
+        let ok_part = |rng: &mut Rng, t: Time, who: &Who, key: &str, id: &str, part: u32| {
+            records::call(
+                rng,
+                t,
+                place,
+                who,
+                "UploadPart",
+                bucket,
+                key,
+                id,
+                Some(part),
+                8 * MIB,
+                None,
+            )
+        };
         match roll {
-            // Lifecycle: a slow upload under ingest/ in media-uploads outlives the 1-day rule.
+            // Lifecycle: a slow upload under ingest/ in media-uploads outlives the 1-day rule; its
+            // parts in flight fail.
             0..=3 if t0 + Duration::days(2) + Duration::hours(12) < end => {
                 let key = format!("ingest/{i:06}.tar");
                 flow = vec![records::create(
@@ -504,41 +538,40 @@ fn plan_flows(
                     None,
                 ));
                 let eligible = ceil_to_midnight(t0 + Duration::days(1));
-                let failure = eligible + Duration::hours(3);
-                flow.push(records::call(
-                    rng,
-                    failure,
-                    &east,
-                    &c.uploader,
-                    "UploadPart",
-                    "media-uploads",
-                    &key,
-                    &id,
-                    Some(2),
-                    0,
-                    Some(NO_SUCH_UPLOAD),
-                ));
-                *truth.entry("lifecycle").or_default() += 1;
-            }
-            4..=5 => {
-                for p in 1..=parts / 2 {
+                for n in 0..repeats {
                     flow.push(records::call(
                         rng,
-                        step(&mut timing),
-                        place,
+                        eligible + Duration::hours(3) + Duration::seconds(n as i64 * 40),
+                        &east,
                         &c.uploader,
                         "UploadPart",
-                        bucket,
+                        "media-uploads",
                         &key,
                         &id,
-                        Some(p),
-                        8 * MIB,
-                        None,
+                        Some(2 + n as u32),
+                        0,
+                        Some(NO_SUCH_UPLOAD),
                     ));
                 }
+                *truth.entry("lifecycle").or_default() += repeats;
+            }
+            // The nightly cleanup sweeps the bucket at 02:00 and aborts uploads still in use;
+            // their parts in flight fail.
+            4..=5 => {
+                for p in 1..=parts / 2 {
+                    flow.push(ok_part(rng, step(&mut timing), &c.uploader, &key, &id, p));
+                }
+                let last = flow.last().map_or(t0, |r| r.time);
+                let sweep = ceil_to_midnight(last) + Duration::hours(2);
+                let abort = if sweep + Duration::hours(2) < end {
+                    // Uploads are aborted in the order they were begun, a second apart.
+                    sweep + Duration::seconds((t0 - start).num_seconds() % 600)
+                } else {
+                    step(&mut timing)
+                };
                 flow.push(records::call(
                     rng,
-                    step(&mut timing),
+                    abort,
                     place,
                     &c.cleanup,
                     "AbortMultipartUpload",
@@ -549,31 +582,68 @@ fn plan_flows(
                     0,
                     None,
                 ));
-                flow.push(fail(
+                for n in 0..repeats {
+                    let t = abort + Duration::seconds(30 + n as i64 * 7);
+                    flow.push(fail_part(
+                        rng,
+                        t,
+                        &c.uploader,
+                        &key,
+                        &id,
+                        parts / 2 + 1 + n as u32,
+                    ));
+                }
+                *truth.entry("aborted").or_default() += repeats;
+            }
+            // A part is throttled; the SDK aborts its own upload, and its parts in flight fail.
+            12 => {
+                for p in 1..=parts / 2 {
+                    flow.push(ok_part(rng, step(&mut timing), &c.uploader, &key, &id, p));
+                }
+                let throttled = step(&mut timing);
+                flow.push(records::call(
                     rng,
-                    step(&mut timing),
+                    throttled,
+                    place,
                     &c.uploader,
                     "UploadPart",
+                    bucket,
                     &key,
                     &id,
+                    Some(parts / 2 + 1),
+                    0,
+                    Some(("SlowDown", "Please reduce your request rate.")),
                 ));
-                *truth.entry("aborted").or_default() += 1;
+                let abort = throttled + Duration::seconds(1);
+                flow.push(records::call(
+                    rng,
+                    abort,
+                    place,
+                    &c.uploader,
+                    "AbortMultipartUpload",
+                    bucket,
+                    &key,
+                    &id,
+                    None,
+                    0,
+                    None,
+                ));
+                for n in 0..=repeats {
+                    let t = abort + Duration::seconds(1 + n as i64);
+                    flow.push(fail_part(
+                        rng,
+                        t,
+                        &c.uploader,
+                        &key,
+                        &id,
+                        parts / 2 + 2 + n as u32,
+                    ));
+                }
+                *truth.entry("aborted").or_default() += repeats + 1;
             }
             6..=7 => {
                 for p in 1..=parts {
-                    flow.push(records::call(
-                        rng,
-                        step(&mut timing),
-                        place,
-                        &c.uploader,
-                        "UploadPart",
-                        bucket,
-                        &key,
-                        &id,
-                        Some(p),
-                        8 * MIB,
-                        None,
-                    ));
+                    flow.push(ok_part(rng, step(&mut timing), &c.uploader, &key, &id, p));
                 }
                 flow.push(records::call(
                     rng,
@@ -588,38 +658,32 @@ fn plan_flows(
                     0,
                     None,
                 ));
-                flow.push(fail(
-                    rng,
-                    step(&mut timing),
-                    &c.uploader,
-                    "CompleteMultipartUpload",
-                    &key,
-                    &id,
-                ));
-                *truth.entry("completed").or_default() += 1;
+                // The response is lost; the client retries.
+                for _ in 0..repeats - 1 {
+                    flow.push(fail(
+                        rng,
+                        step(&mut timing),
+                        &c.uploader,
+                        "CompleteMultipartUpload",
+                        &key,
+                        &id,
+                    ));
+                }
+                *truth.entry("completed").or_default() += repeats - 1;
             }
             8..=9 => {
-                flow.push(records::call(
-                    rng,
-                    step(&mut timing),
-                    place,
-                    &c.etl,
-                    "UploadPart",
-                    bucket,
-                    &key,
-                    &id,
-                    Some(1),
-                    8 * MIB,
-                    None,
-                ));
-                flow.push(fail(
-                    rng,
-                    step(&mut timing),
-                    &c.etl,
-                    "UploadPart",
-                    &format!("{key}%20"),
-                    &id,
-                ));
+                flow.push(ok_part(rng, step(&mut timing), &c.etl, &key, &id, 1));
+                for n in 0..repeats {
+                    let t = step(&mut timing);
+                    flow.push(fail_part(
+                        rng,
+                        t,
+                        &c.etl,
+                        &format!("{key}%20"),
+                        &id,
+                        2 + n as u32,
+                    ));
+                }
                 flow.push(records::call(
                     rng,
                     step(&mut timing),
@@ -633,71 +697,79 @@ fn plan_flows(
                     0,
                     None,
                 ));
-                *truth.entry("wrong_key").or_default() += 1;
+                *truth.entry("wrong_key").or_default() += repeats;
             }
             10..=11 => {
                 let ghost = rng.upload_id();
-                flow = vec![fail(rng, t0, &c.alice, "UploadPart", &key, &ghost)];
-                *truth.entry("unknown_upload").or_default() += 1;
+                flow = (0..repeats)
+                    .map(|n| {
+                        let t = t0 + Duration::seconds(n as i64 * 20);
+                        fail_part(rng, t, &c.alice, &key, &ghost, 1 + n as u32)
+                    })
+                    .collect();
+                *truth.entry("unknown_upload").or_default() += repeats;
+            }
+            // Two writers race for one key: the second completes first, with If-None-Match, and
+            // the first upload vanishes.
+            14 => {
+                let rival = rng.upload_id();
+                let second = cast(i % 16 + 1).uploader;
+                flow.push(ok_part(rng, step(&mut timing), &c.uploader, &key, &id, 1));
+                flow.push(records::create(
+                    rng,
+                    step(&mut timing),
+                    place,
+                    &second,
+                    bucket,
+                    &key,
+                    Some(&rival),
+                    None,
+                ));
+                flow.push(ok_part(rng, step(&mut timing), &second, &key, &rival, 1));
+                let mut won = records::call(
+                    rng,
+                    step(&mut timing),
+                    place,
+                    &second,
+                    "CompleteMultipartUpload",
+                    bucket,
+                    &key,
+                    &rival,
+                    None,
+                    0,
+                    None,
+                );
+                won.json["requestParameters"]["If-None-Match"] = json!("*");
+                flow.push(won);
+                flow.push(fail_part(rng, step(&mut timing), &c.uploader, &key, &id, 2));
+                flow.push(fail(
+                    rng,
+                    step(&mut timing),
+                    &c.uploader,
+                    "CompleteMultipartUpload",
+                    &key,
+                    &id,
+                ));
+                *truth.entry("superseded").or_default() += 2;
             }
             // analytics-raw has no known lifecycle configuration: the upload vanishes unexplained.
             // (Every planned failure happens at least an hour before the end, so that its
             // delivery file is still within the corpus.)
             13 | 15 if t0 + Duration::hours(31) < end => {
-                flow.push(records::call(
-                    rng,
-                    step(&mut timing),
-                    place,
-                    &c.etl,
-                    "UploadPart",
-                    bucket,
-                    &key,
-                    &id,
-                    Some(1),
-                    8 * MIB,
-                    None,
-                ));
-                flow.push(fail(
-                    rng,
-                    t0 + Duration::hours(30),
-                    &c.etl,
-                    "UploadPart",
-                    &key,
-                    &id,
-                ));
-                *truth.entry("unexplained").or_default() += 1;
+                flow.push(ok_part(rng, step(&mut timing), &c.etl, &key, &id, 1));
+                for n in 0..repeats {
+                    let t = t0 + Duration::hours(30) + Duration::seconds(n as i64 * 45);
+                    flow.push(fail_part(rng, t, &c.etl, &key, &id, 2 + n as u32));
+                }
+                *truth.entry("unexplained").or_default() += repeats;
             }
             // An upload left open (only where no rule applies, so it stays an orphan).
             17 | 19 => {
-                flow.push(records::call(
-                    rng,
-                    step(&mut timing),
-                    place,
-                    &c.etl,
-                    "UploadPart",
-                    bucket,
-                    &key,
-                    &id,
-                    Some(1),
-                    8 * MIB,
-                    None,
-                ));
+                flow.push(ok_part(rng, step(&mut timing), &c.etl, &key, &id, 1));
             }
             _ => {
                 for p in 1..=parts {
-                    flow.push(records::call(
-                        rng,
-                        step(&mut timing),
-                        place,
-                        &c.uploader,
-                        "UploadPart",
-                        bucket,
-                        &key,
-                        &id,
-                        Some(p),
-                        8 * MIB,
-                        None,
-                    ));
+                    flow.push(ok_part(rng, step(&mut timing), &c.uploader, &key, &id, p));
                 }
                 flow.push(records::call(
                     rng,
