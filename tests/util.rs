@@ -157,6 +157,7 @@ pub fn assert_reconciled(report: &Value) {
         "insight_records",
         "invalid_records",
         "outside_window",
+        "context_events",
     ];
     let sum: u64 = parts.iter().map(|k| n(k)).sum();
     assert_eq!(n("records"), sum, "records != sum of {parts:?} in {i}");

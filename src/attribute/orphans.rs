@@ -5,7 +5,6 @@
 use chrono::Duration;
 
 use super::{Evidence, abort_hint, lifecycle_abort};
-use crate::ingest::parts::PartSummary;
 use crate::lifecycle::{Eligibility, Verdict};
 use crate::model::Time;
 
@@ -20,8 +19,10 @@ pub struct Orphan {
     pub initiated_known: bool,
     /// The creation event, when found.
     pub creation: Option<usize>,
-    /// Its parts and bytes.
-    pub progress: PartSummary,
+    /// Its parts (distinct part numbers).
+    pub parts: u64,
+    /// Their bytes (the latest upload of each part number).
+    pub bytes: u64,
     /// Its last successful request.
     pub last_activity: Time,
     /// Its age at the end of the logs.
@@ -68,7 +69,8 @@ pub fn orphans(ev: &Evidence<'_>) -> Vec<Orphan> {
                 initiated,
                 initiated_known,
                 creation: u.creation.map(|c| c.event),
-                progress: u.parts.clone(),
+                parts: u.parts.parts,
+                bytes: u.parts.bytes,
                 last_activity,
                 age: end - initiated,
                 lifecycle,

@@ -16,8 +16,8 @@ use chrono::NaiveDate;
 
 use super::{BucketSeen, Category, Decoded, Options};
 use crate::model::{
-    ANONYMOUS_PRINCIPAL, Actor, ErrorCode, Event, Evidence, Extra, IdentityKind, NO_SUCH_UPLOAD,
-    Op, Time,
+    ANONYMOUS_PRINCIPAL, Actor, ContextEvent, ContextKind, ErrorCode, Event, Evidence, Extra,
+    IdentityKind, NO_SUCH_UPLOAD, Op, Time, key_hash,
 };
 use crate::strings::Interner;
 
@@ -272,9 +272,10 @@ pub fn event(f: &Fields<'_>, op: Op, origin: u32, interner: &Interner) -> Result
     let error = match f.text(ERROR_CODE) {
         Some(code) if code == NO_SUCH_UPLOAD => Some(ErrorCode::NoSuchUpload),
         Some(code) => Some(ErrorCode::Other(interner.sym(&code))),
+        // A failure without an error code is named by its status (`503`).
         None => status
             .filter(|s| *s >= 400)
-            .map(|s| ErrorCode::Other(interner.sym(&format!("HTTP {s}")))),
+            .map(|s| ErrorCode::Other(interner.sym(&s.to_string()))),
     };
     let requester_field = f.get(REQUESTER);
     let mut identity = b"access-log:".to_vec();
@@ -308,6 +309,43 @@ pub fn event(f: &Fields<'_>, op: Op, origin: u32, interner: &Interner) -> Result
         origin,
         evidence: Evidence::AccessLog,
         also_in: None,
+    })
+}
+
+/// The context record of a line that a diagnosis needs (a write or deletion of a key, a deleted
+/// bucket, a changed bucket policy), when it names its bucket (and key, for an object).
+fn context_event(
+    f: &Fields<'_>,
+    kind: ContextKind,
+    origin: u32,
+    opts: &Options,
+    interner: &Interner,
+) -> Option<ContextEvent> {
+    let bucket = f.text(BUCKET)?;
+    let key = f.get(KEY).map(percent_decode);
+    if kind.is_object() && key.is_none() {
+        return None;
+    }
+    let requester_field = f.get(REQUESTER);
+    let mut identity = b"access-log:".to_vec();
+    identity.extend_from_slice(requester_field.unwrap_or(b"-"));
+    Some(ContextEvent {
+        time: f.time()?,
+        kind,
+        bucket: Some(interner.sym(&bucket)),
+        key_hash: key.as_deref().map(key_hash),
+        key: key
+            .as_deref()
+            .filter(|_| opts.keep_parts)
+            .map(|k| interner.sym(k)),
+        target: None,
+        actor: interner.actor(&identity, || requester(requester_field)),
+        event_id: None,
+        request_id: f.text(REQUEST_ID).map(|id| interner.id(&id)),
+        region: None,
+        account: None,
+        origin,
+        evidence: Evidence::AccessLog,
     })
 }
 
@@ -365,7 +403,24 @@ pub fn read(b: &[u8], out: &mut Decoded, origin: u32, opts: &Options, interner: 
         let op = std::str::from_utf8(operation)
             .ok()
             .and_then(Op::from_access_log);
+        let context = std::str::from_utf8(operation)
+            .ok()
+            .and_then(ContextKind::from_access_log);
         let category = match op {
+            None if in_window && succeeded(&f) && context.is_some() => {
+                if let Some(c) =
+                    context.and_then(|kind| context_event(&f, kind, origin, opts, interner))
+                {
+                    // Identified by its request ID, as the CloudTrail record of the request is.
+                    match c.request_id {
+                        Some(id) => out.tally_request(id, Category::Context),
+                        None => out.tally(Category::Context, Some(line)),
+                    }
+                    out.context.push(c);
+                    continue;
+                }
+                Category::Other
+            }
             None => Category::Other,
             Some(_) if !in_window => Category::OutsideWindow,
             Some(op) => match event(&f, op, origin, interner) {

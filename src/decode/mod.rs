@@ -26,7 +26,7 @@ use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 pub use rules::parse_rules_file;
 pub use time::parse_time;
 
-use crate::model::{Event, LifecycleChange, Time};
+use crate::model::{ContextEvent, Event, LifecycleChange, Time};
 use crate::strings::{Id, Interner};
 
 /// What the decode stage needs to know about the run.
@@ -39,7 +39,7 @@ pub struct Options {
     /// Multipart events at or after this time are counted and dropped.
     pub until: Option<Time>,
     /// Keep every successful part upload as an event too (for `export`), besides folding it
-    /// into its upload's summary.
+    /// into its upload's summary, and the keys of context records (otherwise only their hash).
     pub keep_parts: bool,
 }
 
@@ -92,10 +92,13 @@ pub enum Category {
     Invalid = 4,
     /// A multipart event outside `--since` / `--until`.
     OutsideWindow = 5,
+    /// A record a diagnosis needs besides the multipart events (a permission change, a deleted
+    /// bucket or object, a write of a key, a change of a KMS key), kept.
+    Context = 6,
 }
 
 /// The number of [`Category`] values.
-pub const CATEGORIES: usize = 6;
+pub const CATEGORIES: usize = 7;
 
 impl Category {
     /// All categories, indexed by their number.
@@ -106,6 +109,7 @@ impl Category {
         Category::Insight,
         Category::Invalid,
         Category::OutsideWindow,
+        Category::Context,
     ];
 }
 
@@ -149,6 +153,8 @@ pub struct Decoded {
     pub events: Vec<Event>,
     /// Lifecycle-configuration changes.
     pub lifecycle: Vec<LifecycleChange>,
+    /// Records a diagnosis needs besides multipart events.
+    pub context: Vec<ContextEvent>,
     /// Buckets named by S3 records in the window (multipart events aside: `ingest` adds theirs).
     pub buckets: BTreeMap<String, BucketSeen>,
     /// The earliest and latest `eventTime` of any record.

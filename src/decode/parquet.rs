@@ -292,6 +292,7 @@ fn event(
                 .then_some(AbortHint { date, rule_id }),
             condition: columns.get("condition", row).and_then(Condition::parse),
             referer: sym("referer"),
+            ..Extra::NONE
         }
         .boxed(),
         origin,

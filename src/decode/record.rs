@@ -32,6 +32,8 @@ struct RawRecord<'a> {
     user_agent: Text<'a>,
     #[serde(rename = "errorCode", borrow, default)]
     error_code: Text<'a>,
+    #[serde(rename = "errorMessage", borrow, default)]
+    error_message: Text<'a>,
     #[serde(rename = "requestID", borrow, default)]
     request_id: Text<'a>,
     #[serde(rename = "eventID", borrow, default)]
@@ -117,6 +119,18 @@ struct RawRequest<'a> {
     part_number_upper: Num,
     #[serde(rename = "LifecycleConfiguration", borrow, default)]
     lifecycle: Lenient<RawLifecycleConfiguration<'a>>,
+    #[serde(rename = "x-amz-server-side-encryption", borrow, default)]
+    sse: Text<'a>,
+    #[serde(
+        rename = "x-amz-server-side-encryption-aws-kms-key-id",
+        borrow,
+        default
+    )]
+    kms_key: Text<'a>,
+    #[serde(rename = "x-amz-copy-source", borrow, default)]
+    copy_source: Text<'a>,
+    #[serde(rename = "x-amz-copy-source-range", borrow, default)]
+    copy_range: Text<'a>,
 }
 
 #[derive(Deserialize, Default)]
@@ -219,8 +233,12 @@ fn identity_notes(identity: Option<&RawValue>, notes: &mut Vec<String>) {
 
 /// The actor a `userIdentity` value describes (an empty one when it is not an object).
 fn actor_of(identity: Option<&RawValue>) -> Actor {
-    let parsed: Option<Lenient<RawIdentity>> =
-        identity.and_then(|raw| serde_json::from_str(raw.get()).ok());
+    actor_from_bytes(identity.map_or(&b""[..], |raw| raw.get().as_bytes()))
+}
+
+/// The actor the JSON of a `userIdentity` value describes.
+pub fn actor_from_bytes(identity: &[u8]) -> Actor {
+    let parsed: Option<Lenient<RawIdentity>> = serde_json::from_slice(identity).ok();
     let Some(Lenient(Some(id), _)) = parsed else {
         return Actor::default();
     };
@@ -352,6 +370,10 @@ struct ResponseFacts {
     upload_id: Option<String>,
     abort_date: Option<Time>,
     abort_rule: Option<String>,
+    /// `x-amz-server-side-encryption` of the response.
+    sse: Option<String>,
+    /// `x-amz-server-side-encryption-aws-kms-key-id` of the response.
+    kms_key: Option<String>,
 }
 
 fn response_facts(raw: &RawValue) -> ResponseFacts {
@@ -371,9 +393,27 @@ fn response_facts(raw: &RawValue) -> ResponseFacts {
             facts.abort_date = text().and_then(|s| parse_http_date(&s));
         } else if key.eq_ignore_ascii_case("x-amz-abort-rule-id") && facts.abort_rule.is_none() {
             facts.abort_rule = text().filter(|s| !s.is_empty());
+        } else if key.eq_ignore_ascii_case("x-amz-server-side-encryption") && facts.sse.is_none() {
+            facts.sse = text();
+        } else if key.eq_ignore_ascii_case("x-amz-server-side-encryption-aws-kms-key-id")
+            && facts.kms_key.is_none()
+        {
+            facts.kms_key = text().filter(|s| !s.is_empty());
         }
     });
     facts
+}
+
+/// Whether an `x-amz-server-side-encryption` value asks for SSE-KMS.
+fn is_kms(value: &str) -> bool {
+    matches!(value, "aws:kms" | "aws:kms:dsse")
+}
+
+/// `bytes=A-B` (an `x-amz-copy-source-range`): the first and last byte.
+pub fn byte_range(value: &str) -> Option<(u64, u64)> {
+    let (first, last) = value.trim().strip_prefix("bytes=")?.split_once('-')?;
+    let (first, last) = (first.trim().parse().ok()?, last.trim().parse().ok()?);
+    (first <= last).then_some((first, last))
 }
 
 /// The conditional-write header among the members of `requestParameters` (any case): CloudTrail
@@ -460,6 +500,27 @@ pub fn multipart_event(
             .then(|| condition(json))
             .flatten(),
         referer: None,
+        error_message: raw
+            .error_message
+            .owned()
+            .filter(|_| raw.error_code.get().is_some()),
+        kms: op == Op::CreateMultipartUpload
+            && request
+                .and_then(|r| r.sse.get())
+                .into_iter()
+                .chain(facts.sse.as_deref())
+                .any(is_kms),
+        kms_key: request
+            .and_then(|r| r.kms_key.owned())
+            .or(facts.kms_key.clone())
+            .filter(|_| op == Op::CreateMultipartUpload),
+        copy_source: request
+            .and_then(|r| r.copy_source.owned())
+            .filter(|_| op == Op::UploadPartCopy),
+        copy_range: request
+            .and_then(|r| r.copy_range.get())
+            .and_then(byte_range)
+            .filter(|_| op == Op::UploadPartCopy),
     };
     let part_number = request
         .and_then(|r| r.part_number.0.or(r.part_number_upper.0))

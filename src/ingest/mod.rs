@@ -19,7 +19,7 @@ pub mod parts;
 mod read;
 
 use crate::decode::{self, BucketSeen, CATEGORIES, Category, Decoded, Options};
-use crate::model::{Event, Evidence, LifecycleChange, Time};
+use crate::model::{ContextEvent, Event, Evidence, LifecycleChange, Time};
 use crate::sources::{Body, Input};
 use crate::strings::{Id, Interner, Strings};
 
@@ -77,7 +77,7 @@ pub struct Problem {
 /// What was read: the `inputs` object of the report.
 ///
 /// `records` = `duplicates` + `multipart_events` + `lifecycle_events` + `other_records` +
-/// `insight_records` + `invalid_records` + `outside_window`.
+/// `insight_records` + `invalid_records` + `outside_window` + `context_events`.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct InputSummary {
     /// Inputs read (files, bundle members, objects), digest files included.
@@ -118,6 +118,9 @@ pub struct InputSummary {
     pub first_event: Option<Time>,
     /// The latest `eventTime` of any record read.
     pub last_event: Option<Time>,
+    /// Distinct records kept for a diagnosis that are not multipart events (permission changes,
+    /// deleted buckets and objects, writes of keys, KMS key changes).
+    pub context_events: u64,
 }
 
 /// Everything the later stages need.
@@ -133,6 +136,8 @@ pub struct Ingested {
     pub part_events: Vec<Event>,
     /// Lifecycle-configuration changes, in time order.
     pub lifecycle: Vec<LifecycleChange>,
+    /// Records a diagnosis needs besides multipart events: no two of one request, in time order.
+    pub context: Vec<ContextEvent>,
     /// The name of every input, indexed by the `origin` of events.
     pub origins: Vec<String>,
     /// The strings and actors the events refer to.
@@ -155,6 +160,7 @@ struct Gathered {
     /// Successful part uploads kept for export.
     part_events: Vec<Event>,
     lifecycle: Vec<LifecycleChange>,
+    context: Vec<ContextEvent>,
     origins: Vec<(u32, String)>,
     buckets: BTreeMap<String, BucketSeen>,
     span: Option<(Time, Time)>,
@@ -225,6 +231,9 @@ impl Gathered {
             for c in &mut d.lifecycle {
                 c.origin = global(c.origin);
             }
+            for c in &mut d.context {
+                c.origin = global(c.origin);
+            }
             let names = std::mem::take(&mut d.row_origins);
             self.origins.extend((first..).zip(names));
         }
@@ -255,6 +264,7 @@ impl Gathered {
             }
         }
         self.lifecycle.extend(d.lifecycle);
+        self.context.extend(d.context);
         for (bucket, seen) in d.buckets {
             self.buckets.entry(bucket).or_default().0 |= seen.0;
         }
@@ -279,6 +289,7 @@ impl Gathered {
         join(&mut self.events, other.events);
         join(&mut self.part_events, other.part_events);
         self.lifecycle.extend(other.lifecycle);
+        join(&mut self.context, other.context);
         self.origins.extend(other.origins);
         for (bucket, seen) in other.buckets {
             self.buckets.entry(bucket).or_default().0 |= seen.0;
@@ -356,6 +367,7 @@ fn finish(mut g: Gathered, interner: Interner, parts: parts::Shared) -> Ingested
             Category::Insight => s.insight_records = n,
             Category::Invalid => s.invalid_records = n,
             Category::OutsideWindow => s.outside_window = n,
+            Category::Context => s.context_events = n,
         }
     }
     // By input, and within an input in the order they were found (record 2 before record 10).
@@ -391,6 +403,11 @@ fn assemble(mut g: Gathered, interner: Interner, parts: parts::Shared) -> Ingest
     for c in &mut g.lifecycle {
         c.origin = dense(c.origin);
     }
+    let mut context = std::mem::take(&mut g.context);
+    context.par_iter_mut().for_each(|c| {
+        c.renumber(&renumber);
+        c.origin = dense(c.origin);
+    });
     let parts = parts.finish(&renumber, &strings);
     // Buckets whose uploads can be followed: a successful multipart request names them.
     for bucket in events
@@ -417,6 +434,9 @@ fn assemble(mut g: Gathered, interner: Interner, parts: parts::Shared) -> Ingest
 
     let (events, conflicts) = dedupe(events, identity, |a, b| compare_events(a, b, &origins));
     let (part_events, _) = dedupe(part_events, identity, |a, b| compare_events(a, b, &origins));
+    let (context, _) = dedupe(context, context_identity, |a, b| {
+        compare_context(a, b, &origins)
+    });
     let (lifecycle, lifecycle_conflicts) = dedupe(
         g.lifecycle,
         |c| c.event_id.clone(),
@@ -434,6 +454,7 @@ fn assemble(mut g: Gathered, interner: Interner, parts: parts::Shared) -> Ingest
         parts,
         part_events,
         lifecycle,
+        context,
         origins,
         strings,
         buckets: g.buckets,
@@ -504,6 +525,24 @@ impl Record for Event {
     }
 }
 
+impl Record for ContextEvent {
+    fn origin(&self) -> u32 {
+        self.origin
+    }
+    fn same_content(&self, other: &Self) -> bool {
+        ContextEvent {
+            origin: 0,
+            ..self.clone()
+        } == ContextEvent {
+            origin: 0,
+            ..other.clone()
+        }
+    }
+    fn evidence(&self) -> Evidence {
+        self.evidence
+    }
+}
+
 impl Record for LifecycleChange {
     fn origin(&self) -> u32 {
         self.origin
@@ -548,6 +587,28 @@ pub fn compare_events(a: &Event, b: &Event, origins: &[String]) -> Ordering {
         .then_with(|| a.region.cmp(&b.region))
         .then_with(|| a.account.cmp(&b.account))
         .then_with(|| a.extra.cmp(&b.extra))
+        .then_with(|| a.evidence.cmp(&b.evidence))
+        .then_with(|| origin_name(origins, a.origin).cmp(origin_name(origins, b.origin)))
+}
+
+/// The identity of a context record for removing duplicates, as for [`identity`].
+fn context_identity(c: &ContextEvent) -> Option<(u8, Id)> {
+    c.request_id
+        .map(|r| (0, r))
+        .or(c.event_id.map(|id| (1, id)))
+}
+
+/// The order of context records: by time, then by content.
+fn compare_context(a: &ContextEvent, b: &ContextEvent, origins: &[String]) -> Ordering {
+    a.time
+        .cmp(&b.time)
+        .then_with(|| a.kind.cmp(&b.kind))
+        .then_with(|| a.event_id.cmp(&b.event_id))
+        .then_with(|| a.request_id.cmp(&b.request_id))
+        .then_with(|| a.bucket.cmp(&b.bucket))
+        .then_with(|| a.key_hash.cmp(&b.key_hash))
+        .then_with(|| a.target.cmp(&b.target))
+        .then_with(|| a.actor.cmp(&b.actor))
         .then_with(|| a.evidence.cmp(&b.evidence))
         .then_with(|| origin_name(origins, a.origin).cmp(origin_name(origins, b.origin)))
 }

@@ -1,28 +1,81 @@
 //! Successful part uploads, folded into one summary per upload.
 //!
 //! An upload can have 10,000 parts, and a trail millions of them; attribution needs none of them
-//! one by one. What it needs is which part numbers arrived (and their size, for the bill), when
-//! parts started and stopped arriving (the upload was alive then), and one part request that
-//! shows the upload's key when its creation is not in the logs. Folding keeps memory
-//! proportional to the number of uploads rather than the number of records.
+//! as full events. What it needs is, per part number, each successful upload of it (when, how
+//! big, by whom: a retried part replaces the earlier one, a part under 5 MiB fails the
+//! completion), when parts started and stopped arriving (the upload was alive then), and one part
+//! request that shows the upload's key when its creation is not in the logs. A part is kept as a
+//! compact [`PartUpload`] instead of an [`Event`], so memory grows with the parts, a few per cent
+//! of the records, not with the records.
 //!
-//! Folding is insensitive to duplicates and to the order files are read in: each part number
-//! keeps its latest upload, and the witnesses are chosen once strings are frozen. All decoding
-//! threads fold into one map ([`Shared`]), so memory holds each upload once.
+//! Folding is insensitive to duplicates and to the order files are read in: the same request in
+//! two logs (same request ID) counts once, and the witnesses are chosen once strings are frozen.
+//! All decoding threads fold into one map ([`Shared`]), so memory holds each upload once.
 
 use std::collections::HashMap;
 use std::collections::hash_map::DefaultHasher;
 use std::hash::{Hash, Hasher};
 use std::sync::{Mutex, PoisonError};
 
-use crate::model::{Event, Op, Sighting, Time};
-use crate::strings::{Id, Renumber, Strings, Sym};
+use crate::model::{Event, Evidence, Op, Sighting, Time};
+use crate::strings::{ActorId, Id, Renumber, Strings, Sym};
+
+/// One successful UploadPart or UploadPartCopy.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PartUpload {
+    /// Its part number (0 when the log named none).
+    pub number: u32,
+    /// When.
+    pub time: Time,
+    /// Its size, when a log says it: `bytesTransferredIn` or an access log's object size for
+    /// UploadPart; the `x-amz-copy-source-range` for UploadPartCopy (CloudTrail logs 0 bytes).
+    pub bytes: Option<u64>,
+    /// UploadPart or UploadPartCopy.
+    pub op: Op,
+    /// Who sent it.
+    pub actor: ActorId,
+    /// Its `eventID`.
+    pub event_id: Option<Id>,
+    /// Its request ID.
+    pub request_id: Option<Id>,
+    /// Which log showed it.
+    pub evidence: Evidence,
+}
+
+impl PartUpload {
+    /// The part request `e` (a successful UploadPart or UploadPartCopy).
+    pub fn of(e: &Event) -> PartUpload {
+        let bytes = match e.op {
+            Op::UploadPartCopy => e.extra().copy_range.map(|(a, b)| b.saturating_sub(a) + 1),
+            _ => e.bytes,
+        };
+        PartUpload {
+            number: e.part_number.unwrap_or(0),
+            time: e.time,
+            bytes,
+            op: e.op,
+            actor: e.actor,
+            event_id: e.event_id,
+            request_id: e.request_id,
+            evidence: e.evidence,
+        }
+    }
+
+    fn renumbered(self, r: &Renumber) -> PartUpload {
+        PartUpload {
+            actor: r.actor(self.actor),
+            event_id: self.event_id.map(|id| r.id(id)),
+            request_id: self.request_id.map(|id| r.id(id)),
+            ..self
+        }
+    }
+}
 
 /// What is gathered for one upload while decoding.
 #[derive(Debug, Default)]
 pub struct Gather {
-    /// (part number, seconds since the epoch, bytes) of every successful part request.
-    numbers: Vec<(u32, i64, u64)>,
+    /// Every successful part request.
+    uploads: Vec<PartUpload>,
     /// A part request of the earliest second, and any others of that same second (rare: they
     /// are sorted out once strings are frozen, so that the choice never depends on file order).
     first: Option<Sighting>,
@@ -34,11 +87,7 @@ pub struct Gather {
 impl Gather {
     /// Takes in one successful UploadPart or UploadPartCopy.
     pub fn add(&mut self, e: &Event) {
-        self.numbers.push((
-            e.part_number.unwrap_or(0),
-            e.time.timestamp(),
-            e.bytes.unwrap_or(0),
-        ));
+        self.uploads.push(PartUpload::of(e));
         self.see(Sighting::of(e));
         self.last = self.last.max(Some((e.time, e.op)));
     }
@@ -55,15 +104,44 @@ impl Gather {
     }
 
     /// The summary, in the symbols of the frozen string table.
-    pub fn finish(mut self, renumber: &Renumber, strings: &Strings) -> PartSummary {
+    pub fn finish(self, renumber: &Renumber, strings: &Strings) -> PartSummary {
+        let mut history: Vec<PartUpload> = self
+            .uploads
+            .into_iter()
+            .map(|u| u.renumbered(renumber))
+            .collect();
+        // The same request in two logs (the same request ID) once: CloudTrail's copy, with the
+        // size whichever copy has.
+        let order = |a: &PartUpload, b: &PartUpload| {
+            (a.number, a.time, a.evidence, a.actor, a.bytes)
+                .cmp(&(b.number, b.time, b.evidence, b.actor, b.bytes))
+                .then_with(|| compare_ids(strings, a.event_id, b.event_id))
+                .then_with(|| compare_ids(strings, a.request_id, b.request_id))
+        };
+        history.sort_unstable_by(|a, b| {
+            (a.request_id.is_none(), a.request_id)
+                .cmp(&(b.request_id.is_none(), b.request_id))
+                .then_with(|| order(a, b))
+        });
+        history.dedup_by(|later, kept| {
+            let same = kept.request_id.is_some() && later.request_id == kept.request_id;
+            if same && kept.bytes.is_none() {
+                kept.bytes = later.bytes;
+            }
+            same
+        });
+        // By part number, then time.
+        history.sort_unstable_by(order);
         // The latest upload of each part number counts (a retried part replaces the earlier one).
-        self.numbers.sort_unstable();
         let mut parts = 0;
         let mut bytes = 0;
-        for (i, &(number, _, size)) in self.numbers.iter().enumerate() {
-            if self.numbers.get(i + 1).is_none_or(|next| next.0 != number) {
+        for (i, u) in history.iter().enumerate() {
+            if history
+                .get(i + 1)
+                .is_none_or(|next| next.number != u.number)
+            {
                 parts += 1;
-                bytes += size;
+                bytes += u.bytes.unwrap_or(0);
             }
         }
         let mut first: Vec<Sighting> = self
@@ -86,6 +164,7 @@ impl Gather {
             first_part: first.as_ref().map(|s| s.time),
             last_part: self.last,
             first,
+            history,
         }
     }
 }
@@ -108,6 +187,17 @@ pub struct PartSummary {
     pub last_part: Option<(Time, Op)>,
     /// The earliest part request: it shows the upload's key.
     pub first: Option<Sighting>,
+    /// Every successful part request, by part number then time, each request once.
+    pub history: Vec<PartUpload>,
+}
+
+impl PartSummary {
+    /// The successful uploads of part `number`, in time order.
+    pub fn of_number(&self, number: u32) -> &[PartUpload] {
+        let start = self.history.partition_point(|u| u.number < number);
+        let end = self.history.partition_point(|u| u.number <= number);
+        &self.history[start..end]
+    }
 }
 
 /// Gathered summaries, by bucket and upload ID (provisional symbols while decoding).

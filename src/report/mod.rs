@@ -486,15 +486,15 @@ impl Report {
             .map(|o| {
                 let u = &timelines.uploads[o.upload];
                 summary.orphans += 1;
-                summary.orphan_parts += o.progress.parts;
-                summary.orphan_bytes += o.progress.bytes;
+                summary.orphan_parts += o.parts;
+                summary.orphan_bytes += o.bytes;
                 OrphanOut {
                     bucket: strings[u.bucket].to_owned(),
                     key: strings.owned(u.key),
                     upload_id: strings[u.upload_id].to_owned(),
                     initiated: o.initiated,
-                    parts: o.progress.parts,
-                    bytes: o.progress.bytes,
+                    parts: o.parts,
+                    bytes: o.bytes,
                     lifecycle_rule: o.lifecycle.as_ref().map(RuleOut::new),
                     initiated_known: o.initiated_known,
                     initiated_by: o.creation.map(|c| ActorOut::new(strings, &events[c])),

@@ -450,10 +450,7 @@ fn orphans_are_open_uploads_not_shown_to_be_gone() {
     ];
     let o = run(s, events, Some(vec![rule(7)]));
     assert_eq!(o.orphans.len(), 1);
-    assert_eq!(
-        (o.orphans[0].progress.parts, o.orphans[0].progress.bytes),
-        (2, 150)
-    );
+    assert_eq!((o.orphans[0].parts, o.orphans[0].bytes), (2, 150));
     assert_eq!(o.orphans[0].age, Duration::minutes(7));
     assert_eq!(
         o.orphans[0].lifecycle.as_ref().map(|e| e.at),

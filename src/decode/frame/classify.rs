@@ -5,9 +5,10 @@
 use std::borrow::Cow;
 
 use super::{Framer, Head};
+use crate::decode::skim::RawStr;
 use crate::decode::skim::{self, SkimError};
 use crate::decode::{BucketSeen, Category, flat, record, time};
-use crate::model::{Op, Time};
+use crate::model::{ContextEvent, ContextKind, Evidence, Op, Service, Time, key_hash};
 use crate::strings::Id;
 
 /// The `eventSource` values of S3 (general purpose, directory buckets, Outposts).
@@ -101,7 +102,18 @@ impl Framer<'_> {
             return (Category::Invalid, None);
         }
         if !S3_SOURCES.iter().any(|s| Head::is(head.source, s)) {
-            return (Category::Other, None);
+            let service = if Head::is(head.source, "iam.amazonaws.com") {
+                Service::Iam
+            } else if Head::is(head.source, "kms.amazonaws.com") {
+                Service::Kms
+            } else {
+                return (Category::Other, None);
+            };
+            let kind = name().flatten().and_then(|n| ContextKind::of(service, &n));
+            return match kind {
+                Some(kind) => self.context(head, time, b, depth, kind),
+                None => (Category::Other, None),
+            };
         }
         let name = match name() {
             Some(Some(name)) => name,
@@ -168,22 +180,106 @@ impl Framer<'_> {
                 },
             );
         }
-        (Category::Other, None)
+        match ContextKind::of(Service::S3, &name) {
+            Some(kind) => self.context(head, time, b, depth, kind),
+            None => (Category::Other, None),
+        }
     }
+
+    /// A record a diagnosis needs (`kind`): kept as a [`ContextEvent`] when it succeeded, in the
+    /// window, and names what the diagnosis compares (a bucket, a role, a user or a key). Read
+    /// with the skimmer, not parsed: an S3 trail holds many PutObject and DeleteObject records.
+    fn context(
+        &mut self,
+        head: &Head<'_>,
+        time: Option<Time>,
+        b: &[u8],
+        depth: usize,
+        kind: ContextKind,
+    ) -> (Category, Option<Id>) {
+        let Some(time) = time.filter(|t| self.opts.contains(*t) && !head.failed) else {
+            return (Category::Other, None);
+        };
+        let [bucket, key, role, user, key_id] = match head.request {
+            Some(at) => request_texts(
+                b,
+                at,
+                depth,
+                ["bucketName", "key", "roleName", "userName", "keyId"],
+            ),
+            None => Default::default(),
+        };
+        let target = match kind.service() {
+            Service::S3 => None,
+            Service::Iam => role.or(user),
+            Service::Kms => key_id,
+        };
+        let named = match kind.service() {
+            Service::S3 => bucket.is_some() && (key.is_some() || !kind.is_object()),
+            _ => target.is_some(),
+        };
+        if !named {
+            return (Category::Other, None);
+        }
+        let interner = self.interner;
+        let identity = head.identity.map_or(&b""[..], |(from, to)| &b[from..to]);
+        let event = ContextEvent {
+            time,
+            kind,
+            bucket: bucket.as_deref().map(|s| interner.sym(s)),
+            key_hash: key.as_deref().map(key_hash),
+            key: key
+                .as_deref()
+                .filter(|_| self.opts.keep_parts)
+                .map(|s| interner.sym(s)),
+            target: target.as_deref().map(|s| interner.sym(s)),
+            actor: interner.actor(identity, || record::actor_from_bytes(identity)),
+            event_id: text(head.event_id).map(|id| interner.id(&id)),
+            request_id: text(head.request_id).map(|id| interner.id(&id)),
+            region: text(head.region).map(|s| interner.sym(&s)),
+            account: text(head.account).map(|s| interner.sym(&s)),
+            origin: self.origin,
+            evidence: Evidence::Cloudtrail,
+        };
+        let request = event.request_id;
+        self.out.context.push(event);
+        (Category::Context, request)
+    }
+}
+
+/// The text of a head field, when it holds some.
+fn text<'b>(s: Option<RawStr<'b>>) -> Option<Cow<'b, str>> {
+    s.and_then(|s| s.decode()).filter(|s| !s.is_empty())
+}
+
+/// The text members `names` of the `requestParameters` object at `at`, read without parsing the
+/// record.
+fn request_texts<'b, const N: usize>(
+    b: &'b [u8],
+    at: usize,
+    depth: usize,
+    names: [&str; N],
+) -> [Option<Cow<'b, str>>; N] {
+    let mut found: [Option<Cow<'b, str>>; N] = std::array::from_fn(|_| None);
+    if b.get(at) != Some(&b'{') {
+        return found;
+    }
+    // A damaged object costs only what was not read: the record was read whole already.
+    let _ = skim::walk_object::<SkimError>(b, at, |key, v| {
+        if let Some(i) = names.iter().position(|n| key.is(n))
+            && found[i].is_none()
+        {
+            found[i] = skim::string_at(b, v)
+                .and_then(|s| s.decode())
+                .filter(|s| !s.is_empty());
+        }
+        skim::skip_nested(b, v, depth + 2)
+    });
+    found
 }
 
 /// `requestParameters.bucketName` of a record, read without parsing the record.
 fn bucket_name(b: &[u8], at: usize, depth: usize) -> Option<Cow<'_, str>> {
-    if b.get(at) != Some(&b'{') {
-        return None;
-    }
-    let mut bucket = None;
-    skim::walk_object::<SkimError>(b, at, |key, v| {
-        if bucket.is_none() && key.is("bucketName") {
-            bucket = skim::string_at(b, v).and_then(|s| s.decode());
-        }
-        skim::skip_nested(b, v, depth + 2)
-    })
-    .ok()?;
-    bucket.filter(|s| !s.is_empty())
+    let [bucket] = request_texts(b, at, depth, ["bucketName"]);
+    bucket
 }

@@ -40,6 +40,10 @@ enum Key {
     Management,
     Request,
     Error,
+    Identity,
+    RequestId,
+    Region,
+    Account,
     Alibaba,
     Digest,
     Other,
@@ -72,7 +76,16 @@ impl Key {
             (7, b'e') => Key::Id,
             (15, b'm') => Key::Management,
             (17, b'r') => Key::Request,
-            (9, b'a') => Key::Alibaba,
+            (9, b'a') => {
+                return match name {
+                    b"acsRegion" => Key::Alibaba,
+                    b"awsRegion" => Key::Region,
+                    _ => Key::Other,
+                };
+            }
+            (12, b'u') => Key::Identity,
+            (9, b'r') => Key::RequestId,
+            (18, b'r') => Key::Account,
             (8, b'l') | (13..=15, b'd') => Key::Digest,
             _ => return Key::Other,
         };
@@ -98,12 +111,20 @@ impl Key {
             Key::Id => name == b"eventID",
             Key::Management => name == b"managementEvent",
             Key::Request => name == b"requestParameters",
-            Key::Alibaba => name == b"acsRegion",
+            Key::Identity => name == b"userIdentity",
+            Key::RequestId => name == b"requestID",
+            Key::Account => name == b"recipientAccountId",
             Key::Digest => matches!(
                 name,
                 b"digestStartTime" | b"digestEndTime" | b"digestS3Bucket" | b"logFiles"
             ),
-            Key::Time | Key::Name | Key::Type | Key::Error | Key::Other => false,
+            Key::Time
+            | Key::Name
+            | Key::Type
+            | Key::Error
+            | Key::Alibaba
+            | Key::Region
+            | Key::Other => false,
         }
     }
 }
@@ -122,6 +143,11 @@ struct Head<'a> {
     request: Option<usize>,
     /// `errorCode` holds a value: the request failed.
     failed: bool,
+    /// Where `userIdentity` starts and ends.
+    identity: Option<(usize, usize)>,
+    request_id: Option<RawStr<'a>>,
+    region: Option<RawStr<'a>>,
+    account: Option<RawStr<'a>>,
     detail_type: Option<RawStr<'a>>,
     digest_keys: u8,
     alibaba: bool,
@@ -398,6 +424,14 @@ impl Framer<'_> {
                 (Key::Category, _) => string(&mut head.category),
                 (Key::Id, _) => string(&mut head.event_id),
                 (Key::DetailType, _) => string(&mut head.detail_type),
+                (Key::RequestId, _) => string(&mut head.request_id),
+                (Key::Region, _) => string(&mut head.region),
+                (Key::Account, _) => string(&mut head.account),
+                (Key::Identity, _) => {
+                    let end = skim::skip_nested(b, v, depth + 1)?;
+                    head.identity = Some((v, end));
+                    Ok(end)
+                }
                 (key, _) => {
                     match key {
                         Key::Management => head.management = first.map(|c| c == b't'),
