@@ -318,7 +318,7 @@ fn decide(ev: &Evidence<'_>, i: usize) -> Finding {
         .last_success(ev.events)
         .filter(|(t, _)| *t > failure.time)
     {
-        return text::alive_after(ev, i, upload, later);
+        return text::alive_after(ev, i, later);
     }
     if let Some(abort) = lifecycle_abort(ev, upload, failure.time) {
         return text::lifecycle_aborted(ev, i, Some(upload), None, abort);
@@ -337,7 +337,7 @@ fn decide(ev: &Evidence<'_>, i: usize) -> Finding {
     {
         Verdict::Eligible(eligibility) => text::lifecycle(ev, i, upload, eligibility, known),
         verdict => match winner(ev, upload, initiated, failure.time) {
-            Some(winner) => text::superseded(ev, i, upload, winner),
+            Some(winner) => text::superseded(ev, i, winner),
             None => text::unexplained(ev, i, upload, &verdict),
         },
     }

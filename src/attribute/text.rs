@@ -94,8 +94,7 @@ pub fn wrong_key(ev: &Evidence<'_>, i: usize, o: Sighting) -> Finding {
         Confidence::Certain,
         Culprit::Owner(o),
         format!(
-            "Upload {} {shown_by} {real:?} ({} at {}), but this request names {asked:?}; S3 matches bucket and key exactly, so the upload could not be found.",
-                        ev.strings.opt(f.upload_id).unwrap_or_default(),
+            "The upload ID {shown_by} {real:?} ({} at {}), but this request names {asked:?}; S3 matches bucket and key exactly, so the upload could not be found.",
             o.op.name(),
             when(o.time),
         ),
@@ -104,7 +103,6 @@ pub fn wrong_key(ev: &Evidence<'_>, i: usize, o: Sighting) -> Finding {
 }
 
 pub fn unknown_upload(ev: &Evidence<'_>, i: usize) -> Finding {
-    let f = &ev.events[i];
     let window = match ev.span {
         Some((first, last)) => format!("the logs read ({} to {})", when(first), when(last)),
         None => "the logs read".to_owned(),
@@ -115,8 +113,7 @@ pub fn unknown_upload(ev: &Evidence<'_>, i: usize) -> Finding {
         Confidence::Likely,
         Culprit::Nobody,
         format!(
-            "Upload ID {} appears in no successful request of {window}: it is older than the logs, is logged by another trail (account or region), or was never a valid upload ID.",
-            ev.strings.opt(f.upload_id).unwrap_or_default()
+            "The upload ID appears in no successful request of {window}: it is older than the logs, is logged by another trail (account or region), or was never a valid upload ID."
         ),
         "Check where the client got this upload ID: a stored ID used to resume an upload may be older than the logs (read older logs with the same command) or may have been removed since; otherwise the ID is corrupted or belongs to another account or region.".to_owned(),
     )
@@ -302,7 +299,7 @@ fn hadoop_advice(ev: &Evidence<'_>, t: &Event) -> String {
 }
 
 /// Another upload of the same key was completed after this one began: the two raced for the key.
-pub fn superseded(ev: &Evidence<'_>, i: usize, upload: &Upload, winner: usize) -> Finding {
+pub fn superseded(ev: &Evidence<'_>, i: usize, winner: usize) -> Finding {
     let (f, w) = (&ev.events[i], &ev.events[winner]);
     let same_actor = ev.strings.actor(w.actor).same_as(ev.strings.actor(f.actor));
     let by = if same_actor {
@@ -310,7 +307,6 @@ pub fn superseded(ev: &Evidence<'_>, i: usize, upload: &Upload, winner: usize) -
     } else {
         ev.strings.actor(w.actor).display_name()
     };
-    let object = object(ev, upload.bucket, upload.key);
     let condition = w.extra().condition;
     let (confidence, why) = match condition {
         Some(c) => (
@@ -330,9 +326,7 @@ pub fn superseded(ev: &Evidence<'_>, i: usize, upload: &Upload, winner: usize) -
         ),
     };
     let explanation = format!(
-        "No abort or completion of upload {} is in view, but another upload of {object:?} ({}) was completed by {by} at {} ({}): {why}.",
-        &ev.strings[upload.upload_id],
-        ev.strings.opt(w.upload_id).unwrap_or("no ID"),
+        "No abort or completion of this upload is in view, but another upload of the key was completed by {by} at {} ({}): {why}.",
         when(w.time),
         timing(w.time, f.time),
     );
@@ -402,12 +396,7 @@ fn object(ev: &Evidence<'_>, bucket: Sym, key: Option<Sym>) -> String {
     )
 }
 
-pub fn alive_after(
-    ev: &Evidence<'_>,
-    i: usize,
-    upload: &Upload,
-    (later, op): (Time, Op),
-) -> Finding {
+pub fn alive_after(ev: &Evidence<'_>, i: usize, (later, op): (Time, Op)) -> Finding {
     let f = &ev.events[i];
     finding(
         i,
@@ -415,9 +404,8 @@ pub fn alive_after(
         Confidence::Possible,
         Culprit::Nobody,
         format!(
-            "Upload {} still existed after this request: a {} succeeded at {}, {} later. The upload was not gone, so S3 did not match this request to it.",
-            &ev.strings[upload.upload_id],
-                        op.name(),
+            "The upload still existed after this request: a {} succeeded at {}, {} later. The upload was not gone, so S3 did not match this request to it.",
+            op.name(),
             when(later),
             span(later - f.time)
         ),
@@ -615,8 +603,7 @@ pub fn unexplained(ev: &Evidence<'_>, i: usize, upload: &Upload, verdict: &Verdi
         Confidence::Possible,
         Culprit::Nobody,
         format!(
-            "Upload {} existed (first seen at {}) and was gone by this request, with no abort or completion in the logs; {rules}.",
-            &ev.strings[upload.upload_id],
+            "The upload existed (first seen at {}) and was gone by this request, with no abort or completion in the logs; {rules}.",
             when(first)
         ),
         "Add the missing evidence: the bucket's lifecycle configuration (--lifecycle), logs of every account and region that uses the bucket (an abort by another caller may be in another trail, or not logged if data events are off for it), or S3 server access logs.".to_owned(),

@@ -2,6 +2,7 @@
 //! escaped for the terminal, long values are shortened in columns and given whole in the text
 //! under each row.
 
+use std::collections::HashMap;
 use std::io::{self, Write};
 
 use super::escape::terminal;
@@ -145,16 +146,18 @@ fn failures(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         return Ok(());
     }
     writeln!(out, "\nFailures, by incident and upload")?;
-    let mut previous: Option<&FailureOut> = None;
+    // Advice is given whole once; an upload whose advice was given already points to where.
+    let mut given: HashMap<&str, &str> = HashMap::new();
     for (n, group) in by_upload(&r.failures).iter().enumerate() {
         if n > 0 {
             writeln!(out)?;
         }
-        // The uploads of one incident share their cause and culprit, so their advice: it is
-        // given whole with the first (the JSON answer has each upload's own).
-        let same_incident = previous.is_some_and(|p| p.incident == group[0].incident);
-        upload(group, same_incident, out)?;
-        previous = Some(group[0]);
+        let first = group[0];
+        let earlier = given.get(first.advice.as_str()).copied();
+        if earlier.is_none() {
+            given.insert(&first.advice, &first.incident);
+        }
+        upload(group, earlier, out)?;
     }
     Ok(())
 }
@@ -183,24 +186,10 @@ fn by_upload(failures: &[FailureOut]) -> Vec<Vec<&FailureOut>> {
     groups
 }
 
-/// One upload's failures: what is common once, then a line per failed request.
-fn upload(group: &[&FailureOut], same_incident: bool, out: &mut dyn Write) -> io::Result<()> {
+/// One upload's failures: what is common once, then a line per failed request. `advised` is the
+/// incident whose upload was given the same advice already, if one was.
+fn upload(group: &[&FailureOut], advised: Option<&str>, out: &mut dyn Write) -> io::Result<()> {
     let f = group[0];
-    writeln!(
-        out,
-        "  {}",
-        terminal(&format!("s3://{}", object(&f.bucket, f.key.as_deref())))
-    )?;
-    labelled(
-        "upload",
-        f.upload_id.as_deref().unwrap_or("(none in the record)"),
-        out,
-    )?;
-    let mut callers: Vec<&str> = group.iter().map(|f| f.actor.name.as_str()).collect();
-    callers.dedup();
-    callers.sort_unstable();
-    callers.dedup();
-    labelled("caller", &callers.join(", "), out)?;
     // The culprit is named by the explanation and by the incident.
     let kind = match &f.culprit {
         CulpritOut::Request {
@@ -218,26 +207,34 @@ fn upload(group: &[&FailureOut], same_incident: bool, out: &mut dyn Write) -> io
             _ => "lifecycle configuration",
         })
         .collect();
+    writeln!(
+        out,
+        "  {}  [{} {}{kind}, {}, from {}]",
+        terminal(&format!("s3://{}", object(&f.bucket, f.key.as_deref()))),
+        f.incident,
+        f.cause.name(),
+        confidence(f),
+        evidence.join(" + "),
+    )?;
     labelled(
-        "cause",
-        &format!(
-            "{}{kind}, {}, from {} (incident {})",
-            f.cause.name(),
-            confidence(f),
-            evidence.join(" + "),
-            f.incident
-        ),
+        "upload",
+        f.upload_id.as_deref().unwrap_or("(none in the record)"),
         out,
     )?;
+    let mut callers: Vec<&str> = group.iter().map(|f| f.actor.name.as_str()).collect();
+    callers.sort_unstable();
+    callers.dedup();
+    labelled("caller", &callers.join(", "), out)?;
     if let Some(missing) = f.missing_evidence.as_ref().filter(|m| !m.is_empty()) {
         labelled("missing", &missing.join(", "), out)?;
     }
     labelled("why", &f.explanation, out)?;
-    if same_incident {
-        let advice = format!("as for the first upload of {}", f.incident);
-        labelled("advice", &advice, out)?;
-    } else {
-        labelled("advice", &f.advice, out)?;
+    match advised {
+        Some(incident) if incident == f.incident => {
+            labelled("advice", "as for the upload above", out)?
+        }
+        Some(incident) => labelled("advice", &format!("as for {incident} above"), out)?,
+        None => labelled("advice", &f.advice, out)?,
     }
     for f in group {
         request_line(f, out)?;
