@@ -11,6 +11,7 @@ use crate::attribute::{self, Evidence};
 use crate::cli::{Args, Command, Config, Format};
 use crate::correlate::{self, Timelines};
 use crate::decode;
+use crate::diagnose;
 use crate::error::{Error, Result};
 use crate::export;
 use crate::incidents::{self, Incidents};
@@ -58,6 +59,8 @@ pub struct Analysis {
     pub findings: Vec<attribute::Finding>,
     /// The findings grouped into incidents.
     pub incidents: Incidents,
+    /// The diagnosis of every other failed request.
+    pub other_failures: Vec<diagnose::OtherFailure>,
     /// Uploads left open.
     pub orphans: Vec<attribute::Orphan>,
     /// Buckets named by `--lifecycle`.
@@ -76,6 +79,7 @@ impl Analysis {
                 episodes: &self.episodes,
                 findings: &self.findings,
                 incidents: &self.incidents,
+                other_failures: &self.other_failures,
                 orphans: &self.orphans,
             },
             &self.lifecycle_buckets,
@@ -203,14 +207,16 @@ fn analysis(config: &Config, rules: Vec<(String, PathBuf, Vec<Rule>)>) -> Result
             span,
             episodes: &episodes,
             buckets: &ingested.buckets,
+            context: &ingested.context,
         };
         (
             attribute::attribute(&evidence),
             attribute::orphans(&evidence),
+            diagnose::diagnose(&evidence),
         )
     };
     let mut lifecycle = Lifecycle::new(&ingested.lifecycle, today.clone());
-    let (mut findings, mut orphans) = explain(&lifecycle);
+    let (mut findings, mut orphans, mut other_failures) = explain(&lifecycle);
     let mut notes = Vec::new();
     if config.fetch_lifecycle {
         // Buckets whose answer a configuration could change, and that have none yet.
@@ -238,7 +244,7 @@ fn analysis(config: &Config, rules: Vec<(String, PathBuf, Vec<Rule>)>) -> Result
                 notes.push(note);
             }
             lifecycle = Lifecycle::new(&ingested.lifecycle, today);
-            (findings, orphans) = explain(&lifecycle);
+            (findings, orphans, other_failures) = explain(&lifecycle);
         }
     }
     let incidents = incidents::group(&findings, &ingested.events, &ingested.strings, &episodes);
@@ -248,6 +254,7 @@ fn analysis(config: &Config, rules: Vec<(String, PathBuf, Vec<Rule>)>) -> Result
         episodes,
         findings,
         incidents,
+        other_failures,
         orphans,
         lifecycle_buckets,
         notes,

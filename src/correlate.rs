@@ -111,10 +111,14 @@ pub struct Timelines {
 impl Timelines {
     /// The upload with this bucket and ID.
     pub fn get(&self, bucket: Sym, upload_id: Sym) -> Option<&Upload> {
-        let at = self
-            .uploads
-            .binary_search_by(|u| (u.bucket, u.upload_id).cmp(&(bucket, upload_id)));
-        at.ok().map(|i| &self.uploads[i])
+        self.position(bucket, upload_id).map(|i| &self.uploads[i])
+    }
+
+    /// Where the upload with this bucket and ID is in `uploads`.
+    pub fn position(&self, bucket: Sym, upload_id: Sym) -> Option<usize> {
+        self.uploads
+            .binary_search_by(|u| (u.bucket, u.upload_id).cmp(&(bucket, upload_id)))
+            .ok()
     }
 
     /// Every upload with this ID, in any bucket.
@@ -369,9 +373,37 @@ pub(crate) mod tests {
             }
         }
 
+        /// [`Scene::finish`], with context records too (in time order).
+        pub fn finish_with(
+            self,
+            events: Vec<Event>,
+            mut context: Vec<crate::model::ContextEvent>,
+        ) -> (
+            Vec<Event>,
+            Summaries,
+            Strings,
+            Vec<crate::model::ContextEvent>,
+        ) {
+            // Interned before the table is frozen: renumbered with it.
+            let (events, parts, strings, renumber) = self.freeze(events);
+            for c in &mut context {
+                c.renumber(&renumber);
+            }
+            context.sort_by_key(|c| c.time);
+            (events, parts, strings, context)
+        }
+
         /// Folds successful parts as `ingest` does, freezes the strings and puts the events in
         /// timeline order.
         pub fn finish(self, events: Vec<Event>) -> (Vec<Event>, Summaries, Strings) {
+            let (events, parts, strings, _) = self.freeze(events);
+            (events, parts, strings)
+        }
+
+        fn freeze(
+            self,
+            events: Vec<Event>,
+        ) -> (Vec<Event>, Summaries, Strings, crate::strings::Renumber) {
             let gathered = parts::Shared::default();
             let mut kept = Vec::new();
             for e in events {
@@ -385,7 +417,8 @@ pub(crate) mod tests {
                 e.renumber(&renumber);
             }
             kept.sort_by(|a, b| crate::ingest::compare_events(a, b, &[]));
-            (kept, gathered.finish(&renumber, &strings), strings)
+            let parts = gathered.finish(&renumber, &strings);
+            (kept, parts, strings, renumber)
         }
     }
 

@@ -22,6 +22,7 @@ pub mod attribute;
 pub mod cli;
 pub mod correlate;
 pub mod decode;
+pub mod diagnose;
 pub mod error;
 pub mod export;
 pub mod incidents;

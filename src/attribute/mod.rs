@@ -37,7 +37,7 @@ use std::collections::BTreeMap;
 use crate::correlate::{Timelines, Upload};
 use crate::decode::BucketSeen;
 use crate::lifecycle::{Eligibility, Lifecycle, RuleSource, Verdict};
-use crate::model::{Event, Op, Sighting, Time};
+use crate::model::{ContextEvent, Event, Op, Sighting, Time};
 use crate::strings::{Strings, Sym};
 
 /// The cause of a NoSuchUpload failure.
@@ -253,6 +253,8 @@ pub struct Evidence<'a> {
     pub episodes: &'a Episodes,
     /// Buckets named in the logs, and by which kinds of event.
     pub buckets: &'a BTreeMap<String, BucketSeen>,
+    /// Records besides multipart events that diagnoses need, in time order.
+    pub context: &'a [ContextEvent],
 }
 
 /// Explains every NoSuchUpload failure, in timeline order.

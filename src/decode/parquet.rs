@@ -11,8 +11,8 @@ use polars::prelude::{Column, DataFrame, DataType, ParquetReader, SerReader, Ser
 use super::{BucketSeen, Category, Decoded, Options, ROW_ORIGIN, check_names, parse_time};
 use crate::export::schema::{EVENTS, Kind};
 use crate::model::{
-    AbortHint, Actor, Condition, ErrorCode, Event, Evidence, Extra, IdentityKind, LifecycleChange,
-    NO_SUCH_UPLOAD, Op, Time,
+    AbortHint, Actor, Condition, ContextEvent, ContextKind, ErrorCode, Event, Evidence, Extra,
+    IdentityKind, LifecycleChange, NO_SUCH_UPLOAD, Op, Time, key_hash,
 };
 use crate::strings::Interner;
 
@@ -186,6 +186,21 @@ pub fn read(bytes: &[u8], out: &mut Decoded, origin: u32, opts: &Options, intern
                     }
                 }
             }
+        } else if let Some(kind) = context_kind(name) {
+            match context(&columns, row, kind, time, row_origin, opts, interner) {
+                Some(c) if in_window && columns.get("error_code", row).is_none() => {
+                    let request = c.request_id;
+                    out.context.push(c);
+                    match request {
+                        Some(id) => {
+                            out.tally_request(id, Category::Context);
+                            continue;
+                        }
+                        None => Category::Context,
+                    }
+                }
+                _ => Category::Other,
+            }
         } else if matches!(
             name,
             "PutBucketLifecycle" | "PutBucketLifecycleConfiguration" | "DeleteBucketLifecycle"
@@ -210,6 +225,63 @@ pub fn read(bytes: &[u8], out: &mut Decoded, origin: u32, opts: &Options, intern
         out.tally(category, id);
     }
     out.row_origins = origins;
+}
+
+/// The kind of a context record named `name` (the names are unique across services).
+fn context_kind(name: &str) -> Option<ContextKind> {
+    ContextKind::ALL.into_iter().find(|k| k.name() == name)
+}
+
+/// The context record of a row, as the decoder keeps it from the log record.
+fn context(
+    columns: &Columns,
+    row: usize,
+    kind: ContextKind,
+    time: Option<Time>,
+    origin: u32,
+    opts: &Options,
+    interner: &Interner,
+) -> Option<ContextEvent> {
+    let sym = |name| columns.get(name, row).map(|s| interner.sym(s));
+    let id = |name| columns.get(name, row).map(|s| interner.id(s));
+    let key = columns.get("key", row);
+    let actor = actor(columns, row);
+    Some(ContextEvent {
+        time: time?,
+        kind,
+        bucket: sym("bucket"),
+        key_hash: key.map(key_hash),
+        key: key.filter(|_| opts.keep_parts).map(|k| interner.sym(k)),
+        target: sym("target"),
+        actor: interner.actor(format!("parquet:{}", identity(&actor)).as_bytes(), || actor),
+        event_id: id("event_id"),
+        request_id: id("request_id"),
+        region: sym("region"),
+        account: sym("account"),
+        origin,
+        evidence: match columns.get("evidence", row) {
+            Some("access_log") => Evidence::AccessLog,
+            _ => Evidence::Cloudtrail,
+        },
+    })
+}
+
+/// The key by which actors of rows are interned: every identity column.
+fn identity(actor: &Actor) -> String {
+    [
+        actor.kind.as_str(),
+        actor.arn.as_deref(),
+        actor.account_id.as_deref(),
+        actor.principal_id.as_deref(),
+        actor.issuer_arn.as_deref(),
+        actor.invoked_by.as_deref(),
+        actor.user_name.as_deref(),
+        actor.on_behalf_of.as_deref(),
+    ]
+    .iter()
+    .map(|f| f.unwrap_or("\u{0}"))
+    .collect::<Vec<_>>()
+    .join("\u{1}")
 }
 
 fn actor(columns: &Columns, row: usize) -> Actor {
@@ -246,20 +318,7 @@ fn event(
     let sym = |name| columns.get(name, row).map(|s| interner.sym(s));
     let id = |name| columns.get(name, row).map(|s| interner.id(s));
     let actor = actor(columns, row);
-    let identity: String = [
-        actor.kind.as_str(),
-        actor.arn.as_deref(),
-        actor.account_id.as_deref(),
-        actor.principal_id.as_deref(),
-        actor.issuer_arn.as_deref(),
-        actor.invoked_by.as_deref(),
-        actor.user_name.as_deref(),
-        actor.on_behalf_of.as_deref(),
-    ]
-    .iter()
-    .map(|f| f.unwrap_or("\u{0}"))
-    .collect::<Vec<_>>()
-    .join("\u{1}");
+    let identity = identity(&actor);
     let evidence = match columns.get("evidence", row) {
         Some("access_log") => Evidence::AccessLog,
         _ => Evidence::Cloudtrail,
@@ -292,7 +351,15 @@ fn event(
                 .then_some(AbortHint { date, rule_id }),
             condition: columns.get("condition", row).and_then(Condition::parse),
             referer: sym("referer"),
-            ..Extra::NONE
+            error_message: columns.get("error_message", row).map(str::to_owned),
+            kms: columns
+                .get("sse", row)
+                .is_some_and(|s| s.starts_with("aws:kms")),
+            kms_key: columns.get("kms_key_id", row).map(str::to_owned),
+            copy_source: columns.get("copy_source", row).map(str::to_owned),
+            copy_range: columns
+                .get("copy_source_range", row)
+                .and_then(super::record::byte_range),
         }
         .boxed(),
         origin,

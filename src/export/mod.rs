@@ -7,9 +7,11 @@
 //! - `uploads.parquet`: one row per upload: its timeline in brief and how it ended.
 //! - `failures.parquet`: one row per NoSuchUpload, with its cause, culprit and incident.
 //! - `incidents.parquet`: one row per incident.
+//! - `other_failures.parquet`: one row per other failed multipart request, with its diagnosis.
 //!
 //! With `--all-records`, every CloudTrail record is also written flattened ([`records`]).
 
+mod events;
 pub mod records;
 pub mod schema;
 pub mod sql;
@@ -18,15 +20,15 @@ mod table;
 use std::path::{Path, PathBuf};
 
 use polars::prelude::{DataFrame, PolarsResult};
-use serde_json::json;
 
 use crate::attribute::{Cause, Finding, Orphan};
 use crate::correlate::Timelines;
-use crate::ingest::{Ingested, compare_events};
-use crate::model::{Event, LifecycleChange, Op, Rule};
-use crate::report::{CulpritOut, Report};
-use crate::strings::Strings;
-use schema::{EVENTS, Kind};
+use crate::ingest::Ingested;
+use crate::model::Op;
+use crate::report::{CulpritOut, OtherCulpritOut, Report};
+use schema::Kind;
+
+pub use events::rules_json;
 pub use table::{ColumnKind, Table, Value};
 
 /// A file written, and its rows.
@@ -38,8 +40,8 @@ pub struct Written {
     pub rows: usize,
 }
 
-/// Writes `events.parquet`, `uploads.parquet`, `failures.parquet` and `incidents.parquet` under
-/// `dir`.
+/// Writes `events.parquet`, `uploads.parquet`, `failures.parquet`, `incidents.parquet` and
+/// `other_failures.parquet` under `dir`.
 pub fn write_analysis(
     dir: &Path,
     ingested: &Ingested,
@@ -49,15 +51,16 @@ pub fn write_analysis(
     report: &Report,
 ) -> Result<Vec<Written>, String> {
     let path = dir.join("events.parquet");
-    let rows = write_events(&path, ingested)?;
+    let rows = events::write(&path, ingested)?;
     let mut written = vec![Written { path, rows }];
-    let frames: [(&str, PolarsResult<DataFrame>); 3] = [
+    let frames: [(&str, PolarsResult<DataFrame>); 4] = [
         (
             "uploads.parquet",
             uploads(ingested, timelines, findings, orphans),
         ),
         ("failures.parquet", failures(report)),
         ("incidents.parquet", incidents(report)),
+        ("other_failures.parquet", other_failures(report)),
     ];
     for (name, frame) in frames {
         let path = dir.join(name);
@@ -70,174 +73,6 @@ pub fn write_analysis(
 
 fn text(s: impl Into<String>) -> Value {
     Value::Text(Some(s.into()))
-}
-
-/// Rows of `events.parquet` built at a time: the events are many (every part upload), so the
-/// file is written a row group at a time rather than built whole.
-const EVENT_ROWS: usize = 8_192;
-
-/// Writes `events.parquet`: multipart events, part uploads and lifecycle changes, in the order
-/// of the analysis. Returns its rows.
-fn write_events(path: &Path, ingested: &Ingested) -> Result<usize, String> {
-    let columns: Vec<_> = EVENTS
-        .iter()
-        .map(|c| (c.name, ColumnKind::Of(c.kind)))
-        .collect();
-    let mut all: Vec<&Event> = ingested
-        .events
-        .iter()
-        .chain(&ingested.part_events)
-        .collect();
-    all.sort_by(|a, b| compare_events(a, b, &ingested.origins));
-    let coverage = [
-        Value::Time(ingested.inputs.first_event),
-        Value::Time(ingested.inputs.last_event),
-    ];
-    let rows = all
-        .into_iter()
-        .map(|e| event_row(e, &ingested.strings, &ingested.origins, &coverage))
-        .chain(
-            ingested
-                .lifecycle
-                .iter()
-                .map(|c| change_row(c, &ingested.origins, &coverage)),
-        );
-    let mut table = Table::new(&columns);
-    let mut file = None;
-    let mut written = 0;
-    let build = |table: &mut Table| {
-        table
-            .take()
-            .map_err(|e| format!("cannot build {}: {e}", path.display()))
-    };
-    for row in rows {
-        table.push(row);
-        if table.len() >= EVENT_ROWS {
-            let frame = build(&mut table)?;
-            written += table::write_batch(&mut file, path, &frame)?;
-        }
-    }
-    // The last rows, or none: the file has the columns even when empty.
-    let frame = build(&mut table)?;
-    if frame.height() > 0 || file.is_none() {
-        written += table::write_batch(&mut file, path, &frame)?;
-    }
-    table::finish(file, path)?;
-    Ok(written)
-}
-
-fn event_row(
-    e: &Event,
-    strings: &Strings,
-    origins: &[String],
-    coverage: &[Value; 2],
-) -> Vec<Value> {
-    let actor = strings.actor(e.actor);
-    let owned = |s: &Option<String>| Value::Text(s.clone());
-    let id = |id: Option<crate::strings::Id>| Value::Text(id.map(|id| strings.id(id).to_string()));
-    let extra = e.extra();
-    let hint = extra.abort_hint.as_ref();
-    vec![
-        Value::Time(Some(e.time)),
-        text(e.op.name()),
-        text(&strings[e.bucket]),
-        Value::Text(strings.owned(e.key)),
-        Value::Text(strings.owned(e.upload_id)),
-        Value::U32(e.part_number),
-        Value::U64(e.bytes),
-        Value::Text(e.error_code(strings).map(str::to_owned)),
-        Value::Text(actor.kind.as_str().map(str::to_owned)),
-        owned(&actor.arn),
-        owned(&actor.account_id),
-        owned(&actor.principal_id),
-        owned(&actor.issuer_arn),
-        owned(&actor.invoked_by),
-        owned(&actor.user_name),
-        owned(&actor.on_behalf_of),
-        Value::Text(strings.owned(e.source_ip)),
-        Value::Text(strings.owned(e.user_agent)),
-        id(e.request_id),
-        id(e.event_id),
-        Value::Text(strings.owned(e.region)),
-        Value::Text(strings.owned(e.account)),
-        Value::Text(hint.and_then(|h| h.date).map(|d| d.to_rfc3339())),
-        Value::Text(hint.and_then(|h| h.rule_id.clone())),
-        Value::Text(None),
-        text(e.evidence.name()),
-        Value::Text(e.also_in.map(|k| k.name().to_owned())),
-        Value::Text(origins.get(e.origin as usize).cloned()),
-        coverage[0].clone(),
-        coverage[1].clone(),
-        Value::Text(extra.condition.map(|c| c.name().to_owned())),
-        Value::Text(strings.owned(extra.referer)),
-    ]
-}
-
-fn change_row(c: &LifecycleChange, origins: &[String], coverage: &[Value; 2]) -> Vec<Value> {
-    let a = &c.actor;
-    let owned = |s: &Option<String>| Value::Text(s.clone());
-    let mut row = vec![
-        Value::Time(Some(c.time)),
-        text(&c.event_name),
-        text(&c.bucket),
-        Value::Text(None),
-        Value::Text(None),
-        Value::U32(None),
-        Value::U64(None),
-        owned(&c.error_code),
-        Value::Text(a.kind.as_str().map(str::to_owned)),
-        owned(&a.arn),
-        owned(&a.account_id),
-        owned(&a.principal_id),
-        owned(&a.issuer_arn),
-        owned(&a.invoked_by),
-        owned(&a.user_name),
-        owned(&a.on_behalf_of),
-    ];
-    row.extend([
-        Value::Text(None),
-        Value::Text(None),
-        Value::Text(None),
-        owned(&c.event_id),
-        Value::Text(None),
-        Value::Text(None),
-        Value::Text(None),
-        Value::Text(None),
-        Value::Text(c.rules.as_deref().map(rules_json)),
-        text("cloudtrail"),
-        Value::Text(None),
-        Value::Text(origins.get(c.origin as usize).cloned()),
-        coverage[0].clone(),
-        coverage[1].clone(),
-        Value::Text(None),
-        Value::Text(None),
-    ]);
-    row
-}
-
-/// Rules as `aws s3api get-bucket-lifecycle-configuration` prints them (what the decoder reads).
-pub fn rules_json(rules: &[Rule]) -> String {
-    let rules: Vec<_> = rules
-        .iter()
-        .map(|r| {
-            let mut filter = json!({ "Prefix": r.prefix });
-            if r.other_filters {
-                filter["Tag"] = json!({});
-            }
-            let mut rule = json!({
-                "Status": if r.enabled { "Enabled" } else { "Disabled" },
-                "Filter": filter,
-            });
-            if let Some(id) = &r.id {
-                rule["ID"] = json!(id);
-            }
-            if let Some(days) = r.abort_days {
-                rule["AbortIncompleteMultipartUpload"] = json!({ "DaysAfterInitiation": days });
-            }
-            rule
-        })
-        .collect();
-    json!({ "Rules": rules }).to_string()
 }
 
 /// The columns of `uploads.parquet`.
@@ -439,6 +274,74 @@ pub fn incidents(report: &Report) -> PolarsResult<DataFrame> {
             Value::Time(Some(i.first_failure)),
             Value::Time(Some(i.last_failure)),
             text(&i.summary),
+        ]);
+    }
+    table.take()
+}
+
+/// The columns of `other_failures.parquet`.
+pub const OTHER_FAILURES: [(&str, ColumnKind); 23] = [
+    ("event_time", ColumnKind::Of(Kind::Time)),
+    ("event_name", ColumnKind::Of(Kind::Text)),
+    ("bucket", ColumnKind::Of(Kind::Text)),
+    ("key", ColumnKind::Of(Kind::Text)),
+    ("upload_id", ColumnKind::Of(Kind::Text)),
+    ("part_number", ColumnKind::Of(Kind::U32)),
+    ("actor", ColumnKind::Of(Kind::Text)),
+    ("actor_arn", ColumnKind::Of(Kind::Text)),
+    ("error_code", ColumnKind::Of(Kind::Text)),
+    ("error_message", ColumnKind::Of(Kind::Text)),
+    ("diagnosis", ColumnKind::Of(Kind::Text)),
+    ("confidence", ColumnKind::Of(Kind::Text)),
+    ("culprit", ColumnKind::Of(Kind::Text)),
+    ("culprit_event", ColumnKind::Of(Kind::Text)),
+    ("culprit_time", ColumnKind::Of(Kind::Time)),
+    ("details", ColumnKind::Of(Kind::Text)),
+    ("recovered", ColumnKind::Bool),
+    ("request_id", ColumnKind::Of(Kind::Text)),
+    ("event_id", ColumnKind::Of(Kind::Text)),
+    ("evidence", ColumnKind::Of(Kind::Text)),
+    ("explanation", ColumnKind::Of(Kind::Text)),
+    ("advice", ColumnKind::Of(Kind::Text)),
+    ("origin", ColumnKind::Of(Kind::Text)),
+];
+
+/// `other_failures.parquet`: the other failures of the report.
+pub fn other_failures(report: &Report) -> PolarsResult<DataFrame> {
+    let mut table = Table::new(&OTHER_FAILURES);
+    for o in &report.other_failures {
+        let (culprit, event, time) = match &o.culprit {
+            OtherCulpritOut::Event(c) => (
+                Some(c.actor.name.clone()),
+                Some(c.event_name.to_owned()),
+                Some(c.event_time),
+            ),
+            OtherCulpritOut::Nobody {} => (None, None, None),
+        };
+        table.push(vec![
+            Value::Time(Some(o.event_time)),
+            text(o.event_name),
+            text(&o.bucket),
+            Value::Text(o.key.clone()),
+            Value::Text(o.upload_id.clone()),
+            Value::U32(o.part_number),
+            text(&o.actor.name),
+            Value::Text(o.actor.arn.clone()),
+            text(&o.error_code),
+            Value::Text(o.error_message.clone()),
+            text(o.diagnosis.name()),
+            text(format!("{:?}", o.confidence).to_lowercase()),
+            Value::Text(culprit),
+            Value::Text(event),
+            Value::Time(time),
+            Value::Text(serde_json::to_string(&o.details).ok()),
+            Value::Bool(Some(o.recovered)),
+            Value::Text(o.request_id.clone()),
+            Value::Text(o.event_id.clone()),
+            text(o.evidence.join("+")),
+            text(&o.explanation),
+            text(&o.advice),
+            text(&o.origin),
         ]);
     }
     table.take()

@@ -43,13 +43,14 @@ const fn col(name: &'static str, kind: Kind, doc: &'static str) -> Column {
 }
 
 /// The columns of `events.parquet`, in order: one row per multipart event (successful part
-/// uploads included) and per lifecycle-configuration change.
-pub const EVENTS: [Column; 32] = [
+/// uploads included), per lifecycle-configuration change, and per context record (a permission
+/// change, a deleted bucket or object, a write of a key, a KMS key change).
+pub const EVENTS: [Column; 38] = [
     col("event_time", Kind::Time, "`eventTime`, UTC"),
     col(
         "event_name",
         Kind::Text,
-        "`eventName`: one of the seven multipart operations, `S3.DELETE.UPLOAD` (a lifecycle abort from an access log), or `PutBucketLifecycle` / `PutBucketLifecycleConfiguration` / `DeleteBucketLifecycle`",
+        "`eventName`: one of the seven multipart operations, `S3.DELETE.UPLOAD` (a lifecycle abort from an access log), `PutBucketLifecycle` / `PutBucketLifecycleConfiguration` / `DeleteBucketLifecycle`, or a context record's name (`PutBucketPolicy`, `DeleteObject`, `PutObject`, `DisableKey`, …)",
     ),
     col(
         "bucket",
@@ -148,6 +149,36 @@ pub const EVENTS: [Column; 32] = [
         "referer",
         Kind::Text,
         "the HTTP referer of an access-log line (Hadoop S3A names its job there)",
+    ),
+    col(
+        "error_message",
+        Kind::Text,
+        "`errorMessage` of a failed request",
+    ),
+    col(
+        "sse",
+        Kind::Text,
+        "`aws:kms` when a CreateMultipartUpload asked for SSE-KMS (`x-amz-server-side-encryption` `aws:kms` or `aws:kms:dsse`, in its request or response)",
+    ),
+    col(
+        "kms_key_id",
+        Kind::Text,
+        "`x-amz-server-side-encryption-aws-kms-key-id` of a CreateMultipartUpload",
+    ),
+    col(
+        "copy_source",
+        Kind::Text,
+        "`x-amz-copy-source` of an UploadPartCopy",
+    ),
+    col(
+        "copy_source_range",
+        Kind::Text,
+        "`x-amz-copy-source-range` of an UploadPartCopy (`bytes=A-B`)",
+    ),
+    col(
+        "target",
+        Kind::Text,
+        "for a context record, `requestParameters.roleName`, `userName` or `keyId`: the role, user or KMS key it changes",
     ),
 ];
 

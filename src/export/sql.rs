@@ -12,8 +12,15 @@ use crate::export::schema::{EVENTS, Kind};
 /// The S3 event sources whose records are read.
 const SOURCES: &str = "'s3.amazonaws.com', 's3express.amazonaws.com', 's3-outposts.amazonaws.com'";
 
-/// The event names kept: the multipart operations and the lifecycle changes.
-const NAMES: &str = "'CreateMultipartUpload', 'InitiateMultipartUpload', 'UploadPart', 'UploadPartCopy', 'ListParts', 'ListMultipartUploads', 'CompleteMultipartUpload', 'AbortMultipartUpload', 'PutBucketLifecycle', 'PutBucketLifecycleConfiguration', 'DeleteBucketLifecycle'";
+/// The S3 event names kept: the multipart operations, the lifecycle changes, and the context
+/// records of S3 (permission changes, deletions, writes of keys).
+const NAMES: &str = "'CreateMultipartUpload', 'InitiateMultipartUpload', 'UploadPart', 'UploadPartCopy', 'ListParts', 'ListMultipartUploads', 'CompleteMultipartUpload', 'AbortMultipartUpload', 'PutBucketLifecycle', 'PutBucketLifecycleConfiguration', 'DeleteBucketLifecycle', 'PutBucketPolicy', 'DeleteBucketPolicy', 'PutBucketAcl', 'PutPublicAccessBlock', 'DeleteBucket', 'DeleteObject', 'PutObject', 'CopyObject'";
+
+/// The IAM event names kept: policy changes of roles and users.
+const IAM_NAMES: &str = "'PutRolePolicy', 'DeleteRolePolicy', 'AttachRolePolicy', 'DetachRolePolicy', 'PutUserPolicy', 'DeleteUserPolicy', 'AttachUserPolicy', 'DetachUserPolicy'";
+
+/// The KMS event names kept: changes of a key that stop its use.
+const KMS_NAMES: &str = "'DisableKey', 'ScheduleKeyDeletion', 'PutKeyPolicy'";
 
 /// Regions for the Athena table's partition projection.
 const REGIONS: &str = "us-east-1,us-east-2,us-west-1,us-west-2,af-south-1,ap-east-1,ap-south-1,ap-south-2,ap-southeast-1,ap-southeast-2,ap-southeast-3,ap-southeast-4,ap-southeast-5,ap-southeast-7,ap-northeast-1,ap-northeast-2,ap-northeast-3,ca-central-1,ca-west-1,eu-central-1,eu-central-2,eu-west-1,eu-west-2,eu-west-3,eu-south-1,eu-south-2,eu-north-1,il-central-1,me-south-1,me-central-1,mx-central-1,sa-east-1";
@@ -235,6 +242,58 @@ fn expressions(engine: Engine) -> Vec<(&'static str, String)> {
             ),
         ),
         ("referer", format!("CAST(NULL AS {text})")),
+        ("error_message", field("errorMessage")),
+        (
+            "sse",
+            format!(
+                "CASE WHEN {creation} AND (coalesce({}, '') LIKE 'aws:kms%' OR coalesce({}, '') LIKE 'aws:kms%') THEN 'aws:kms' END",
+                regex(
+                    &request,
+                    r#""x-amz-server-side-encryption"\s*:\s*"([^"]*)""#
+                ),
+                regex(
+                    &response,
+                    r#"(?i)"x-amz-server-side-encryption"\s*:\s*"([^"]*)""#
+                ),
+            ),
+        ),
+        (
+            "kms_key_id",
+            format!(
+                "CASE WHEN {creation} THEN coalesce({}, {}) END",
+                regex(
+                    &request,
+                    r#""x-amz-server-side-encryption-aws-kms-key-id"\s*:\s*"([^"]*)""#
+                ),
+                regex(
+                    &response,
+                    r#"(?i)"x-amz-server-side-encryption-aws-kms-key-id"\s*:\s*"([^"]*)""#
+                ),
+            ),
+        ),
+        (
+            "copy_source",
+            format!(
+                "CASE WHEN {event_name} = 'UploadPartCopy' THEN {} END",
+                regex(&request, r#""x-amz-copy-source"\s*:\s*"([^"]*)""#)
+            ),
+        ),
+        (
+            "copy_source_range",
+            format!(
+                "CASE WHEN {event_name} = 'UploadPartCopy' THEN {} END",
+                regex(&request, r#""x-amz-copy-source-range"\s*:\s*"([^"]*)""#)
+            ),
+        ),
+        (
+            "target",
+            format!(
+                "coalesce({}, {}, {})",
+                empty_null(&json(&request, "$.roleName")),
+                empty_null(&json(&request, "$.userName")),
+                empty_null(&json(&request, "$.keyId"))
+            ),
+        ),
     ];
     columns
 }
@@ -271,8 +330,9 @@ CREATE OR REPLACE TEMPORARY VIEW uploadtrail_events AS
 SELECT
 {columns}
 FROM uploadtrail_records CROSS JOIN uploadtrail_coverage
-WHERE r['eventSource'] IN ({SOURCES})
-  AND r['eventName'] IN ({NAMES});
+WHERE (r['eventSource'] IN ({SOURCES}) AND r['eventName'] IN ({NAMES}))
+   OR (r['eventSource'] = 'iam.amazonaws.com' AND r['eventName'] IN ({IAM_NAMES}))
+   OR (r['eventSource'] = 'kms.amazonaws.com' AND r['eventName'] IN ({KMS_NAMES}));
 ",
         path = literal(path),
         columns = select_list(Engine::Spark),
@@ -294,8 +354,9 @@ CROSS JOIN (
          max(from_iso8601_timestamp(eventtime)) AS last_time
   FROM {table}
 ) coverage
-WHERE eventsource IN ({SOURCES})
-  AND eventname IN ({NAMES});
+WHERE (eventsource IN ({SOURCES}) AND eventname IN ({NAMES}))
+   OR (eventsource = 'iam.amazonaws.com' AND eventname IN ({IAM_NAMES}))
+   OR (eventsource = 'kms.amazonaws.com' AND eventname IN ({KMS_NAMES}));
 ",
         columns = select_list(Engine::Athena),
     )

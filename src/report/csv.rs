@@ -1,13 +1,13 @@
-//! `--format csv`: one row per incident, per failure, per incomplete upload and per note, with a
-//! `record` column saying which. Every cell is safe to open in a spreadsheet.
+//! `--format csv`: one row per incident, per failure, per other failure, per incomplete upload and
+//! per note, with a `record` column saying which. Every cell is safe to open in a spreadsheet.
 
 use std::io::{self, Write};
 
 use super::escape::csv_cell;
-use super::{CulpritOut, Report};
+use super::{CulpritOut, OtherCulpritOut, Report};
 
 /// The columns, in order. Columns are only ever added at the end.
-const HEADER: [&str; 28] = [
+const HEADER: [&str; 31] = [
     "record",
     "time",
     "operation",
@@ -36,6 +36,9 @@ const HEADER: [&str; 28] = [
     "incident",
     "abort_kind",
     "missing_evidence",
+    "error_code",
+    "diagnosis",
+    "recovered",
 ];
 
 /// One row, filled by column name.
@@ -145,6 +148,34 @@ pub fn write(report: &Report, terminal: bool, out: &mut dyn Write) -> io::Result
             "missing_evidence",
             f.missing_evidence.as_ref().map(|m| m.join("+")),
         );
+        write_row(&r.0)?;
+    }
+    for o in &report.other_failures {
+        let mut r = Row::new("other_failure");
+        r.set("time", o.event_time.to_rfc3339());
+        r.set("operation", o.event_name);
+        r.set("bucket", o.bucket.clone());
+        r.opt("key", o.key.clone());
+        r.opt("upload_id", o.upload_id.clone());
+        r.opt("part_number", o.part_number.map(|n| n.to_string()));
+        r.set("actor", o.actor.name.clone());
+        r.opt("actor_type", o.actor.kind.clone());
+        r.opt("source_ip", o.actor.source_ip.clone());
+        r.opt("user_agent", o.actor.user_agent.clone());
+        r.set("confidence", format!("{:?}", o.confidence).to_lowercase());
+        if let OtherCulpritOut::Event(c) = &o.culprit {
+            r.set("culprit", c.actor.name.clone());
+            r.opt("culprit_event_id", c.event_id.clone());
+            r.set("culprit_time", c.event_time.to_rfc3339());
+            r.opt("culprit_request_id", c.request_id.clone());
+        }
+        r.set("explanation", o.explanation.clone());
+        r.set("advice", o.advice.clone());
+        r.opt("request_id", o.request_id.clone());
+        r.set("evidence", o.evidence.join("+"));
+        r.set("error_code", o.error_code.clone());
+        r.set("diagnosis", o.diagnosis.name());
+        r.set("recovered", o.recovered.to_string());
         write_row(&r.0)?;
     }
     for o in &report.orphans {

@@ -35,14 +35,17 @@ struct Closing<'a> {
     buckets_without_data_events: &'a [String],
 }
 
-/// Writes one line per incident, per failure, per incomplete upload and per note, then a summary
-/// line.
+/// Writes one line per incident, per failure, per other failure, per incomplete upload and per
+/// note, then a summary line.
 pub fn write_lines(report: &Report, terminal: bool, out: &mut dyn Write) -> io::Result<()> {
     for incident in &report.incidents {
         line("incident", incident, terminal, out)?;
     }
     for failure in &report.failures {
         line("failure", failure, terminal, out)?;
+    }
+    for other in &report.other_failures {
+        line("other_failure", other, terminal, out)?;
     }
     for orphan in &report.orphans {
         line("orphan", orphan, terminal, out)?;

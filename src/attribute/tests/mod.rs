@@ -115,6 +115,7 @@ pub(super) fn run(scene: Scene, events: Vec<Event>, rules: Option<Vec<Rule>>) ->
         span,
         episodes: &episodes,
         buckets: &buckets,
+        context: &[],
     };
     let (findings, orphans) = (attribute(&ev), orphans(&ev));
     let incidents = crate::incidents::group(&findings, &events, &strings, &episodes);

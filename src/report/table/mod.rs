@@ -1,17 +1,15 @@
 //! `--format table`: the report for a person reading a terminal. Every string from a log is
 //! escaped for the terminal, long values are shortened in columns and given whole in the text
-//! under each row.
+//! under each row. The incidents and the failures grouped by upload are in [`failures`].
 
-use std::collections::HashMap;
+mod failures;
+
 use std::io::{self, Write};
 
 use super::escape::terminal;
-use super::{CulpritOut, FailureOut, IncidentOut, OrphanOut, Report};
+use super::{OrphanOut, Report};
 use crate::attribute::Cause;
 use crate::model::Time;
-
-/// At most this many incidents are listed; the rest are counted.
-const INCIDENTS_SHOWN: usize = 20;
 
 const WIDTH: usize = 100;
 /// Detail lines under a row: a label in a fixed column, then wrapped text.
@@ -21,8 +19,9 @@ const LABEL: usize = 12;
 pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
     header(report, out)?;
     causes(report, out)?;
-    incidents(report, out)?;
-    failures(report, out)?;
+    failures::incidents(report, out)?;
+    failures::failures(report, out)?;
+    failures::other_failures(report, out)?;
     orphans(report, out)?;
     notes(report, out)?;
     problems(report, out)
@@ -91,181 +90,6 @@ fn meaning(cause: Cause) -> &'static str {
         Cause::UnknownUpload => "the upload ID is in no successful request of the logs",
         Cause::Unexplained => "the evidence in view does not explain it",
     }
-}
-
-fn incidents(r: &Report, out: &mut dyn Write) -> io::Result<()> {
-    if r.incidents.is_empty() {
-        return Ok(());
-    }
-    writeln!(out, "\nIncidents (largest first)")?;
-    for (n, i) in r.incidents.iter().take(INCIDENTS_SHOWN).enumerate() {
-        if n > 0 {
-            writeln!(out)?;
-        }
-        incident(i, out)?;
-    }
-    if r.incidents.len() > INCIDENTS_SHOWN {
-        writeln!(
-            out,
-            "\n  … and {} more incidents (all in --format json)",
-            r.incidents.len() - INCIDENTS_SHOWN
-        )?;
-    }
-    Ok(())
-}
-
-fn incident(i: &IncidentOut, out: &mut dyn Write) -> io::Result<()> {
-    let kind = match i.abort_kind {
-        Some(kind) => format!("{} ({})", i.cause.name(), kind.name()),
-        None => i.cause.name().to_owned(),
-    };
-    let failures = i.failures as u64;
-    let uploads = i.uploads as u64;
-    let last = if i.last_failure == i.first_failure {
-        String::new()
-    } else if i.last_failure.date_naive() == i.first_failure.date_naive() {
-        format!(" – {}", i.last_failure.format("%H:%M:%S"))
-    } else {
-        format!(" – {}", time(i.last_failure))
-    };
-    writeln!(
-        out,
-        "  {:<6}{kind}: {} {}, {} {}, {}{last}",
-        i.id,
-        thousands(failures),
-        plural(failures, "failure", "failures"),
-        thousands(uploads),
-        plural(uploads, "upload", "uploads"),
-        time(i.first_failure),
-    )?;
-    wrapped(&i.summary, "        ", out)
-}
-
-fn failures(r: &Report, out: &mut dyn Write) -> io::Result<()> {
-    if r.failures.is_empty() {
-        return Ok(());
-    }
-    writeln!(out, "\nFailures, by incident and upload")?;
-    // Advice is given whole once; an upload whose advice was given already points to where.
-    let mut given: HashMap<&str, &str> = HashMap::new();
-    for (n, group) in by_upload(&r.failures).iter().enumerate() {
-        if n > 0 {
-            writeln!(out)?;
-        }
-        let first = group[0];
-        let earlier = given.get(first.advice.as_str()).copied();
-        if earlier.is_none() {
-            given.insert(&first.advice, &first.incident);
-        }
-        upload(group, earlier, out)?;
-    }
-    Ok(())
-}
-
-/// The failures of each upload (and cause and incident), by incident (largest first), then in
-/// the order of their first failure.
-fn by_upload(failures: &[FailureOut]) -> Vec<Vec<&FailureOut>> {
-    let mut groups: Vec<Vec<&FailureOut>> = Vec::new();
-    let mut index = std::collections::HashMap::new();
-    for f in failures {
-        let key = (&f.bucket, &f.upload_id, f.cause, &f.incident);
-        let at = *index.entry(key).or_insert_with(|| {
-            groups.push(Vec::new());
-            groups.len() - 1
-        });
-        groups[at].push(f);
-    }
-    // `I12` sorts after `I2`: by number. The sort is stable, so time order stays within each.
-    let number = |g: &Vec<&FailureOut>| {
-        g[0].incident
-            .trim_start_matches('I')
-            .parse::<usize>()
-            .unwrap_or(usize::MAX)
-    };
-    groups.sort_by_key(number);
-    groups
-}
-
-/// One upload's failures: what is common once, then a line per failed request. `advised` is the
-/// incident whose upload was given the same advice already, if one was.
-fn upload(group: &[&FailureOut], advised: Option<&str>, out: &mut dyn Write) -> io::Result<()> {
-    let f = group[0];
-    // The culprit is named by the explanation and by the incident.
-    let kind = match &f.culprit {
-        CulpritOut::Request {
-            abort_kind: Some(kind),
-            ..
-        } => format!(" ({})", kind.name()),
-        _ => String::new(),
-    };
-    let evidence: Vec<&str> = f
-        .evidence
-        .iter()
-        .map(|kind| match *kind {
-            "cloudtrail" => "CloudTrail",
-            "access_log" => "S3 access log",
-            _ => "lifecycle configuration",
-        })
-        .collect();
-    writeln!(
-        out,
-        "  {}  [{} {}{kind}, {}, from {}]",
-        terminal(&format!("s3://{}", object(&f.bucket, f.key.as_deref()))),
-        f.incident,
-        f.cause.name(),
-        confidence(f),
-        evidence.join(" + "),
-    )?;
-    labelled(
-        "upload",
-        f.upload_id.as_deref().unwrap_or("(none in the record)"),
-        out,
-    )?;
-    let mut callers: Vec<&str> = group.iter().map(|f| f.actor.name.as_str()).collect();
-    callers.sort_unstable();
-    callers.dedup();
-    labelled("caller", &callers.join(", "), out)?;
-    if let Some(missing) = f.missing_evidence.as_ref().filter(|m| !m.is_empty()) {
-        labelled("missing", &missing.join(", "), out)?;
-    }
-    labelled("why", &f.explanation, out)?;
-    match advised {
-        Some(incident) if incident == f.incident => {
-            labelled("advice", "as for the upload above", out)?
-        }
-        Some(incident) => labelled("advice", &format!("as for {incident} above"), out)?,
-        None => labelled("advice", &f.advice, out)?,
-    }
-    for f in group {
-        request_line(f, out)?;
-    }
-    Ok(())
-}
-
-fn confidence(f: &FailureOut) -> String {
-    format!("{:?}", f.confidence).to_lowercase()
-}
-
-/// `    2026-11-03 09:31:05  UploadPart #4   aborted   certain   I1   EVENT-ID`
-fn request_line(f: &FailureOut, out: &mut dyn Write) -> io::Result<()> {
-    let request = match f.part_number {
-        Some(n) if f.event_name.starts_with("UploadPart") => format!("{} #{n}", f.event_name),
-        _ => f.event_name.to_owned(),
-    };
-    let id = f
-        .event_id
-        .as_ref()
-        .or(f.request_id.as_ref())
-        .map_or_else(String::new, |id| terminal(id).into_owned());
-    writeln!(
-        out,
-        "    {:<21}{:<26}{:<16}{:<10}{:<6}{id}",
-        time(f.event_time),
-        shorten(&request, 25),
-        f.cause.name(),
-        confidence(f),
-        f.incident,
-    )
 }
 
 fn orphans(r: &Report, out: &mut dyn Write) -> io::Result<()> {
