@@ -219,10 +219,11 @@ fn access_logs_without_data_events_give_the_answers_of_cloudtrail() {
     let story = synth::scenarios::trail();
     let report = analyze(View::AccessLogs);
     assert_answers(View::AccessLogs, &story, &report);
-    // One line per request, plus S3's own lifecycle aborts.
+    // One line per request, plus S3's own lifecycle aborts and the requests CloudTrail does not
+    // log (failed authentication).
     assert_eq!(
         report["inputs"]["multipart_events"],
-        multipart_requests(&story) + story.aborts.len()
+        multipart_requests(&story) + story.aborts.len() + story.access_only.len()
     );
     assert_eq!(report["inputs"]["duplicates"], 0);
 }
@@ -239,14 +240,16 @@ fn a_mixed_run_counts_every_request_once() {
     let lines = n(&logs, "records");
     let lines_multipart = n(&logs, "multipart_events");
     assert_eq!(n(&mixed, "records"), n(&alone, "records") + lines);
-    // Every multipart line but S3's own aborts repeats a CloudTrail record.
+    // Every multipart line but S3's own aborts and failed authentications repeats a CloudTrail
+    // record.
+    let only_in_logs = (story.aborts.len() + story.access_only.len()) as u64;
     assert_eq!(
         n(&mixed, "multipart_events"),
-        n(&alone, "multipart_events") + story.aborts.len() as u64
+        n(&alone, "multipart_events") + only_in_logs
     );
     assert_eq!(
         n(&mixed, "duplicates"),
-        n(&alone, "duplicates") + lines_multipart - story.aborts.len() as u64
+        n(&alone, "duplicates") + lines_multipart - only_in_logs + n(&logs, "context_events")
     );
     assert_eq!(n(&mixed, "conflicting_duplicates"), 0);
 }

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use crate::util::{TestEnv, analyze_json, fixture, run, trail_args};
 use uploadtrail::export::schema::{EVENTS, Kind};
 
-fn read(path: &Path) -> DataFrame {
+pub fn read(path: &Path) -> DataFrame {
     let file = File::open(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     ParquetReader::new(file)
         .finish()
@@ -45,7 +45,7 @@ fn answer(report: &Value) -> Value {
     })
 }
 
-fn texts(df: &DataFrame, column: &str) -> Vec<Option<String>> {
+pub fn texts(df: &DataFrame, column: &str) -> Vec<Option<String>> {
     let series = df
         .column(column)
         .unwrap_or_else(|e| panic!("{column}: {e}"))
@@ -94,10 +94,11 @@ fn the_exported_files_read_back_with_the_schema_and_the_counts_of_the_report() {
         };
         assert_eq!(dtype, want, "{}", c.name);
     }
-    // Every distinct multipart request (successful part uploads included), and every lifecycle
-    // change.
+    // Every distinct multipart request (successful part uploads included), every lifecycle
+    // change and every context record.
     let rows = inputs["multipart_events"].as_u64().expect("a count")
-        + inputs["lifecycle_events"].as_u64().expect("a count");
+        + inputs["lifecycle_events"].as_u64().expect("a count")
+        + inputs["context_events"].as_u64().expect("a count");
     assert_eq!(events.height() as u64, rows);
     let names = texts(&events, "event_name");
     let lifecycle_rows = names

@@ -150,6 +150,7 @@ fn the_trail_gets_every_answer_right() {
             "no_data_events",
             "no_data_events",
             "no_data_events",
+            "no_data_events",
             "unpaired_creations"
         ]
     );

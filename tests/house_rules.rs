@@ -69,23 +69,29 @@ fn library_code_does_not_unwrap() {
 #[test]
 fn the_readme_shows_what_the_quick_start_prints() {
     let readme = std::fs::read_to_string(repo().join("README.md")).expect("README.md");
-    let excerpt = readme
-        .split_once("The first command prints (excerpt):\n\n```text\n")
-        .and_then(|(_, rest)| rest.split_once("```"))
-        .map(|(text, _)| text)
-        .expect("the excerpt in README.md");
     let mut args = vec!["analyze".to_owned()];
     args.extend(trail_args());
     args.extend(["--format", "table", "--no-progress"].map(str::to_owned));
     let run = run(&args);
     assert_eq!(run.status, Some(0), "{}", run.stderr);
-    // Every line of the excerpt is printed, in this order; `  …` stands for omitted lines.
-    let mut printed = run.stdout.lines();
-    for line in excerpt.lines().filter(|l| *l != "  …") {
-        assert!(
-            printed.any(|p| p == line),
-            "README.md shows a line the quick start does not print (in this order):\n{line}\n\nit prints:\n{}",
-            run.stdout
-        );
+    // The excerpts of the quick start and of the other failures.
+    for intro in [
+        "The first command prints (excerpt):\n\n```text\n",
+        "failures, by diagnosis and upload:\n\n```text\n",
+    ] {
+        let excerpt = readme
+            .split_once(intro)
+            .and_then(|(_, rest)| rest.split_once("```"))
+            .map(|(text, _)| text)
+            .unwrap_or_else(|| panic!("no excerpt after {intro:?} in README.md"));
+        // Every line of the excerpt is printed, in this order; `  …` stands for omitted lines.
+        let mut printed = run.stdout.lines();
+        for line in excerpt.lines().filter(|l| *l != "  …") {
+            assert!(
+                printed.any(|p| p == line),
+                "README.md shows a line the quick start does not print (in this order):\n{line}\n\nit prints:\n{}",
+                run.stdout
+            );
+        }
     }
 }

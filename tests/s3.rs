@@ -350,9 +350,10 @@ fn fetch_lifecycle_reads_the_rules_of_buckets_without_history() {
         .collect();
     let buckets: Vec<&str> = notes.iter().map(|(b, _)| b.as_str()).collect();
     // media-uploads and scratch have their history in the logs: not asked for.
-    const ASKED: [&str; 7] = [
+    const ASKED: [&str; 8] = [
         "analytics-raw",
         "analytics-staging",
+        "archive",
         "backups",
         "content-store",
         "datalake",
@@ -365,7 +366,7 @@ fn fetch_lifecycle_reads_the_rules_of_buckets_without_history() {
         "{}",
         notes[0].1
     );
-    assert!(notes[2].1.contains("1 rule(s)"), "{}", notes[2].1);
+    assert!(notes[3].1.contains("1 rule(s)"), "{}", notes[3].1);
     let asked: BTreeSet<String> = w
         .server
         .received()

@@ -97,12 +97,11 @@ pub fn line(rng: &mut Rng, rec: &Rec) -> Option<Line> {
         "GetObject" => ("REST.GET.OBJECT", "GET", String::new(), 200),
         "HeadObject" => ("REST.HEAD.OBJECT", "HEAD", String::new(), 200),
         "DeleteObject" => ("REST.DELETE.OBJECT", "DELETE", String::new(), 204),
+        "CopyObject" => ("REST.COPY.OBJECT", "PUT", String::new(), 200),
         _ => return None,
     };
     let (status, error) = match v["errorCode"].as_str() {
-        Some("NoSuchUpload") => ("404".to_owned(), "NoSuchUpload"),
-        Some("AccessDenied") => ("403".to_owned(), "AccessDenied"),
-        Some(code) => ("500".to_owned(), code),
+        Some(code) => (status_of(code).to_string(), code),
         None => (ok_status.to_string(), "-"),
     };
     let uri = match query.as_str() {
@@ -135,6 +134,19 @@ pub fn line(rng: &mut Rng, rec: &Rec) -> Option<Line> {
         time: rec.time,
         text,
     })
+}
+
+/// The HTTP status S3 answers an error code with.
+fn status_of(code: &str) -> u16 {
+    match code {
+        "NoSuchUpload" | "NoSuchKey" | "NoSuchBucket" => 404,
+        "AccessDenied" | "SignatureDoesNotMatch" | "InvalidAccessKeyId" => 403,
+        "SlowDown" | "ServiceUnavailable" => 503,
+        "InternalError" => 500,
+        "PreconditionFailed" => 412,
+        "ConditionalRequestConflict" => 409,
+        _ => 400,
+    }
 }
 
 /// The line of S3 aborting an incomplete upload of `key` under a lifecycle rule.

@@ -265,7 +265,7 @@ fn self_aborts(w: &mut World) {
     let media = "media-uploads";
     let key = "renditions/2026/keynote-1080p.mp4";
     let id = upload(w, at(9, 14, 0, 0), &sdk, media, key, 1);
-    failed_with(
+    let throttled = failed_with(
         w,
         at(9, 14, 3, 0),
         &sdk,
@@ -273,6 +273,13 @@ fn self_aborts(w: &mut World) {
         (media, key, &id),
         Some(2),
         ("SlowDown", "Please reduce your request rate."),
+    );
+    super::other_failures::expect(
+        w,
+        &throttled,
+        "W the throttled part",
+        "SlowDown",
+        "throttled",
     );
     abort(w, at(9, 14, 3, 1), &sdk, media, key, &id);
     for (n, name, part) in [

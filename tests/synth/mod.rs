@@ -7,6 +7,7 @@ pub mod access_log;
 pub mod corpus;
 pub mod incidents;
 pub mod layout;
+pub mod other_failures;
 pub mod records;
 pub mod rng;
 pub mod scenarios;
@@ -97,7 +98,7 @@ pub fn access_logs(story: &scenarios::Story) -> Vec<File> {
         .collect();
     let mut lines: Vec<access_log::Line> = Vec::new();
     let mut seen = std::collections::BTreeSet::new();
-    for r in &story.records {
+    for r in story.records.iter().chain(&story.access_only) {
         // CloudTrail may deliver a record twice; the request was logged once.
         if seen.insert(r.event_id()) {
             lines.extend(access_log::line(&mut rng, r));

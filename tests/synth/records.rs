@@ -347,6 +347,31 @@ fn management_tail(rng: &mut Rng, v: &mut Value, bucket: &str, place: &Place, re
     v["eventCategory"] = json!("Management");
 }
 
+/// An S3 bucket-level change (a management event): `PutBucketPolicy`, `DeleteBucket`…, with
+/// `params` added to `requestParameters`.
+pub fn bucket_change(
+    rng: &mut Rng,
+    t: Time,
+    place: &Place,
+    who: &Who,
+    name: &str,
+    bucket: &str,
+    params: Value,
+) -> Rec {
+    let mut v = base(rng, t, place, who, "s3.amazonaws.com", name);
+    let mut request = json!({"bucketName": bucket, "Host": host(bucket, &place.region)});
+    if let (Some(r), Some(extra)) = (request.as_object_mut(), params.as_object()) {
+        r.extend(extra.clone());
+    }
+    v["requestParameters"] = request;
+    management_tail(rng, &mut v, bucket, place, false);
+    Rec {
+        time: t,
+        place: place.clone(),
+        json: v,
+    }
+}
+
 /// An S3 bucket-level read (a management event).
 pub fn bucket_read(
     rng: &mut Rng,

@@ -80,9 +80,32 @@ pub struct ExpectOrphan {
     pub rule_id: Option<String>,
 }
 
+/// What the tool should say about one failed request that is not a NoSuchUpload.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ExpectOther {
+    pub story: &'static str,
+    /// The record's `eventID` (for a request only an access log shows: empty).
+    pub event_id: String,
+    pub request_id: String,
+    pub error_code: &'static str,
+    pub diagnosis: &'static str,
+    pub confidence: &'static str,
+    pub recovered: bool,
+    /// The culprit's event name, when there is one.
+    pub culprit: Option<&'static str>,
+    pub details: Value,
+    /// What access logs (with CloudTrail's management events) say instead, when it differs:
+    /// diagnosis, confidence, details, culprit.
+    pub from_access_logs: Option<(&'static str, &'static str, Value, Option<&'static str>)>,
+}
+
 pub struct Story {
     pub records: Vec<Rec>,
     pub expect: Vec<Expect>,
+    /// Failed requests that are not NoSuchUpload.
+    pub other: Vec<ExpectOther>,
+    /// Requests only access logs show (CloudTrail does not log failed authentication).
+    pub access_only: Vec<Rec>,
     pub orphans: Vec<ExpectOrphan>,
     /// Lifecycle aborts, for the access logs.
     pub aborts: Vec<AbortLine>,
@@ -104,6 +127,8 @@ pub(super) struct World {
     pub rng: Rng,
     pub records: Vec<Rec>,
     pub expect: Vec<Expect>,
+    pub other: Vec<ExpectOther>,
+    pub access_only: Vec<Rec>,
     pub orphans: Vec<ExpectOrphan>,
     pub aborts: Vec<AbortLine>,
     pub east: Place,
@@ -272,6 +297,8 @@ pub fn trail() -> Story {
         rng: Rng::new(20_261_101),
         records: Vec::new(),
         expect: Vec::new(),
+        other: Vec::new(),
+        access_only: Vec::new(),
         orphans: Vec::new(),
         aborts: Vec::new(),
         east: Place {
@@ -444,7 +471,14 @@ pub fn trail() -> Story {
             "We encountered an internal error. Please try again.",
         )),
     );
-    w.push(rec);
+    let internal = w.push(rec);
+    super::other_failures::expect(
+        &mut w,
+        &internal,
+        "B the part that failed first",
+        "InternalError",
+        "server_error",
+    );
     let e = w.fail(
         at(4, 16, 21, 2),
         &east,
@@ -1241,10 +1275,13 @@ pub fn trail() -> Story {
     });
 
     super::incidents::stories(&mut w);
+    super::other_failures::stories(&mut w);
     noise(&mut w, &admin, &alice);
     Story {
         records: w.records,
         expect: w.expect,
+        other: w.other,
+        access_only: w.access_only,
         orphans: w.orphans,
         aborts: w.aborts,
         lifecycle_files: vec![("backups".into(), "backups.json".into(), backups_rules())],
@@ -1253,6 +1290,7 @@ pub fn trail() -> Story {
             "analytics-staging".into(),
             "audit-logs".into(),
             "legacy-archive".into(),
+            "tmp-staging".into(),
         ],
     }
 }
@@ -1350,6 +1388,8 @@ pub fn small() -> Story {
         rng: Rng::new(7),
         records: Vec::new(),
         expect: Vec::new(),
+        other: Vec::new(),
+        access_only: Vec::new(),
         orphans: Vec::new(),
         aborts: Vec::new(),
         east: Place {
@@ -1446,6 +1486,8 @@ pub fn small() -> Story {
     Story {
         records: w.records,
         expect: w.expect,
+        other: Vec::new(),
+        access_only: Vec::new(),
         orphans: Vec::new(),
         aborts: Vec::new(),
         lifecycle_files: Vec::new(),
