@@ -33,3 +33,4 @@ pub mod model;
 pub mod report;
 pub mod sources;
 pub mod strings;
+pub mod url;

@@ -8,13 +8,13 @@
 //! order of symbols is the order of their strings and every comparison stays content-based:
 //! the output never depends on which thread saw a string first.
 
-use std::collections::HashMap;
 use std::fmt;
 use std::hash::{BuildHasher, RandomState};
 use std::num::NonZeroU32;
 use std::sync::{Mutex, PoisonError};
 
 use hashbrown::HashTable;
+use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::model::Actor;
 
@@ -31,11 +31,33 @@ impl Sym {
     fn index(self) -> usize {
         self.0.get() as usize - 1
     }
+
+    /// Its number, to be written to a temporary file and read back in the same run.
+    pub fn to_bits(self) -> u32 {
+        self.0.get()
+    }
+
+    /// The symbol numbered `bits` by [`Sym::to_bits`]; `None` for 0.
+    pub fn from_bits(bits: u32) -> Option<Sym> {
+        NonZeroU32::new(bits).map(Sym)
+    }
 }
 
 /// An actor stored in the [`Strings`] table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ActorId(u32);
+
+impl ActorId {
+    /// Its number, to be written to a temporary file and read back in the same run.
+    pub fn to_bits(self) -> u32 {
+        self.0
+    }
+
+    /// The actor numbered `bits` by [`ActorId::to_bits`].
+    pub fn from_bits(bits: u32) -> ActorId {
+        ActorId(bits)
+    }
+}
 
 /// An identifier (`eventID`, `requestID`) kept without a heap allocation when it can be: a
 /// lower-case UUID as its 16 bytes, a short ID inline, anything else interned.
@@ -49,7 +71,86 @@ pub enum Id {
     Long(Sym),
 }
 
+impl Id {
+    /// The length of [`Id::to_bytes`].
+    pub const BYTES: usize = 24;
+
+    /// Its bytes, to be written to a temporary file and read back in the same run: a tag, then
+    /// the UUID, the length and bytes of a short ID, or the number of a long one.
+    pub fn to_bytes(self) -> [u8; Id::BYTES] {
+        let mut out = [0; Id::BYTES];
+        match self {
+            Id::Uuid(uuid) => out[1..17].copy_from_slice(&uuid),
+            Id::Short(len, bytes) => {
+                out[0] = 1;
+                out[1] = len;
+                out[2..].copy_from_slice(&bytes);
+            }
+            Id::Long(sym) => {
+                out[0] = 2;
+                out[1..5].copy_from_slice(&sym.to_bits().to_le_bytes());
+            }
+        }
+        out
+    }
+
+    /// The ID that [`Id::to_bytes`] wrote; `None` for any other bytes.
+    pub fn from_bytes(b: &[u8; Id::BYTES]) -> Option<Id> {
+        match b[0] {
+            0 => b[1..17].try_into().ok().map(Id::Uuid),
+            1 if usize::from(b[1]) <= 22 => b[2..].try_into().ok().map(|s| Id::Short(b[1], s)),
+            2 => {
+                let bits = u32::from_le_bytes(b[1..5].try_into().ok()?);
+                Sym::from_bits(bits).map(Id::Long)
+            }
+            _ => None,
+        }
+    }
+}
+
 const SHARDS: usize = 16;
+
+/// The last few strings one reader interned, with their symbols: the region, the account and
+/// the bucket of one log file repeat from record to record, and a symbol found here takes no
+/// lock that the other threads want.
+#[derive(Default)]
+pub struct Recent {
+    syms: [Option<(Box<str>, Sym)>; Recent::SLOTS],
+    next: usize,
+    actors: [Option<(Box<[u8]>, ActorId)>; Recent::SLOTS],
+    next_actor: usize,
+}
+
+impl Recent {
+    const SLOTS: usize = 4;
+
+    /// The symbol of `s`, from the recent ones or from `interner`.
+    pub fn sym(&mut self, interner: &Interner, s: &str) -> Sym {
+        if let Some((_, sym)) = self.syms.iter().flatten().find(|(text, _)| **text == *s) {
+            return *sym;
+        }
+        let sym = interner.sym(s);
+        self.syms[self.next] = Some((s.into(), sym));
+        self.next = (self.next + 1) % Recent::SLOTS;
+        sym
+    }
+
+    /// The actor of the identity `raw`, from the recent ones or from `interner`.
+    pub fn actor(
+        &mut self,
+        interner: &Interner,
+        raw: &[u8],
+        build: impl FnOnce() -> Actor,
+    ) -> ActorId {
+        if let Some((_, id)) = self.actors.iter().flatten().find(|(r, _)| **r == *raw) {
+            return *id;
+        }
+        let id = interner.actor(raw, build);
+        self.actors[self.next_actor] = Some((raw.into(), id));
+        self.next_actor = (self.next_actor + 1) % Recent::SLOTS;
+        id
+    }
+}
 
 /// Strings laid end to end in one buffer: no allocation and no header per string.
 #[derive(Debug, Default, Clone)]
@@ -86,7 +187,10 @@ struct Shard {
 
 #[derive(Default)]
 struct ActorShard {
-    index: HashMap<Box<[u8]>, u32>,
+    /// The raw identity each actor was made from, by position.
+    raws: Vec<Box<[u8]>>,
+    /// Positions, by the hash of their raw identity.
+    index: HashTable<u32>,
     items: Vec<Actor>,
 }
 
@@ -94,7 +198,8 @@ struct ActorShard {
 pub struct Interner {
     shards: [Mutex<Shard>; SHARDS],
     actors: [Mutex<ActorShard>; SHARDS],
-    hasher: RandomState,
+    /// The seed of the hash: random per run, so that no log can be written to collide in it.
+    seed: u64,
 }
 
 impl Default for Interner {
@@ -102,7 +207,7 @@ impl Default for Interner {
         Interner {
             shards: std::array::from_fn(|_| Mutex::default()),
             actors: std::array::from_fn(|_| Mutex::default()),
-            hasher: RandomState::new(),
+            seed: RandomState::new().hash_one(0x5eed_u64),
         }
     }
 }
@@ -124,13 +229,15 @@ fn shard_of_hash(hash: u64) -> usize {
 }
 
 impl Interner {
-    fn shard_of(&self, bytes: &[u8]) -> usize {
-        shard_of_hash(self.hasher.hash_one(bytes))
+    /// XXH3, seeded: several times faster than SipHash on the identities and keys interned for
+    /// every event, and its seed is secret to the run.
+    fn hash(&self, bytes: &[u8]) -> u64 {
+        xxh3_64_with_seed(bytes, self.seed)
     }
 
     /// The symbol of `s`.
     pub fn sym(&self, s: &str) -> Sym {
-        let hash = self.hasher.hash_one(s.as_bytes());
+        let hash = self.hash(s.as_bytes());
         let shard = shard_of_hash(hash);
         let mut guard = lock(&self.shards[shard]);
         let Shard { texts, index } = &mut *guard;
@@ -139,10 +246,7 @@ impl Interner {
             return provisional(shard, local as usize);
         }
         let local = texts.push(s);
-        let rehash = |&i: &u32| {
-            self.hasher
-                .hash_one(texts.get(i as usize).unwrap_or_default().as_bytes())
-        };
+        let rehash = |&i: &u32| self.hash(texts.get(i as usize).unwrap_or_default().as_bytes());
         index.insert_unique(hash, local as u32, rehash);
         provisional(shard, local)
     }
@@ -162,14 +266,17 @@ impl Interner {
 
     /// The actor whose `userIdentity` JSON is `raw`; `build` makes it the first time.
     pub fn actor(&self, raw: &[u8], build: impl FnOnce() -> Actor) -> ActorId {
-        let shard = self.shard_of(raw);
+        let hash = self.hash(raw);
+        let shard = shard_of_hash(hash);
         let mut guard = lock(&self.actors[shard]);
-        if let Some(&local) = guard.index.get(raw) {
+        let ActorShard { raws, index, items } = &mut *guard;
+        if let Some(&local) = index.find(hash, |&i| &*raws[i as usize] == raw) {
             return ActorId((local as usize * SHARDS + shard) as u32);
         }
-        let local = guard.items.len();
-        guard.items.push(build());
-        guard.index.insert(raw.into(), local as u32);
+        let local = items.len();
+        items.push(build());
+        raws.push(raw.into());
+        index.insert_unique(hash, local as u32, |&i| self.hash(&raws[i as usize]));
         ActorId((local * SHARDS + shard) as u32)
     }
 

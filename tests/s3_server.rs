@@ -390,7 +390,7 @@ impl hyper::service::Service<Request<Incoming>> for Faulty {
     fn call(&self, req: Request<Incoming>) -> Self::Future {
         let (inner, state) = (self.inner.clone(), self.state.clone());
         Box::pin(async move {
-            let path = percent_decode(req.uri().path());
+            let path = uploadtrail::url::percent_decode(req.uri().path().as_bytes());
             state.received.lock().expect("the log").push(Received {
                 method: req.method().to_string(),
                 path: path.clone(),
@@ -461,28 +461,4 @@ pub fn walk(bucket: &Path, dir: &Path, out: &mut Vec<(String, i64, std::time::Sy
             out.push((key, i64::try_from(meta.len()).unwrap_or(i64::MAX), modified));
         }
     }
-}
-
-fn percent_decode(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        let hex = |c: u8| (c as char).to_digit(16);
-        match (
-            b[i],
-            b.get(i + 1).copied().and_then(hex),
-            b.get(i + 2).copied().and_then(hex),
-        ) {
-            (b'%', Some(hi), Some(lo)) => {
-                out.push((hi * 16 + lo) as u8);
-                i += 3;
-            }
-            (c, ..) => {
-                out.push(c);
-                i += 1;
-            }
-        }
-    }
-    String::from_utf8_lossy(&out).into_owned()
 }

@@ -27,7 +27,7 @@ pub use rules::parse_rules_file;
 pub use time::parse_time;
 
 use crate::model::{ContextEvent, Event, LifecycleChange, Time};
-use crate::strings::{Id, Interner};
+use crate::strings::{Id, Interner, Recent};
 
 /// What the decode stage needs to know about the run.
 #[derive(Debug, Clone)]
@@ -358,6 +358,7 @@ fn read_whole(
             origin,
             opts,
             interner,
+            recent: Recent::default(),
             sink,
         }
         .document(json);

@@ -164,7 +164,7 @@ fn split_s3_arn(arn: &str) -> Option<(&str, Option<&str>)> {
 }
 
 /// Notes a field that held the wrong JSON type: it is ignored, and the note says so.
-fn check(notes: &mut Vec<String>, field: &str, wrong: Wrong, expected: &str) {
+fn check(notes: &mut Vec<String>, field: impl std::fmt::Display, wrong: Wrong, expected: &str) {
     if let Some(found) = wrong {
         notes.push(format!(
             "{field} is {found}, not {expected}; it was ignored"
@@ -193,7 +193,7 @@ fn identity_notes(identity: Option<&RawValue>, notes: &mut Vec<String>) {
     ] {
         check(
             notes,
-            &format!("userIdentity.{field}"),
+            format_args!("userIdentity.{field}"),
             text.wrong(),
             "a string",
         );
@@ -214,8 +214,8 @@ fn identity_notes(identity: Option<&RawValue>, notes: &mut Vec<String>) {
         );
         if let Some(issuer) = &issuer.0 {
             for (field, text) in [("arn", &issuer.arn), ("ARN", &issuer.arn_upper)] {
-                let name = format!("userIdentity.sessionContext.sessionIssuer.{field}");
-                check(notes, &name, text.wrong(), "a string");
+                let name = format_args!("userIdentity.sessionContext.sessionIssuer.{field}");
+                check(notes, name, text.wrong(), "a string");
             }
         }
     }
@@ -314,15 +314,15 @@ impl<'a> RawRecord<'a> {
                 ("uploadId", &r.upload_id),
                 ("UploadId", &r.upload_id_upper),
             ] {
-                let name = format!("requestParameters.{field}");
-                check(notes, &name, text.wrong(), "a string");
+                let name = format_args!("requestParameters.{field}");
+                check(notes, name, text.wrong(), "a string");
             }
             for (field, number) in [
                 ("partNumber", &r.part_number),
                 ("PartNumber", &r.part_number_upper),
             ] {
-                let name = format!("requestParameters.{field}");
-                check(notes, &name, number.1, "a whole number");
+                let name = format_args!("requestParameters.{field}");
+                check(notes, name, number.1, "a whole number");
             }
         }
         check(notes, "additionalEventData", self.additional.1, "an object");

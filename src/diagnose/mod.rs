@@ -18,7 +18,7 @@ use crate::correlate::Upload;
 use crate::model::{Event, Op, Time};
 use crate::strings::ActorId;
 
-pub use rules::{needed_action, source_of};
+pub use rules::needed_action;
 
 /// The smallest part S3 accepts, except the last (5 MiB).
 pub const MIN_PART: u64 = 5 << 20;

@@ -8,9 +8,9 @@ use std::collections::BTreeMap;
 use super::{Cause, Confidence, Details, Diagnosis, MAX_PARTS, MIN_PART};
 use crate::attribute::Evidence;
 use crate::correlate::Upload;
-use crate::decode::access_log::percent_decode;
 use crate::ingest::parts::PartUpload;
 use crate::model::{ContextEvent, ContextKind, Event, Op, Time, key_hash};
+use crate::url::copy_source;
 
 /// What a row decided.
 pub struct Found {
@@ -141,7 +141,7 @@ pub fn decide(ev: &Evidence<'_>, i: usize, upload: Option<(usize, &Upload)>) -> 
             None => found(Diagnosis::Other, Possible, Cause::Nobody, Details::None),
         },
         "NoSuchKey" if f.op == Op::UploadPartCopy => {
-            let source = f.extra().copy_source.as_deref().and_then(source_of);
+            let source = f.extra().copy_source.as_deref().and_then(copy_source);
             let deleted = source.as_ref().and_then(|(bucket, key)| {
                 let hash = key_hash(key);
                 latest_context(ev, f.time, |c| {
@@ -453,21 +453,6 @@ fn permission_change(ev: &Evidence<'_>, f: &Event) -> Option<(Time, usize)> {
     Some((last_success, change))
 }
 
-/// The bucket and key an `x-amz-copy-source` names: cut at the first `?` (a version ID),
-/// percent-decoded (`+` stays `+`), one leading `/` dropped, split at the first `/`; an
-/// access-point ARN stays whole as the bucket, up to `/object/`.
-pub fn source_of(raw: &str) -> Option<(String, String)> {
-    let raw = raw.split('?').next().unwrap_or_default();
-    let decoded = percent_decode(raw.as_bytes());
-    let path = decoded.strip_prefix('/').unwrap_or(&decoded);
-    if path.starts_with("arn:") {
-        let (bucket, key) = path.split_once("/object/")?;
-        return Some((bucket.to_owned(), key.to_owned()));
-    }
-    let (bucket, key) = path.split_once('/')?;
-    (!bucket.is_empty() && !key.is_empty()).then(|| (bucket.to_owned(), key.to_owned()))
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -488,30 +473,6 @@ mod tests {
             action(Some("not authorized to perform: iam:PassRole")),
             None
         );
-    }
-
-    #[test]
-    fn copy_sources_are_cut_decoded_and_split() {
-        for (raw, bucket, key) in [
-            ("src-bucket/a/b.bin", "src-bucket", "a/b.bin"),
-            (
-                "/src-bucket/a%20b+c.bin?versionId=3",
-                "src-bucket",
-                "a b+c.bin",
-            ),
-            (
-                "arn:aws:s3:us-west-2:1:accesspoint/ap/object/reports/x.csv",
-                "arn:aws:s3:us-west-2:1:accesspoint/ap",
-                "reports/x.csv",
-            ),
-        ] {
-            assert_eq!(
-                source_of(raw),
-                Some((bucket.to_owned(), key.to_owned())),
-                "{raw}"
-            );
-        }
-        assert_eq!(source_of("no-key"), None);
     }
 
     #[test]

@@ -7,7 +7,7 @@
 //! any thread count and any order of files on disk.
 
 use std::cmp::Ordering;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering as Atomic};
 
 use indicatif::ProgressBar;
@@ -15,15 +15,18 @@ use rayon::prelude::*;
 use serde::Serialize;
 
 mod duplicates;
+mod objects;
 pub mod parts;
 mod read;
 
 use crate::decode::{self, BucketSeen, CATEGORIES, Category, Decoded, Options};
-use crate::model::{ContextEvent, Event, Evidence, LifecycleChange, Time};
+use crate::model::{ContextEvent, Event, Evidence, LifecycleChange, Time, key_hash};
 use crate::sources::{Body, Input};
 use crate::strings::{Id, Interner, Strings};
+use crate::url::copy_source;
 
 pub use duplicates::Fingerprints;
+use objects::ObjectRecords;
 pub use read::{Read, read_input, release_buffers};
 
 /// Progress of the decode stage (files and bytes) on a bar that may be hidden.
@@ -161,6 +164,8 @@ struct Gathered {
     part_events: Vec<Event>,
     lifecycle: Vec<LifecycleChange>,
     context: Vec<ContextEvent>,
+    /// Writes and deletions of objects, until it is known which keys matter.
+    objects: ObjectRecords,
     origins: Vec<(u32, String)>,
     buckets: BTreeMap<String, BucketSeen>,
     span: Option<(Time, Time)>,
@@ -264,7 +269,13 @@ impl Gathered {
             }
         }
         self.lifecycle.extend(d.lifecycle);
-        self.context.extend(d.context);
+        for c in d.context {
+            if c.kind.is_object() {
+                self.objects.push(c);
+            } else {
+                self.context.push(c);
+            }
+        }
         for (bucket, seen) in d.buckets {
             self.buckets.entry(bucket).or_default().0 |= seen.0;
         }
@@ -290,6 +301,7 @@ impl Gathered {
         join(&mut self.part_events, other.part_events);
         self.lifecycle.extend(other.lifecycle);
         join(&mut self.context, other.context);
+        self.objects = self.objects.merge(other.objects);
         self.origins.extend(other.origins);
         for (bucket, seen) in other.buckets {
             self.buckets.entry(bucket).or_default().0 |= seen.0;
@@ -404,6 +416,21 @@ fn assemble(mut g: Gathered, interner: Interner, parts: parts::Shared) -> Ingest
         c.origin = dense(c.origin);
     }
     let mut context = std::mem::take(&mut g.context);
+    // Of the writes and deletions of objects, only those of objects a multipart request names.
+    let named = named_objects(&events, &strings);
+    let objects = std::mem::take(&mut g.objects).keep(|c| {
+        let bucket = strings.opt(renumber.opt(c.bucket)).map(key_hash);
+        bucket
+            .zip(c.key_hash)
+            .is_some_and(|object| named.contains(&object))
+    });
+    match objects {
+        Ok(objects) => context.extend(objects),
+        Err(e) => g.summary.problems.push(Problem {
+            origin: "(temporary file)".to_owned(),
+            error: format!("cannot read back the object writes set aside for diagnoses: {e}"),
+        }),
+    }
     context.par_iter_mut().for_each(|c| {
         c.renumber(&renumber);
         c.origin = dense(c.origin);
@@ -460,6 +487,21 @@ fn assemble(mut g: Gathered, interner: Interner, parts: parts::Shared) -> Ingest
         buckets: g.buckets,
         inputs: g.summary,
     }
+}
+
+/// The objects that multipart requests name, as hashes of bucket and key: the key each request
+/// writes, and the object a part copy reads.
+fn named_objects(events: &[Event], strings: &Strings) -> HashSet<(u64, u64)> {
+    let mut named = HashSet::new();
+    for e in events {
+        if let Some(key) = e.key {
+            named.insert((key_hash(&strings[e.bucket]), key_hash(&strings[key])));
+        }
+        if let Some((bucket, key)) = e.extra().copy_source.as_deref().and_then(copy_source) {
+            named.insert((key_hash(&bucket), key_hash(&key)));
+        }
+    }
+    named
 }
 
 /// Removes items whose ID was already seen, keeping the preferred copy (a CloudTrail record over

@@ -42,6 +42,10 @@ const OBJECT_EVENTS: [&str; 12] = [
     "SelectObjectContent",
 ];
 
+/// The members of `requestParameters` a context record is made of, in the order
+/// [`Framer::context`] takes them.
+const CONTEXT_NAMES: [&str; 5] = ["bucketName", "key", "roleName", "userName", "keyId"];
+
 impl Framer<'_> {
     /// One CloudTrail record: count it, classify it, and keep what the analysis needs.
     pub(super) fn record(&mut self, json: &[u8], head: &Head<'_>, b: &[u8], depth: usize) {
@@ -110,9 +114,13 @@ impl Framer<'_> {
                 return (Category::Other, None);
             };
             let kind = name().flatten().and_then(|n| ContextKind::of(service, &n));
-            return match kind {
-                Some(kind) => self.context(head, time, b, depth, kind),
-                None => (Category::Other, None),
+            return match (kind, head.request) {
+                (Some(kind), Some(at)) => {
+                    let texts = request_texts(b, at, depth, CONTEXT_NAMES);
+                    self.context(head, time, b, texts, kind)
+                }
+                (Some(kind), None) => self.context(head, time, b, Default::default(), kind),
+                (None, _) => (Category::Other, None),
             };
         }
         let name = match name() {
@@ -164,7 +172,18 @@ impl Framer<'_> {
                 }
             };
         }
-        if in_window && let Some(bucket) = head.request.and_then(|at| bucket_name(b, at, depth)) {
+        let kind = ContextKind::of(Service::S3, &name);
+        // One walk of `requestParameters` reads what both the bucket count and a context
+        // record need.
+        let texts = match (in_window, head.request) {
+            (true, Some(at)) if kind.is_some() => request_texts(b, at, depth, CONTEXT_NAMES),
+            (true, Some(at)) => {
+                let [bucket] = request_texts(b, at, depth, ["bucketName"]);
+                [bucket, None, None, None, None]
+            }
+            _ => Default::default(),
+        };
+        if let Some(bucket) = &texts[0] {
             // A failed data event does not show that the bucket's data events are logged in a
             // way its uploads can be followed: it counts as a bucket named, not followed.
             let data = !head.failed
@@ -172,7 +191,7 @@ impl Framer<'_> {
                     || head.management == Some(false)
                     || OBJECT_EVENTS.contains(&name.as_ref()));
             self.out.saw_bucket(
-                &bucket,
+                bucket,
                 if data {
                     BucketSeen::DATA
                 } else {
@@ -180,8 +199,8 @@ impl Framer<'_> {
                 },
             );
         }
-        match ContextKind::of(Service::S3, &name) {
-            Some(kind) => self.context(head, time, b, depth, kind),
+        match kind {
+            Some(kind) => self.context(head, time, b, texts, kind),
             None => (Category::Other, None),
         }
     }
@@ -194,21 +213,13 @@ impl Framer<'_> {
         head: &Head<'_>,
         time: Option<Time>,
         b: &[u8],
-        depth: usize,
+        texts: [Option<Cow<'_, str>>; 5],
         kind: ContextKind,
     ) -> (Category, Option<Id>) {
         let Some(time) = time.filter(|t| self.opts.contains(*t) && !head.failed) else {
             return (Category::Other, None);
         };
-        let [bucket, key, role, user, key_id] = match head.request {
-            Some(at) => request_texts(
-                b,
-                at,
-                depth,
-                ["bucketName", "key", "roleName", "userName", "keyId"],
-            ),
-            None => Default::default(),
-        };
+        let [bucket, key, role, user, key_id] = texts;
         let target = match kind.service() {
             Service::S3 => None,
             Service::Iam => role.or(user),
@@ -226,18 +237,20 @@ impl Framer<'_> {
         let event = ContextEvent {
             time,
             kind,
-            bucket: bucket.as_deref().map(|s| interner.sym(s)),
+            bucket: bucket.as_deref().map(|s| self.recent.sym(interner, s)),
             key_hash: key.as_deref().map(key_hash),
             key: key
                 .as_deref()
                 .filter(|_| self.opts.keep_parts)
                 .map(|s| interner.sym(s)),
             target: target.as_deref().map(|s| interner.sym(s)),
-            actor: interner.actor(identity, || record::actor_from_bytes(identity)),
+            actor: self
+                .recent
+                .actor(interner, identity, || record::actor_from_bytes(identity)),
             event_id: text(head.event_id).map(|id| interner.id(&id)),
             request_id: text(head.request_id).map(|id| interner.id(&id)),
-            region: text(head.region).map(|s| interner.sym(&s)),
-            account: text(head.account).map(|s| interner.sym(&s)),
+            region: text(head.region).map(|s| self.recent.sym(interner, &s)),
+            account: text(head.account).map(|s| self.recent.sym(interner, &s)),
             origin: self.origin,
             evidence: Evidence::Cloudtrail,
         };
@@ -276,10 +289,4 @@ fn request_texts<'b, const N: usize>(
         skim::skip_nested(b, v, depth + 2)
     });
     found
-}
-
-/// `requestParameters.bucketName` of a record, read without parsing the record.
-fn bucket_name(b: &[u8], at: usize, depth: usize) -> Option<Cow<'_, str>> {
-    let [bucket] = request_texts(b, at, depth, ["bucketName"]);
-    bucket
 }

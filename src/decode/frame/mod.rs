@@ -13,7 +13,7 @@
 
 use super::skim::{self, RawStr, SkimError};
 use super::{Category, Decoded, Options};
-use crate::strings::Interner;
+use crate::strings::{Interner, Recent};
 
 mod classify;
 
@@ -202,6 +202,8 @@ pub(super) struct Framer<'o> {
     pub origin: u32,
     pub opts: &'o Options,
     pub interner: &'o Interner,
+    /// What this file interned last.
+    pub recent: Recent,
     /// Receives every record flattened (`export --all-records`).
     pub sink: Option<&'o dyn super::RecordSink>,
 }

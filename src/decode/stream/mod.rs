@@ -16,7 +16,7 @@ use std::rc::Rc;
 use super::frame::{self, Framer, line_of};
 use super::skim::SkimError;
 use super::{Decoded, Options, access_log, finish, gzip};
-use crate::strings::Interner;
+use crate::strings::{Interner, Recent};
 use window::{Piece, Reading, Stop, Window, absolute, fill, skip_bom};
 
 mod window;
@@ -146,6 +146,7 @@ fn decode_chunked(
         origin,
         opts,
         interner,
+        recent: Recent::default(),
         sink,
     };
     match w.next(skip_bom(w.buf)) {

@@ -1,0 +1,147 @@
+//! Who made a request: the identity of a CloudTrail record or the requester of an access-log
+//! line, normalised.
+
+/// The `userIdentity.type` of a CloudTrail record.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub enum IdentityKind {
+    /// An IAM user.
+    IamUser,
+    /// A role session (`arn:aws:sts::…:assumed-role/ROLE/SESSION`).
+    AssumedRole,
+    /// An AWS service acting on its own (`invokedBy`).
+    AwsService,
+    /// Another account, or `ANONYMOUS_PRINCIPAL`.
+    AwsAccount,
+    /// The account root user.
+    Root,
+    /// A `GetFederationToken` session.
+    FederatedUser,
+    /// A SAML-federated user.
+    SamlUser,
+    /// A web-identity-federated user.
+    WebIdentityUser,
+    /// An IAM Identity Center user.
+    IdentityCenterUser,
+    /// A type this tool does not know, kept as written.
+    Other(String),
+    /// The record has no `userIdentity.type`.
+    #[default]
+    Missing,
+}
+
+impl IdentityKind {
+    /// Reads a `userIdentity.type` value.
+    pub fn parse(s: &str) -> IdentityKind {
+        match s {
+            "IAMUser" => IdentityKind::IamUser,
+            "AssumedRole" => IdentityKind::AssumedRole,
+            "AWSService" => IdentityKind::AwsService,
+            "AWSAccount" => IdentityKind::AwsAccount,
+            "Root" => IdentityKind::Root,
+            "FederatedUser" => IdentityKind::FederatedUser,
+            "SAMLUser" => IdentityKind::SamlUser,
+            "WebIdentityUser" => IdentityKind::WebIdentityUser,
+            "IdentityCenterUser" => IdentityKind::IdentityCenterUser,
+            other => IdentityKind::Other(other.to_owned()),
+        }
+    }
+
+    /// The value as CloudTrail writes it (`None` when the record had none).
+    pub fn as_str(&self) -> Option<&str> {
+        Some(match self {
+            IdentityKind::IamUser => "IAMUser",
+            IdentityKind::AssumedRole => "AssumedRole",
+            IdentityKind::AwsService => "AWSService",
+            IdentityKind::AwsAccount => "AWSAccount",
+            IdentityKind::Root => "Root",
+            IdentityKind::FederatedUser => "FederatedUser",
+            IdentityKind::SamlUser => "SAMLUser",
+            IdentityKind::WebIdentityUser => "WebIdentityUser",
+            IdentityKind::IdentityCenterUser => "IdentityCenterUser",
+            IdentityKind::Other(s) => s,
+            IdentityKind::Missing => return None,
+        })
+    }
+}
+
+/// Who made a request, as far as the log says.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
+pub struct Actor {
+    /// `userIdentity.type`.
+    pub kind: IdentityKind,
+    /// `userIdentity.arn`: for an assumed role, the session ARN.
+    pub arn: Option<String>,
+    /// `userIdentity.accountId`.
+    pub account_id: Option<String>,
+    /// `userIdentity.principalId`.
+    pub principal_id: Option<String>,
+    /// `sessionContext.sessionIssuer.arn`: the role behind an assumed-role session.
+    pub issuer_arn: Option<String>,
+    /// `userIdentity.invokedBy`: the AWS service that made the call.
+    pub invoked_by: Option<String>,
+    /// `userIdentity.userName` (SAML, web identity and IAM users).
+    pub user_name: Option<String>,
+    /// `onBehalfOf.userId` (or `userId`) of an IAM Identity Center user.
+    pub on_behalf_of: Option<String>,
+}
+
+/// The account ID CloudTrail writes for unauthenticated S3 requests.
+pub const ANONYMOUS_PRINCIPAL: &str = "ANONYMOUS_PRINCIPAL";
+
+impl Actor {
+    /// An actor the log says nothing about.
+    pub const EMPTY: Actor = Actor {
+        kind: IdentityKind::Missing,
+        arn: None,
+        account_id: None,
+        principal_id: None,
+        issuer_arn: None,
+        invoked_by: None,
+        user_name: None,
+        on_behalf_of: None,
+    };
+
+    /// Whether the request was unauthenticated.
+    pub fn is_anonymous(&self) -> bool {
+        self.account_id.as_deref() == Some(ANONYMOUS_PRINCIPAL)
+    }
+
+    /// The name a person recognises: the (session) ARN, the AWS service, "anonymous", or the
+    /// best identifier the record offers.
+    pub fn display_name(&self) -> String {
+        if self.is_anonymous() {
+            return "anonymous".to_owned();
+        }
+        if let Some(arn) = &self.arn {
+            return arn.clone();
+        }
+        if self.kind == IdentityKind::AwsService
+            && let Some(service) = &self.invoked_by
+        {
+            return service.clone();
+        }
+        let fallback = [
+            &self.on_behalf_of,
+            &self.user_name,
+            &self.invoked_by,
+            &self.principal_id,
+        ]
+        .into_iter()
+        .flatten()
+        .next();
+        match (fallback, &self.account_id) {
+            (Some(name), _) => name.clone(),
+            (None, Some(account)) => format!("account {account}"),
+            (None, None) => "unknown".to_owned(),
+        }
+    }
+
+    /// Whether two actors are the same acting identity. For an assumed role this compares the
+    /// session ARN: two sessions of one role are different actors.
+    pub fn same_as(&self, other: &Actor) -> bool {
+        match (&self.arn, &other.arn) {
+            (Some(a), Some(b)) => a == b,
+            _ => self == other,
+        }
+    }
+}
