@@ -17,7 +17,7 @@ use crate::export;
 use crate::incidents::{self, Incidents};
 use crate::ingest::{self, Ingested, Meter};
 use crate::lifecycle::{Lifecycle, RuleSource};
-use crate::model::Rule;
+use crate::model::{BucketName, Provider, Rule};
 use crate::report::{self, Report, escape};
 use crate::sources::{self, s3};
 
@@ -64,7 +64,7 @@ pub struct Analysis {
     /// Uploads left open.
     pub orphans: Vec<attribute::Orphan>,
     /// Buckets named by `--lifecycle`.
-    pub lifecycle_buckets: Vec<String>,
+    pub lifecycle_buckets: Vec<BucketName>,
     /// Notes for the report (what `--fetch-lifecycle` found).
     pub notes: Vec<report::Note>,
 }
@@ -124,10 +124,13 @@ pub fn export(config: &Config, out: &Path, all_records: bool) -> Result<Vec<expo
     Ok(written)
 }
 
+/// A `--lifecycle` file read: the bucket, the file, its rules.
+type LifecycleFile = (BucketName, PathBuf, Vec<Rule>);
+
 /// Runs `work` on a pool of the configured size, with the lifecycle files read.
 fn on_pool<T: Send>(
     config: &Config,
-    work: impl FnOnce(Vec<(String, PathBuf, Vec<Rule>)>) -> Result<T> + Send,
+    work: impl FnOnce(Vec<LifecycleFile>) -> Result<T> + Send,
 ) -> Result<T> {
     let rules = read_lifecycle_files(config)?;
     let pool = rayon::ThreadPoolBuilder::new()
@@ -142,7 +145,7 @@ fn on_pool<T: Send>(
     pool.install(|| work(rules))
 }
 
-fn analysis(config: &Config, rules: Vec<(String, PathBuf, Vec<Rule>)>) -> Result<Analysis> {
+fn analysis(config: &Config, rules: Vec<LifecycleFile>) -> Result<Analysis> {
     let bar = progress_bar(config);
     let inputs = sources::open(
         &config.sources,
@@ -180,8 +183,9 @@ fn analysis(config: &Config, rules: Vec<(String, PathBuf, Vec<Rule>)>) -> Result
         warn_about_problems(&ingested.inputs);
     }
 
-    let lifecycle_buckets: Vec<String> = rules.iter().map(|(bucket, ..)| bucket.clone()).collect();
-    let mut today: Vec<(String, RuleSource, Vec<Rule>)> = rules
+    let lifecycle_buckets: Vec<BucketName> =
+        rules.iter().map(|(bucket, ..)| bucket.clone()).collect();
+    let mut today: Vec<(BucketName, RuleSource, Vec<Rule>)> = rules
         .into_iter()
         .map(|(bucket, path, rules)| (bucket, RuleSource::File(path), rules))
         .collect();
@@ -219,13 +223,14 @@ fn analysis(config: &Config, rules: Vec<(String, PathBuf, Vec<Rule>)>) -> Result
     let (mut findings, mut orphans, mut other_failures) = explain(&lifecycle);
     let mut notes = Vec::new();
     if config.fetch_lifecycle {
-        // Buckets whose answer a configuration could change, and that have none yet.
+        // S3 buckets whose answer a configuration could change, and that have none yet.
         let mut buckets: Vec<String> = findings
             .iter()
             .map(|f| ingested.events[f.failure].bucket)
             .chain(orphans.iter().map(|o| timelines.uploads[o.upload].bucket))
-            .map(|b| ingested.strings[b].to_owned())
-            .filter(|b| !lifecycle.knows(b))
+            .map(|b| ingested.strings.bucket_name(b))
+            .filter(|b| b.provider == Provider::Aws && !lifecycle.knows(b))
+            .map(|b| b.name)
             .collect();
         buckets.sort();
         buckets.dedup();
@@ -234,10 +239,10 @@ fn analysis(config: &Config, rules: Vec<(String, PathBuf, Vec<Rule>)>) -> Result
                 let note = report::fetched_lifecycle_note(&bucket, &fetched);
                 match fetched {
                     s3::Configuration::Rules(rules) => {
-                        today.push((bucket, RuleSource::Fetched, rules));
+                        today.push((BucketName::s3(bucket), RuleSource::Fetched, rules));
                     }
                     s3::Configuration::None => {
-                        today.push((bucket, RuleSource::Fetched, Vec::new()))
+                        today.push((BucketName::s3(bucket), RuleSource::Fetched, Vec::new()))
                     }
                     s3::Configuration::Failed(_) => {}
                 }
@@ -261,7 +266,9 @@ fn analysis(config: &Config, rules: Vec<(String, PathBuf, Vec<Rule>)>) -> Result
     })
 }
 
-fn read_lifecycle_files(config: &Config) -> Result<Vec<(String, PathBuf, Vec<Rule>)>> {
+/// Reads every `--lifecycle` file. The file's content says which cloud's configuration it is
+/// (OSS's XML, or S3's JSON or XML), unless the bucket was written `oss://NAME` or `s3://NAME`.
+fn read_lifecycle_files(config: &Config) -> Result<Vec<LifecycleFile>> {
     config
         .lifecycle_files
         .iter()
@@ -272,8 +279,16 @@ fn read_lifecycle_files(config: &Config) -> Result<Vec<(String, PathBuf, Vec<Rul
                 reason,
             };
             let bytes = std::fs::read(&f.path).map_err(|e| fail(e.to_string()))?;
-            let rules = decode::parse_rules_file(&bytes).map_err(fail)?;
-            Ok((f.bucket.clone(), f.path.clone(), rules))
+            let (written_for, rules) = decode::parse_lifecycle_file(&bytes).map_err(fail)?;
+            let bucket = match (
+                f.bucket.strip_prefix("oss://"),
+                f.bucket.strip_prefix("s3://"),
+            ) {
+                (Some(name), _) => BucketName::new(Provider::Alibaba, name),
+                (_, Some(name)) => BucketName::s3(name),
+                _ => BucketName::new(written_for, f.bucket.as_str()),
+            };
+            Ok((bucket, f.path.clone(), rules))
         })
         .collect()
 }

@@ -278,7 +278,7 @@ pub fn correlate(events: &[Event], mut parts: Summaries) -> Timelines {
 pub(crate) mod tests {
     use super::*;
     use crate::ingest::parts;
-    use crate::model::{Actor, Evidence};
+    use crate::model::{Actor, Evidence, Provider};
     use crate::strings::{Interner, Strings};
 
     /// Hand-built events: times are minutes after 2026-11-02 10:00 UTC.
@@ -313,6 +313,7 @@ pub(crate) mod tests {
                 origin: 0,
                 evidence: Evidence::Cloudtrail,
                 also_in: None,
+                provider: Provider::Aws,
             }
         }
 
@@ -370,6 +371,7 @@ pub(crate) mod tests {
                 origin: 0,
                 evidence: Evidence::Cloudtrail,
                 also_in: None,
+                provider: Provider::Aws,
             }
         }
 

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::attribute::text::{request, span};
 use crate::attribute::{Abort, AbortKind, Cause, Culprit, Episodes, Finding};
-use crate::model::{Actor, Event, Time};
+use crate::model::{Actor, Event, Provider, Time};
 use crate::strings::{Identity, Strings, Sym};
 
 /// A group of failures with one origin.
@@ -30,6 +30,8 @@ pub struct Incident {
     pub uploads: usize,
     /// The buckets of its failures, in name order.
     pub buckets: Vec<String>,
+    /// The cloud of its failures.
+    pub provider: Provider,
     /// Its first failure.
     pub first_failure: Time,
     /// Its last failure.
@@ -132,6 +134,7 @@ pub fn group(
 fn key_text(group: &Group<'_>, strings: &Strings, episodes: &Episodes, events: &[Event]) -> String {
     let who = |id: &Identity<'_>| match id {
         Identity::Arn(arn) => (*arn).to_owned(),
+        Identity::Named(name, key) => format!("{name}:{}", key.unwrap_or_default()),
         Identity::Whole(actor) => strings.actor(*actor).display_name(),
     };
     match group {
@@ -223,6 +226,7 @@ fn incident(
         culprit,
         uploads: uploads.len(),
         buckets: buckets.into_iter().map(str::to_owned).collect(),
+        provider: failures.first().map(|e| e.provider).unwrap_or_default(),
         first_failure,
         last_failure,
         findings: members,

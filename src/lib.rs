@@ -20,6 +20,7 @@
 pub mod app;
 pub mod attribute;
 pub mod cli;
+pub mod cloud;
 pub mod correlate;
 pub mod decode;
 pub mod diagnose;

@@ -10,6 +10,12 @@
 //! filter, eligibility at initiation + `DaysAfterInitiation` days rounded up to the next 00:00 UTC,
 //! rules also apply to uploads begun before they existed, and the earliest eligible rule wins.
 //! There is no default: without a rule, S3 keeps incomplete uploads (and bills them) forever.
+//!
+//! OSS rules (`AbortMultipartUpload`) are read into the same [`Rule`]: `Days` is evaluated as
+//! S3's `DaysAfterInitiation` (OSS runs its rules once a day, so eligibility starts at the next
+//! 00:00 UTC, 08:00 in China), `CreatedBeforeDate` makes every upload begun before that date
+//! eligible from it, and a `<Filter><Not>` prefix exempts the keys it matches. OSS has no default
+//! either.
 
 use std::collections::BTreeMap;
 use std::fmt;
@@ -17,7 +23,7 @@ use std::path::PathBuf;
 
 use chrono::{Duration, TimeDelta};
 
-use crate::model::{LifecycleChange, Rule, Time};
+use crate::model::{BucketName, Evidence, LifecycleChange, Provider, Rule, Time};
 
 /// Where a rule set was learned.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,6 +32,8 @@ pub enum RuleSource {
     Logs {
         /// Its `eventID`.
         event_id: Option<String>,
+        /// The cloud whose trail logged it (CloudTrail, ActionTrail).
+        provider: Provider,
     },
     /// A `--lifecycle` file, assumed to hold for the whole window.
     File(PathBuf),
@@ -38,10 +46,13 @@ pub enum RuleSource {
 impl fmt::Display for RuleSource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            RuleSource::Logs {
-                event_id: Some(id), ..
-            } => write!(f, "cloudtrail:{id}"),
-            RuleSource::Logs { event_id: None, .. } => f.write_str("cloudtrail"),
+            RuleSource::Logs { event_id, provider } => {
+                f.write_str(Evidence::Cloudtrail.name(*provider))?;
+                match event_id {
+                    Some(id) => write!(f, ":{id}"),
+                    None => Ok(()),
+                }
+            }
             RuleSource::File(path) => write!(f, "file:{}", path.display()),
             RuleSource::CreateResponse => f.write_str("create_response"),
             RuleSource::Fetched => f.write_str("s3api"),
@@ -64,8 +75,10 @@ struct Period {
 pub struct Eligibility {
     /// The rule's `ID`.
     pub rule_id: Option<String>,
-    /// Its `DaysAfterInitiation`.
+    /// Its `DaysAfterInitiation` (OSS: `Days`).
     pub days: Option<u32>,
+    /// Its `CreatedBeforeDate` (OSS only).
+    pub created_before: Option<Time>,
     /// The moment the upload became eligible.
     pub at: Time,
     /// Where the rule was learned.
@@ -75,7 +88,7 @@ pub struct Eligibility {
 /// Lifecycle configurations of all buckets over time.
 #[derive(Debug, Default)]
 pub struct Lifecycle {
-    buckets: BTreeMap<String, Vec<Period>>,
+    buckets: BTreeMap<BucketName, Vec<Period>>,
 }
 
 /// What the configuration of one bucket can tell about one upload.
@@ -108,19 +121,28 @@ pub fn ceil_to_midnight(t: Time) -> Time {
     }
 }
 
-/// When an upload initiated at `initiated` becomes eligible under `rule`, if ever.
+/// When an upload initiated at `initiated` becomes eligible under `rule`, if ever: `days` after
+/// it, rounded up to midnight; or, under an OSS `CreatedBeforeDate`, at that date when it began
+/// before it.
 pub fn eligible_at(rule: &Rule, initiated: Time) -> Option<Time> {
-    let days = rule.abort_days?;
-    let t = initiated.checked_add_signed(TimeDelta::try_days(i64::from(days))?)?;
-    Some(ceil_to_midnight(t))
+    if let Some(days) = rule.abort_days {
+        let t = initiated.checked_add_signed(TimeDelta::try_days(i64::from(days))?)?;
+        return Some(ceil_to_midnight(t));
+    }
+    rule.created_before.filter(|&date| initiated < date)
 }
 
 /// Whether a rule aborts incomplete uploads of `key`.
 pub fn applies(rule: &Rule, key: Option<&str>) -> bool {
+    let matches = |prefix: &String| prefix.is_empty() || key.is_some_and(|k| k.starts_with(prefix));
     rule.enabled
-        && rule.abort_days.is_some()
+        && (rule.abort_days.is_some() || rule.created_before.is_some())
         && !rule.other_filters
-        && (rule.prefix.is_empty() || key.is_some_and(|k| k.starts_with(&rule.prefix)))
+        && matches(&rule.prefix)
+        && !rule
+            .excluded_prefixes
+            .iter()
+            .any(|p| key.is_some_and(|k| k.starts_with(p)))
 }
 
 impl Lifecycle {
@@ -131,11 +153,12 @@ impl Lifecycle {
     /// S3), each used only for a bucket whose history the logs do not show.
     pub fn new(
         changes: &[LifecycleChange],
-        today: Vec<(String, RuleSource, Vec<Rule>)>,
+        today: Vec<(BucketName, RuleSource, Vec<Rule>)>,
     ) -> Lifecycle {
-        let mut buckets: BTreeMap<String, Vec<Period>> = BTreeMap::new();
+        let mut buckets: BTreeMap<BucketName, Vec<Period>> = BTreeMap::new();
         for change in changes.iter().filter(|c| c.error_code.is_none()) {
-            let periods = buckets.entry(change.bucket.clone()).or_default();
+            let bucket = BucketName::new(change.provider, change.bucket.as_str());
+            let periods = buckets.entry(bucket).or_default();
             if let Some(last) = periods.last_mut() {
                 last.until = Some(change.time);
             }
@@ -145,6 +168,7 @@ impl Lifecycle {
                 rules: change.rules.clone(),
                 source: RuleSource::Logs {
                     event_id: change.event_id.clone(),
+                    provider: change.provider,
                 },
             });
         }
@@ -162,12 +186,12 @@ impl Lifecycle {
     }
 
     /// Whether anything is known about the bucket's configuration.
-    pub fn knows(&self, bucket: &str) -> bool {
+    pub fn knows(&self, bucket: &BucketName) -> bool {
         self.buckets.contains_key(bucket)
     }
 
     /// Whether the bucket's history comes from the logs (rather than a file).
-    pub fn history_in_logs(&self, bucket: &str) -> bool {
+    pub fn history_in_logs(&self, bucket: &BucketName) -> bool {
         self.buckets.get(bucket).is_some_and(|p| {
             p.iter()
                 .any(|p| matches!(p.source, RuleSource::Logs { .. }))
@@ -179,7 +203,7 @@ impl Lifecycle {
     /// `before` = `None`, the earliest eligibility at any time.
     pub fn verdict(
         &self,
-        bucket: &str,
+        bucket: &BucketName,
         key: Option<&str>,
         initiated: Time,
         before: Option<Time>,
@@ -204,6 +228,7 @@ impl Lifecycle {
                 let candidate = Eligibility {
                     rule_id: rule.id.clone(),
                     days: rule.abort_days,
+                    created_before: rule.created_before.filter(|_| rule.abort_days.is_none()),
                     at,
                     source: period.source.clone(),
                 };
@@ -245,8 +270,14 @@ mod tests {
             enabled: true,
             prefix: prefix.to_owned(),
             abort_days: Some(days),
+            created_before: None,
+            excluded_prefixes: Vec::new(),
             other_filters: false,
         }
+    }
+
+    fn s3(name: &str) -> BucketName {
+        BucketName::s3(name)
     }
 
     fn change(at: &str, rules: Option<Vec<Rule>>) -> LifecycleChange {
@@ -259,17 +290,14 @@ mod tests {
             actor: Actor::default(),
             error_code: None,
             origin: 0,
+            provider: crate::model::Provider::Aws,
         }
     }
 
     fn from_file(rules: Vec<Rule>) -> Lifecycle {
         Lifecycle::new(
             &[],
-            vec![(
-                "b".to_owned(),
-                RuleSource::File(PathBuf::from("r.json")),
-                rules,
-            )],
+            vec![(s3("b"), RuleSource::File(PathBuf::from("r.json")), rules)],
         )
     }
 
@@ -320,13 +348,13 @@ mod tests {
         let init = t("2026-11-02T10:00:00Z");
         let at = t("2026-11-04T00:00:00Z");
         assert!(
-            matches!(lc.verdict("b", Some("k"), init, Some(at + Duration::seconds(1))), Verdict::Eligible(e) if e.at == at)
+            matches!(lc.verdict(&s3("b"), Some("k"), init, Some(at + Duration::seconds(1))), Verdict::Eligible(e) if e.at == at)
         );
         assert!(
-            matches!(lc.verdict("b", Some("k"), init, Some(at)), Verdict::EligibleLater(e) if e.at == at)
+            matches!(lc.verdict(&s3("b"), Some("k"), init, Some(at)), Verdict::EligibleLater(e) if e.at == at)
         );
         assert_eq!(
-            lc.verdict("other", Some("k"), init, Some(at)),
+            lc.verdict(&s3("other"), Some("k"), init, Some(at)),
             Verdict::Unknown
         );
     }
@@ -334,13 +362,14 @@ mod tests {
     #[test]
     fn the_earliest_eligible_rule_wins() {
         let lc = from_file(vec![rule("slow", "", 7), rule("fast", "tmp/", 2)]);
-        let Verdict::Eligible(e) = lc.verdict("b", Some("tmp/x"), t("2026-11-02T10:00:00Z"), None)
+        let Verdict::Eligible(e) =
+            lc.verdict(&s3("b"), Some("tmp/x"), t("2026-11-02T10:00:00Z"), None)
         else {
             panic!()
         };
         assert_eq!(e.rule_id.as_deref(), Some("fast"));
         let Verdict::Eligible(e) =
-            lc.verdict("b", Some("other/x"), t("2026-11-02T10:00:00Z"), None)
+            lc.verdict(&s3("b"), Some("other/x"), t("2026-11-02T10:00:00Z"), None)
         else {
             panic!()
         };
@@ -357,7 +386,7 @@ mod tests {
             vec![],
         );
         let Verdict::Eligible(e) = lc.verdict(
-            "b",
+            &s3("b"),
             Some("k"),
             t("2026-11-01T10:00:00Z"),
             Some(t("2026-11-21T00:00:00Z")),
@@ -380,7 +409,7 @@ mod tests {
         );
         // Eligible on 11-05, but the rule was gone on 11-03.
         let v = lc.verdict(
-            "b",
+            &s3("b"),
             Some("k"),
             t("2026-11-02T10:00:00Z"),
             Some(t("2026-11-06T00:00:00Z")),
@@ -394,19 +423,70 @@ mod tests {
         denied.error_code = Some("AccessDenied".to_owned());
         let lc = Lifecycle::new(&[denied], vec![]);
         assert_eq!(
-            lc.verdict("b", Some("k"), t("2026-11-02T00:00:00Z"), None),
+            lc.verdict(&s3("b"), Some("k"), t("2026-11-02T00:00:00Z"), None),
             Verdict::Unknown
         );
 
         let lc = Lifecycle::new(&[change("2026-11-10T00:00:00Z", Some(vec![]))], vec![]);
         assert_eq!(
             lc.verdict(
-                "b",
+                &s3("b"),
                 Some("k"),
                 t("2026-11-02T00:00:00Z"),
                 Some(t("2026-11-05T00:00:00Z"))
             ),
             Verdict::UnknownBefore(t("2026-11-10T00:00:00Z"))
+        );
+    }
+
+    #[test]
+    fn oss_rules_by_date_and_exemption_and_per_cloud() {
+        let oss = |name: &str| BucketName::new(crate::model::Provider::Alibaba, name);
+        let by_date = Rule {
+            abort_days: None,
+            created_before: Some(t("2026-11-05T00:00:00Z")),
+            ..rule("before", "", 0)
+        };
+        let exempt = Rule {
+            excluded_prefixes: vec!["keep/".to_owned()],
+            ..rule("days", "", 1)
+        };
+        let mut changed = change("2026-11-03T12:00:00Z", Some(vec![by_date.clone()]));
+        changed.provider = crate::model::Provider::Alibaba;
+        let lc = Lifecycle::new(
+            &[changed],
+            vec![(
+                oss("x"),
+                RuleSource::File(PathBuf::from("x.xml")),
+                vec![exempt],
+            )],
+        );
+        // Begun before the date: eligible from the date, once the rule exists.
+        let Verdict::Eligible(e) =
+            lc.verdict(&oss("b"), Some("k"), t("2026-11-01T00:00:00Z"), None)
+        else {
+            panic!("eligible by date");
+        };
+        assert_eq!(e.at, t("2026-11-05T00:00:00Z"));
+        assert_eq!((e.days, e.created_before), (None, by_date.created_before));
+        // Begun after it: never.
+        assert_eq!(
+            lc.verdict(&oss("b"), Some("k"), t("2026-11-06T00:00:00Z"), None),
+            Verdict::NoMatchingRule
+        );
+        // The S3 bucket of the same name knows nothing.
+        assert_eq!(
+            lc.verdict(&s3("b"), Some("k"), t("2026-11-01T00:00:00Z"), None),
+            Verdict::Unknown
+        );
+        // `Not` exempts its prefix.
+        assert!(matches!(
+            lc.verdict(&oss("x"), Some("tmp/k"), t("2026-11-01T10:00:00Z"), None),
+            Verdict::Eligible(e) if e.at == t("2026-11-03T00:00:00Z")
+        ));
+        assert_eq!(
+            lc.verdict(&oss("x"), Some("keep/k"), t("2026-11-01T10:00:00Z"), None),
+            Verdict::NoMatchingRule
         );
     }
 }

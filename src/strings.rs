@@ -5,8 +5,9 @@
 //! one upload share its key and ID. Interning keeps memory proportional to what is distinct
 //! rather than to the number of events. Decoding threads intern into one [`Interner`] (sharded
 //! locks, held for a map lookup); afterwards [`Interner::freeze`] sorts the table, so that the
-//! order of symbols is the order of their strings and every comparison stays content-based:
-//! the output never depends on which thread saw a string first.
+//! order of symbols is the order of their strings (then of their namespace: bucket names are
+//! interned per cloud) and every comparison stays content-based: the output never depends on
+//! which thread saw a string first.
 
 use std::fmt;
 use std::hash::{BuildHasher, RandomState};
@@ -16,7 +17,7 @@ use std::sync::{Mutex, PoisonError};
 use hashbrown::HashTable;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
-use crate::model::Actor;
+use crate::model::{Actor, BucketName, Provider};
 
 /// A string stored in the [`Strings`] table.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -181,7 +182,9 @@ impl Texts {
 #[derive(Default)]
 struct Shard {
     texts: Texts,
-    /// Positions in `texts`, by the hash of their string.
+    /// The namespace of each string in `texts` (see [`Interner::bucket`]).
+    spaces: Vec<u8>,
+    /// Positions in `texts`, by the hash of their string and namespace.
     index: HashTable<u32>,
 }
 
@@ -235,18 +238,44 @@ impl Interner {
         xxh3_64_with_seed(bytes, self.seed)
     }
 
+    /// The hash of a string in a namespace.
+    fn hash_in(&self, space: u8, bytes: &[u8]) -> u64 {
+        xxh3_64_with_seed(bytes, self.seed ^ u64::from(space))
+    }
+
     /// The symbol of `s`.
     pub fn sym(&self, s: &str) -> Sym {
-        let hash = self.hash(s.as_bytes());
+        self.sym_in(0, s)
+    }
+
+    /// The symbol of the name of a bucket of `provider`. The buckets of two clouds are
+    /// different symbols even when their names are equal, so that every table keyed by bucket
+    /// keeps the clouds apart; their text is the name alone.
+    pub fn bucket(&self, provider: Provider, name: &str) -> Sym {
+        self.sym_in(provider.namespace(), name)
+    }
+
+    fn sym_in(&self, space: u8, s: &str) -> Sym {
+        let hash = self.hash_in(space, s.as_bytes());
         let shard = shard_of_hash(hash);
         let mut guard = lock(&self.shards[shard]);
-        let Shard { texts, index } = &mut *guard;
-        let found = index.find(hash, |&i| texts.get(i as usize) == Some(s));
+        let Shard {
+            texts,
+            spaces,
+            index,
+        } = &mut *guard;
+        let found = index.find(hash, |&i| {
+            spaces[i as usize] == space && texts.get(i as usize) == Some(s)
+        });
         if let Some(&local) = found {
             return provisional(shard, local as usize);
         }
         let local = texts.push(s);
-        let rehash = |&i: &u32| self.hash(texts.get(i as usize).unwrap_or_default().as_bytes());
+        spaces.push(space);
+        let rehash = |&i: &u32| {
+            let text = texts.get(i as usize).unwrap_or_default();
+            self.hash_in(spaces[i as usize], text.as_bytes())
+        };
         index.insert_unique(hash, local as u32, rehash);
         provisional(shard, local)
     }
@@ -282,30 +311,36 @@ impl Interner {
 
     /// The final table, in string order, and how to renumber what was interned before.
     pub fn freeze(self) -> (Strings, Renumber) {
-        let shards: Vec<Texts> = self
+        let shards: Vec<Shard> = self
             .shards
             .into_iter()
-            .map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner).texts)
+            .map(|m| m.into_inner().unwrap_or_else(PoisonError::into_inner))
             .collect();
         let text = |sym: Sym| {
             let i = sym.index();
-            shards[i % SHARDS].get(i / SHARDS).unwrap_or_default()
+            shards[i % SHARDS].texts.get(i / SHARDS).unwrap_or_default()
+        };
+        let space = |sym: Sym| {
+            let i = sym.index();
+            shards[i % SHARDS].spaces.get(i / SHARDS).copied()
         };
         let mut all: Vec<Sym> = shards
             .iter()
             .enumerate()
-            .flat_map(|(shard, t)| (0..t.len()).map(move |local| provisional(shard, local)))
+            .flat_map(|(shard, t)| (0..t.texts.len()).map(move |local| provisional(shard, local)))
             .collect();
-        all.sort_unstable_by(|&a, &b| text(a).cmp(text(b)));
+        all.sort_unstable_by(|&a, &b| (text(a), space(a)).cmp(&(text(b), space(b))));
         let slots = all.iter().map(|old| old.index() + 1).max().unwrap_or(0);
         let mut syms = vec![Sym::from_index(0); slots];
         let mut strings = Texts {
-            text: String::with_capacity(shards.iter().map(|t| t.text.len()).sum()),
+            text: String::with_capacity(shards.iter().map(|t| t.texts.text.len()).sum()),
             ends: Vec::with_capacity(all.len()),
         };
+        let mut spaces = Vec::with_capacity(all.len());
         for (new, &old) in all.iter().enumerate() {
             syms[old.index()] = Sym::from_index(new);
             strings.push(text(old));
+            spaces.push(space(old).unwrap_or_default());
         }
         drop(all);
         drop(shards);
@@ -334,6 +369,7 @@ impl Interner {
         (
             Strings {
                 strings,
+                spaces,
                 actors: table,
             },
             Renumber {
@@ -403,6 +439,8 @@ impl Renumber {
 #[derive(Debug, Default, Clone)]
 pub struct Strings {
     strings: Texts,
+    /// The namespace of each string: the cloud of a bucket name (see [`Interner::bucket`]).
+    spaces: Vec<u8>,
     actors: Vec<Actor>,
 }
 
@@ -414,6 +452,19 @@ impl std::ops::Index<Sym> for Strings {
 }
 
 impl Strings {
+    /// The cloud of a bucket's symbol.
+    pub fn provider(&self, bucket: Sym) -> Provider {
+        match self.spaces.get(bucket.index()) {
+            Some(&space) if space == Provider::Alibaba.namespace() => Provider::Alibaba,
+            _ => Provider::Aws,
+        }
+    }
+
+    /// A bucket's symbol as a name with its cloud.
+    pub fn bucket_name(&self, bucket: Sym) -> BucketName {
+        BucketName::new(self.provider(bucket), &self[bucket])
+    }
+
     /// The string of an optional symbol.
     pub fn opt(&self, sym: Option<Sym>) -> Option<&str> {
         sym.map(|s| &self[s])
@@ -438,9 +489,11 @@ impl Strings {
     /// The acting identity of an actor, as [`Actor::same_as`] compares it: equal identities are
     /// the same actor, so it can key a map of callers.
     pub fn identity(&self, id: ActorId) -> Identity<'_> {
-        match &self.actor(id).arn {
-            Some(arn) => Identity::Arn(arn),
-            None => Identity::Whole(id),
+        let actor = self.actor(id);
+        match (&actor.arn, &actor.name) {
+            (Some(arn), _) => Identity::Arn(arn),
+            (None, Some(name)) => Identity::Named(name, actor.access_key_id.as_deref()),
+            (None, None) => Identity::Whole(id),
         }
     }
 }
@@ -451,6 +504,8 @@ impl Strings {
 pub enum Identity<'s> {
     /// `userIdentity.arn`: for an assumed role, the session ARN.
     Arn(&'s str),
+    /// An OSS identity without an ARN: its name, and its access key ID when the log gives one.
+    Named(&'s str, Option<&'s str>),
     /// An actor without an ARN (an AWS service, an anonymous caller).
     Whole(ActorId),
 }

@@ -158,7 +158,7 @@ fn every_output_carries_the_other_failures() {
     let csv = output("csv");
     let header = csv.lines().next().unwrap_or_default();
     assert!(
-        header.ends_with(",error_code,diagnosis,recovered"),
+        header.ends_with(",error_code,diagnosis,recovered,provider"),
         "{header}"
     );
     let rows = csv

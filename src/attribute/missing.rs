@@ -44,8 +44,8 @@ impl Missing {
 /// it), sorted.
 pub fn missing(ev: &Evidence<'_>, i: usize, cause: Cause, upload: Option<&Upload>) -> Vec<Missing> {
     let f = &ev.events[i];
-    let bucket = &ev.strings[f.bucket];
-    let seen = ev.buckets.get(bucket).copied().unwrap_or_default();
+    let bucket = ev.strings.bucket_name(f.bucket);
+    let seen = ev.buckets.get(&bucket);
     let actor = ev.strings.actor(f.actor);
     let mut out = Vec::new();
     let created_in_view = upload.is_some_and(|u| u.creation.is_some());
@@ -66,7 +66,7 @@ pub fn missing(ev: &Evidence<'_>, i: usize, cause: Cause, upload: Option<&Upload
         out.push(Missing::CrossAccountCaller);
     }
     if cause == Cause::Unexplained {
-        if !ev.lifecycle.knows(bucket) {
+        if !ev.lifecycle.knows(&bucket) {
             out.push(Missing::NoLifecycleConfiguration);
         }
         if !seen.has_access_log() {

@@ -32,10 +32,8 @@ pub use episodes::{Episode, Episodes, episodes};
 pub use missing::Missing;
 pub use orphans::{Orphan, orphans};
 
-use std::collections::BTreeMap;
-
 use crate::correlate::{Timelines, Upload};
-use crate::decode::BucketSeen;
+use crate::decode::BucketsSeen;
 use crate::lifecycle::{Eligibility, Lifecycle, RuleSource, Verdict};
 use crate::model::{ContextEvent, Event, Op, Sighting, Time};
 use crate::strings::{Strings, Sym};
@@ -252,7 +250,7 @@ pub struct Evidence<'a> {
     /// The abort episodes of every identity.
     pub episodes: &'a Episodes,
     /// Buckets named in the logs, and by which kinds of event.
-    pub buckets: &'a BTreeMap<String, BucketSeen>,
+    pub buckets: &'a BucketsSeen,
     /// Records besides multipart events that diagnoses need, in time order.
     pub context: &'a [ContextEvent],
 }
@@ -332,10 +330,13 @@ fn decide(ev: &Evidence<'_>, i: usize) -> Finding {
     if let Some(eligibility) = abort_hint(ev, upload).filter(|e| e.at < failure.time) {
         return text::lifecycle(ev, i, upload, eligibility, known);
     }
-    let (bucket, key) = (&ev.strings[failure.bucket], ev.strings.opt(upload.key));
+    let (bucket, key) = (
+        ev.strings.bucket_name(failure.bucket),
+        ev.strings.opt(upload.key),
+    );
     match ev
         .lifecycle
-        .verdict(bucket, key, initiated, Some(failure.time))
+        .verdict(&bucket, key, initiated, Some(failure.time))
     {
         Verdict::Eligible(eligibility) => text::lifecycle(ev, i, upload, eligibility, known),
         verdict => match winner(ev, upload, initiated, failure.time) {
@@ -490,7 +491,7 @@ fn rule_for_abort(
     }
     let just_after = at + chrono::Duration::seconds(1);
     ev.lifecycle.verdict(
-        &ev.strings[bucket],
+        &ev.strings.bucket_name(bucket),
         ev.strings.opt(key),
         initiated,
         Some(just_after),
@@ -504,6 +505,7 @@ fn abort_hint(ev: &Evidence<'_>, upload: &Upload) -> Option<Eligibility> {
     Some(Eligibility {
         rule_id: hint.rule_id.clone(),
         days: None,
+        created_before: None,
         at: hint.date?,
         source: RuleSource::CreateResponse,
     })

@@ -55,7 +55,7 @@ pub fn orphans(ev: &Evidence<'_>) -> Vec<Orphan> {
             let end = end.unwrap_or(last_activity).max(last_activity);
             let lifecycle = abort_hint(ev, u).or_else(|| {
                 match ev.lifecycle.verdict(
-                    &ev.strings[u.bucket],
+                    &ev.strings.bucket_name(u.bucket),
                     ev.strings.opt(u.key),
                     initiated,
                     None,

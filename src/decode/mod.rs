@@ -11,6 +11,7 @@ pub mod flat;
 mod frame;
 pub mod gzip;
 mod lenient;
+pub mod oss;
 pub mod parquet;
 mod record;
 mod rules;
@@ -23,10 +24,10 @@ use std::hash::{Hash, Hasher};
 
 use xxhash_rust::xxh3::{Xxh3, xxh3_64};
 
-pub use rules::parse_rules_file;
+pub use rules::{parse_lifecycle_file, parse_rules_file};
 pub use time::parse_time;
 
-use crate::model::{ContextEvent, Event, LifecycleChange, Time};
+use crate::model::{BucketName, ContextEvent, Event, LifecycleChange, Provider, Time};
 use crate::strings::{Id, Interner, Recent};
 
 /// What the decode stage needs to know about the run.
@@ -137,6 +138,51 @@ impl BucketSeen {
     }
 }
 
+/// The buckets records named, by cloud and name, and in which kinds of record.
+#[derive(Debug, Clone, Default)]
+pub struct BucketsSeen(BTreeMap<Provider, BTreeMap<String, BucketSeen>>);
+
+impl BucketsSeen {
+    /// Records that `name` of `provider` was seen as `seen` says.
+    pub fn saw(&mut self, provider: Provider, name: &str, seen: BucketSeen) {
+        let names = self.0.entry(provider).or_default();
+        match names.get_mut(name) {
+            Some(flags) => flags.0 |= seen.0,
+            None => {
+                names.insert(name.to_owned(), seen);
+            }
+        }
+    }
+
+    /// Takes in what another list saw.
+    pub fn merge(&mut self, other: BucketsSeen) {
+        for (provider, names) in other.0 {
+            let mine = self.0.entry(provider).or_default();
+            for (name, seen) in names {
+                mine.entry(name).or_default().0 |= seen.0;
+            }
+        }
+    }
+
+    /// How a bucket was seen (nothing when it was not).
+    pub fn get(&self, bucket: &BucketName) -> BucketSeen {
+        self.0
+            .get(&bucket.provider)
+            .and_then(|names| names.get(&bucket.name))
+            .copied()
+            .unwrap_or_default()
+    }
+
+    /// Every bucket seen, by cloud and name.
+    pub fn iter(&self) -> impl Iterator<Item = (BucketName, BucketSeen)> + '_ {
+        self.0.iter().flat_map(|(&provider, names)| {
+            names
+                .iter()
+                .map(move |(name, &seen)| (BucketName::new(provider, name.as_str()), seen))
+        })
+    }
+}
+
 /// At most this many problems are kept per input; the rest are counted.
 const MAX_PROBLEMS: usize = 20;
 
@@ -156,7 +202,7 @@ pub struct Decoded {
     /// Records a diagnosis needs besides multipart events.
     pub context: Vec<ContextEvent>,
     /// Buckets named by S3 records in the window (multipart events aside: `ingest` adds theirs).
-    pub buckets: BTreeMap<String, BucketSeen>,
+    pub buckets: BucketsSeen,
     /// The earliest and latest `eventTime` of any record.
     pub span: Option<(Time, Time)>,
     /// What went wrong, in plain words.
@@ -225,13 +271,8 @@ impl Decoded {
         });
     }
 
-    fn saw_bucket(&mut self, bucket: &str, seen: BucketSeen) {
-        match self.buckets.get_mut(bucket) {
-            Some(flags) => flags.0 |= seen.0,
-            None => {
-                self.buckets.insert(bucket.to_owned(), seen);
-            }
-        }
+    fn saw_bucket(&mut self, provider: Provider, bucket: &str, seen: BucketSeen) {
+        self.buckets.saw(provider, bucket, seen);
     }
 }
 

@@ -12,7 +12,7 @@ use super::{BucketSeen, Category, Decoded, Options, ROW_ORIGIN, check_names, par
 use crate::export::schema::{EVENTS, Kind};
 use crate::model::{
     AbortHint, Actor, Condition, ContextEvent, ContextKind, ErrorCode, Event, Evidence, Extra,
-    IdentityKind, LifecycleChange, NO_SUCH_UPLOAD, Op, Time, key_hash,
+    IdentityKind, LifecycleChange, NO_SUCH_UPLOAD, Op, Provider, Time, key_hash,
 };
 use crate::strings::Interner;
 
@@ -169,7 +169,7 @@ pub fn read(bytes: &[u8], out: &mut Decoded, origin: u32, opts: &Options, intern
                         let access_log = e.evidence == Evidence::AccessLog
                             || e.also_in == Some(Evidence::AccessLog);
                         if access_log && let Some(bucket) = columns.get("bucket", row) {
-                            out.saw_bucket(bucket, BucketSeen::ACCESS_LOG);
+                            out.saw_bucket(e.provider, bucket, BucketSeen::ACCESS_LOG);
                         }
                         out.events.push(e);
                         match request {
@@ -208,7 +208,7 @@ pub fn read(bytes: &[u8], out: &mut Decoded, origin: u32, opts: &Options, intern
             match change(&columns, row, name, time, row_origin) {
                 Ok(c) => {
                     if in_window {
-                        out.saw_bucket(&c.bucket, BucketSeen::MANAGEMENT);
+                        out.saw_bucket(c.provider, &c.bucket, BucketSeen::MANAGEMENT);
                     }
                     out.lifecycle.push(c);
                     Category::Lifecycle
@@ -246,10 +246,13 @@ fn context(
     let id = |name| columns.get(name, row).map(|s| interner.id(s));
     let key = columns.get("key", row);
     let actor = actor(columns, row);
+    let provider = provider(columns, row);
     Some(ContextEvent {
         time: time?,
         kind,
-        bucket: sym("bucket"),
+        bucket: columns
+            .get("bucket", row)
+            .map(|b| interner.bucket(provider, b)),
         key_hash: key.map(key_hash),
         key: key.filter(|_| opts.keep_parts).map(|k| interner.sym(k)),
         target: sym("target"),
@@ -259,10 +262,11 @@ fn context(
         region: sym("region"),
         account: sym("account"),
         origin,
-        evidence: match columns.get("evidence", row) {
-            Some("access_log") => Evidence::AccessLog,
-            _ => Evidence::Cloudtrail,
-        },
+        evidence: columns
+            .get("evidence", row)
+            .and_then(Evidence::parse)
+            .unwrap_or(Evidence::Cloudtrail),
+        provider,
     })
 }
 
@@ -277,6 +281,9 @@ fn identity(actor: &Actor) -> String {
         actor.invoked_by.as_deref(),
         actor.user_name.as_deref(),
         actor.on_behalf_of.as_deref(),
+        Some(actor.provider.name()),
+        actor.name.as_deref(),
+        actor.access_key_id.as_deref(),
     ]
     .iter()
     .map(|f| f.unwrap_or("\u{0}"))
@@ -298,6 +305,9 @@ fn actor(columns: &Columns, row: usize) -> Actor {
         invoked_by: get("actor_invoked_by"),
         user_name: get("actor_user_name"),
         on_behalf_of: get("actor_on_behalf_of"),
+        provider: provider(columns, row),
+        name: get("actor_name"),
+        access_key_id: get("actor_access_key_id"),
     }
 }
 
@@ -319,10 +329,11 @@ fn event(
     let id = |name| columns.get(name, row).map(|s| interner.id(s));
     let actor = actor(columns, row);
     let identity = identity(&actor);
-    let evidence = match columns.get("evidence", row) {
-        Some("access_log") => Evidence::AccessLog,
-        _ => Evidence::Cloudtrail,
-    };
+    let evidence = columns
+        .get("evidence", row)
+        .and_then(Evidence::parse)
+        .unwrap_or(Evidence::Cloudtrail);
+    let provider = provider(columns, row);
     let date = columns
         .get("abort_date", row)
         .and_then(super::time::parse_http_date);
@@ -330,7 +341,7 @@ fn event(
     Ok(Event {
         time,
         op,
-        bucket: interner.sym(bucket),
+        bucket: interner.bucket(provider, bucket),
         key: key.map(|k| interner.sym(k)),
         upload_id: sym("upload_id"),
         part_number: columns.number("part_number", row),
@@ -364,12 +375,17 @@ fn event(
         .boxed(),
         origin,
         evidence,
-        also_in: match columns.get("also_in", row) {
-            Some("access_log") => Some(Evidence::AccessLog),
-            Some("cloudtrail") => Some(Evidence::Cloudtrail),
-            _ => None,
-        },
+        also_in: columns.get("also_in", row).and_then(Evidence::parse),
+        provider,
     })
+}
+
+/// The cloud of a row: tables written before the provider column are of S3.
+fn provider(columns: &Columns, row: usize) -> Provider {
+    columns
+        .get("provider", row)
+        .and_then(Provider::parse)
+        .unwrap_or_default()
 }
 
 fn change(
@@ -388,6 +404,11 @@ fn change(
         Some(Vec::new())
     } else {
         match columns.get("lifecycle_configuration", row) {
+            Some(json) if provider(columns, row) == Provider::Alibaba => {
+                let config = super::oss::lifecycle::from_json("LifecycleConfiguration", json)
+                    .map_err(|why| format!("lifecycle_configuration is {why}"))?;
+                Some(super::oss::lifecycle::rules(&config))
+            }
             Some(json) => Some(
                 super::parse_rules_file(json.as_bytes())
                     .map_err(|why| format!("lifecycle_configuration is {why}"))?,
@@ -404,5 +425,6 @@ fn change(
         actor: actor(columns, row),
         error_code: columns.get("error_code", row).map(str::to_owned),
         origin,
+        provider: provider(columns, row),
     })
 }

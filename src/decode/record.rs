@@ -14,7 +14,7 @@ use super::skim;
 use super::time::{parse_http_date, parse_time};
 use crate::model::{
     AbortHint, Actor, Condition, ErrorCode, Event, Evidence, Extra, IdentityKind, LifecycleChange,
-    NO_SUCH_UPLOAD, Op, Time,
+    NO_SUCH_UPLOAD, Op, Provider, Time,
 };
 use crate::strings::Interner;
 
@@ -257,6 +257,7 @@ pub fn actor_from_bytes(identity: &[u8]) -> Actor {
             .as_ref()
             .and_then(|o| o.user_id.owned())
             .or_else(|| id.user_id.owned()),
+        ..Actor::EMPTY
     }
 }
 
@@ -530,7 +531,7 @@ pub fn multipart_event(
     let event = Event {
         time,
         op,
-        bucket: interner.sym(bucket),
+        bucket: interner.bucket(Provider::Aws, bucket),
         key: key.map(|k| interner.sym(k)),
         upload_id: upload_id.map(|id| interner.sym(id)),
         part_number,
@@ -552,6 +553,7 @@ pub fn multipart_event(
         origin,
         evidence: Evidence::Cloudtrail,
         also_in: None,
+        provider: Provider::Aws,
     };
     Ok((event, notes))
 }
@@ -588,6 +590,7 @@ pub fn lifecycle_change(json: &[u8], origin: u32) -> Result<LifecycleChange, Str
         actor: actor_of(raw.identity),
         error_code: raw.error_code.owned(),
         origin,
+        provider: Provider::Aws,
     })
 }
 

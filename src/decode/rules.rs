@@ -6,7 +6,7 @@ use serde::Deserialize;
 use serde::de::IgnoredAny;
 
 use super::lenient::{Lenient, Num, OneOrMany, Text};
-use crate::model::Rule;
+use crate::model::{Provider, Rule};
 
 #[derive(Deserialize, Default)]
 pub(super) struct RawLifecycleConfiguration<'a> {
@@ -104,6 +104,8 @@ impl RawRule<'_> {
                 .as_ref()
                 .and_then(|a| a.days.0)
                 .and_then(|d| u32::try_from(d).ok()),
+            created_before: None,
+            excluded_prefixes: Vec::new(),
             other_filters,
         }
     }
@@ -117,6 +119,22 @@ pub fn parse_rules_file(json: &[u8]) -> Result<Vec<Rule>, String> {
     config.normalise().ok_or_else(|| {
         "not a lifecycle configuration: no \"Rules\" (write what `aws s3api get-bucket-lifecycle-configuration` prints)".to_owned()
     })
+}
+
+/// Reads a `--lifecycle` file, recognised by content: the XML of OSS's `GetBucketLifecycle` (or
+/// of S3's API), or the JSON `aws s3api get-bucket-lifecycle-configuration` prints. Returns the
+/// cloud it was written for with its rules.
+pub fn parse_lifecycle_file(bytes: &[u8]) -> Result<(Provider, Vec<Rule>), String> {
+    let text = bytes
+        .strip_prefix(b"\xEF\xBB\xBF")
+        .unwrap_or(bytes)
+        .trim_ascii_start();
+    if text.first() == Some(&b'<') {
+        let text = std::str::from_utf8(text)
+            .map_err(|_| "not a lifecycle configuration: XML that is not UTF-8".to_owned())?;
+        return super::oss::lifecycle::parse_rules_xml(text);
+    }
+    parse_rules_file(text).map(|rules| (Provider::Aws, rules))
 }
 
 #[cfg(test)]

@@ -18,9 +18,7 @@ use crate::correlate::Upload;
 use crate::model::{Event, Op, Time};
 use crate::strings::ActorId;
 
-pub use rules::needed_action;
-
-/// The smallest part S3 accepts, except the last (5 MiB).
+/// The smallest part S3 accepts, except the last (5 MiB; OSS: [`crate::cloud::Words::min_part`]).
 pub const MIN_PART: u64 = 5 << 20;
 /// The highest part number.
 pub const MAX_PARTS: u32 = 10_000;

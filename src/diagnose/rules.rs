@@ -5,7 +5,7 @@
 
 use std::collections::BTreeMap;
 
-use super::{Cause, Confidence, Details, Diagnosis, MAX_PARTS, MIN_PART};
+use super::{Cause, Confidence, Details, Diagnosis, MAX_PARTS};
 use crate::attribute::Evidence;
 use crate::correlate::Upload;
 use crate::ingest::parts::PartUpload;
@@ -39,11 +39,12 @@ pub fn decide(ev: &Evidence<'_>, i: usize, upload: Option<(usize, &Upload)>) -> 
     use Confidence::{Certain, Likely, Possible};
     match code {
         "EntityTooSmall" => {
-            let small = parts.small(MIN_PART);
+            let minimum = f.provider.words().min_part;
+            let small = parts.small(minimum);
             let confidence = if small.is_empty() { Possible } else { Certain };
             let details = Details::SmallParts {
                 parts: small,
-                minimum: MIN_PART,
+                minimum,
             };
             found(Diagnosis::PartTooSmall, confidence, Cause::Nobody, details)
         }
@@ -303,17 +304,8 @@ pub fn action(message: Option<&str>) -> Option<String> {
     let (_, rest) = message?.split_once("perform: ")?;
     let token = rest.split_whitespace().next()?;
     let lower = token.to_ascii_lowercase();
-    (lower.starts_with("s3:") || lower.starts_with("kms:")).then(|| token.to_owned())
-}
-
-/// The S3 action AWS checks for a multipart operation.
-pub fn needed_action(op: Op) -> &'static str {
-    match op {
-        Op::AbortMultipartUpload => "s3:AbortMultipartUpload",
-        Op::ListParts => "s3:ListMultipartUploadParts",
-        Op::ListMultipartUploads => "s3:ListBucketMultipartUploads",
-        _ => "s3:PutObject",
-    }
+    (lower.starts_with("s3:") || lower.starts_with("oss:") || lower.starts_with("kms:"))
+        .then(|| token.to_owned())
 }
 
 /// Whether the error message names a KMS action.
@@ -324,14 +316,16 @@ fn message_names_kms(f: &Event) -> bool {
         .is_some_and(|m| m.to_ascii_lowercase().contains("kms:"))
 }
 
-/// Whether an AccessDenied is about KMS: the message says so, or it names no S3 action and the
+/// Whether an AccessDenied is about KMS: the message says so, or it names no S3 (or OSS) action and the
 /// upload asked for SSE-KMS.
 fn kms(ev: &Evidence<'_>, f: &Event, upload: Option<(usize, &Upload)>) -> bool {
     if message_names_kms(f) {
         return true;
     }
-    let names_s3 = action(f.extra().error_message.as_deref())
-        .is_some_and(|a| a.to_ascii_lowercase().starts_with("s3:"));
+    let names_s3 = action(f.extra().error_message.as_deref()).is_some_and(|a| {
+        let a = a.to_ascii_lowercase();
+        a.starts_with("s3:") || a.starts_with("oss:")
+    });
     !names_s3 && creation(ev, upload.map(|(_, u)| u)).is_some_and(|c| c.extra().kms)
 }
 

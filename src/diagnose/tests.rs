@@ -2,8 +2,6 @@
 //! (the last part is never too small, the latest upload of a part counts, a change to another
 //! bucket or role or before the last success is no culprit, recovery of parts and creations).
 
-use std::collections::BTreeMap;
-
 use super::*;
 use crate::attribute::{Episodes, Evidence};
 use crate::correlate::correlate;
@@ -71,6 +69,7 @@ fn context(
         account: None,
         origin: 0,
         evidence: LogKind::Cloudtrail,
+        provider: crate::model::Provider::Aws,
     }
 }
 
@@ -92,7 +91,7 @@ fn run(s: Scene, events: Vec<Event>, context: Vec<ContextEvent>) -> Outcome {
     let timelines = correlate(&events, parts);
     let lifecycle = Lifecycle::new(&[], Vec::new());
     let episodes = Episodes::default();
-    let buckets = BTreeMap::new();
+    let buckets = crate::decode::BucketsSeen::default();
     let ev = Evidence {
         events: &events,
         strings: &strings,

@@ -2,8 +2,8 @@
 //! change and who made it) and what to do. All wording lives here, so that `rules` stays the
 //! contract's table.
 
-use super::rules::{Found, needed_action};
-use super::{Cause, Details, Diagnosis, MIN_PART};
+use super::rules::Found;
+use super::{Cause, Details, Diagnosis};
 use crate::attribute::Evidence;
 use crate::attribute::text::{request, span, when};
 use crate::correlate::Upload;
@@ -26,6 +26,16 @@ fn size(bytes: u64) -> String {
         None => format!("{bytes} bytes"),
         Some(u) => format!("{value:.1} {u} ({} bytes)", thousands(bytes)),
     }
+}
+
+/// The decimal number a binary size is mistaken for: 5,000,000 for 5 MiB, 100,000 for 100 KiB.
+fn decimal_lookalike(bytes: u64) -> u64 {
+    let (mut value, mut scale) = (bytes, 1);
+    while value >= 1024 && value % 1024 == 0 {
+        value /= 1024;
+        scale *= 1000;
+    }
+    value * scale
 }
 
 fn thousands(n: u64) -> String {
@@ -111,6 +121,8 @@ pub fn words(
     let code = f.error_code(ev.strings).unwrap_or_default();
     let req = request(f);
     let who = culprit(ev, found.culprit);
+    let w = f.provider.words();
+    let store = w.store;
     let (mut explanation, advice) = match (&found.diagnosis, &found.details) {
         (Diagnosis::PartTooSmall, Details::SmallParts { parts, minimum }) if !parts.is_empty() => {
             let list: Vec<String> = parts
@@ -126,15 +138,16 @@ pub fn words(
                     size(*minimum)
                 ),
                 format!(
-                    "Make every part but the last at least {} bytes ({}; 5,000,000 is not enough); send small objects with PutObject.",
+                    "Make every part but the last at least {} bytes ({}; {} is not enough); send small objects with PutObject.",
                     thousands(*minimum),
-                    size(*minimum).split(" (").next().unwrap_or_default()
+                    size(*minimum).split(" (").next().unwrap_or_default(),
+                    thousands(decimal_lookalike(*minimum)),
                 ),
             )
         }
         (Diagnosis::PartTooSmall, _) => (
             "The completion failed with EntityTooSmall, but no part other than the last is known to be under the minimum: the sizes of some parts are not in the logs (a part copied without a range), or the completion listed fewer parts than were uploaded.".to_owned(),
-            format!("Make every part but the last at least {} and complete with every uploaded part.", size(MIN_PART)),
+            format!("Make every part but the last at least {} and complete with every uploaded part.", size(w.min_part)),
         ),
         (Diagnosis::PartTooLarge, Details::Bytes(bytes)) => (
             format!(
@@ -151,7 +164,7 @@ pub fn words(
                     .map(|h| format!(" (parts up to {h} were uploaded: the stream outgrew 10,000 parts of its part size)"))
                     .unwrap_or_default()
             ),
-            "Use larger parts: part size = max(8 MiB, object size / 10,000); for a stream of unknown size give aws s3 cp --expected-size, or raise multipart_chunksize.".to_owned(),
+            format!("Use larger parts: part size = max(8 MiB, object size / 10,000); {}.", w.part_size_hint),
         ),
         (Diagnosis::PartsMissing, Details::Missing(missing)) => (
             format!(
@@ -160,7 +173,7 @@ pub fn words(
                 if missing.len() == 1 { "was" } else { "were" },
                 if missing.len() == 1 { "it" } else { "them" },
             ),
-            "Complete with exactly the parts whose UploadPart succeeded, each with the ETag it returned; retry a failed part before completing (ListParts shows what S3 has).".to_owned(),
+            format!("Complete with exactly the parts whose UploadPart succeeded, each with the ETag it returned; retry a failed part before completing (ListParts shows what {store} has)."),
         ),
         (Diagnosis::PartOverwritten, Details::Overwritten(parts)) => {
             let list: Vec<String> = parts
@@ -200,7 +213,8 @@ pub fn words(
                     who.as_deref().map(|w| format!("; the key was changed: {w}")).unwrap_or_default()
                 ),
                 format!(
-                    "Allow the uploader kms:GenerateDataKey (for CreateMultipartUpload) and kms:Decrypt (for UploadPart, UploadPartCopy and CompleteMultipartUpload) on the key, in the key policy, and in IAM too for another account{}.",
+                    "Allow the uploader kms:GenerateDataKey (for CreateMultipartUpload) and kms:Decrypt (for UploadPart, UploadPartCopy and CompleteMultipartUpload) on the key, in the key policy, and in {} too for another account{}.",
+                    w.policy,
                     if who.is_some() { "; undo the key change if it was not meant (re-enable the key, cancel its deletion, restore the policy)" } else { "" }
                 ),
             )
@@ -214,9 +228,9 @@ pub fn words(
                 who.as_deref().unwrap_or("a permission change")
             ),
             format!(
-                "Review that change: it took away {} (AWS checks {} for {}). Restore the statement, or grant it again to this caller.",
-                action.as_deref().unwrap_or(needed_action(f.op)),
-                needed_action(f.op),
+                "Review that change: it took away {} ({store} checks {} for {}). Restore the statement, or grant it again to this caller.",
+                action.as_deref().unwrap_or(w.needed_action(f.op)),
+                w.needed_action(f.op),
                 f.op.name()
             ),
         ),
@@ -226,10 +240,13 @@ pub fn words(
                 action.as_deref().map(|a| format!(" {a}")).unwrap_or_default(),
             ),
             format!(
-                "Grant the caller {} on the bucket and key (AWS checks {} for {}; aborts need s3:AbortMultipartUpload and ListParts s3:ListMultipartUploadParts); for SSE-KMS also kms:GenerateDataKey and kms:Decrypt on the key. Check bucket policies, SCPs and VPC endpoint policies that deny it.",
-                action.as_deref().unwrap_or(needed_action(f.op)),
-                needed_action(f.op),
-                f.op.name()
+                "Grant the caller {} on the bucket and key ({store} checks {} for {}; aborts need {} and ListParts {}); for SSE-KMS also kms:GenerateDataKey and kms:Decrypt on the key. Check {} that deny it.",
+                action.as_deref().unwrap_or(w.needed_action(f.op)),
+                w.needed_action(f.op),
+                f.op.name(),
+                w.needed_action(Op::AbortMultipartUpload),
+                w.needed_action(Op::ListParts),
+                w.other_policies,
             ),
         ),
         (Diagnosis::BucketDeleted, _) => (
@@ -241,7 +258,7 @@ pub fn words(
         ),
         (Diagnosis::CopySourceMissing, Details::Source { bucket, key }) => {
             let source = match (bucket, key) {
-                (Some(b), Some(k)) => format!("s3://{b}/{k}"),
+                (Some(b), Some(k)) => w.object(b, k),
                 _ => "its copy source (not named in the log)".to_owned(),
             };
             (
@@ -270,11 +287,11 @@ pub fn words(
             "Start a new upload (CreateMultipartUpload, upload every part again) after reading the key's current ETag; abort this one.".to_owned(),
         ),
         (Diagnosis::Throttled, _) => (
-            format!("{req} failed with {code}: S3 asked the client to slow down."),
+            format!("{req} failed with {code}: {store} asked the client to slow down."),
             "Retry with exponential backoff (the SDKs' standard or adaptive retry mode), lower the number of parts in flight, and spread keys over prefixes.".to_owned(),
         ),
         (Diagnosis::ServerError, _) => (
-            format!("{req} failed with {code}, an error on S3's side that it asks clients to retry."),
+            format!("{req} failed with {code}, an error on {store}'s side that it asks clients to retry."),
             "Retry with backoff; for CompleteMultipartUpload, a later NoSuchUpload on the retry means the first attempt succeeded.".to_owned(),
         ),
         (Diagnosis::Timeout, _) => (
@@ -282,19 +299,19 @@ pub fn words(
             "Give each part its own Content-Length, use smaller parts on slow links, and retry the part.".to_owned(),
         ),
         (Diagnosis::ChecksumMismatch, _) => (
-            format!("{req} failed with {code}: the data S3 received did not match its checksum."),
+            format!("{req} failed with {code}: the data {store} received did not match its checksum."),
             "Declare the checksum algorithm at CreateMultipartUpload and use it for every part; rewind the body before a retry.".to_owned(),
         ),
         (Diagnosis::Credentials, _) => (
-            format!("{req} failed with {code}: S3 rejected the request's credentials (CloudTrail does not log such requests; the access log does)."),
-            "Use credentials that refresh themselves (an assume-role profile, the container or instance role), longer sessions, and a correct clock; resume the upload with new credentials (ListParts, then the missing parts).".to_owned(),
+            format!("{req} failed with {code}: {store} rejected the request's credentials ({} does not log such requests; the access log does).", w.trail),
+            format!("Use credentials that refresh themselves ({}), longer sessions, and a correct clock; resume the upload with new credentials (ListParts, then the missing parts).", w.fresh_credentials),
         ),
         _ => (
             match f.extra().error_message.as_deref() {
                 Some(message) => format!("{req} failed with {code}: {message:?}."),
                 None => format!("{req} failed with {code}."),
             },
-            format!("Look up {code} for {} in the S3 error reference.", f.op.name()),
+            format!("Look up {code} for {} in {}.", f.op.name(), w.error_reference),
         ),
     };
     explanation.push(' ');

@@ -10,7 +10,7 @@ use super::schema::EVENTS;
 use super::table::{self, ColumnKind, Table, Value};
 use super::text;
 use crate::ingest::{Ingested, compare_events};
-use crate::model::{ContextEvent, Event, LifecycleChange, Rule};
+use crate::model::{ContextEvent, Event, Evidence, LifecycleChange, Provider, Rule};
 use crate::strings::Strings;
 
 /// Rows of `events.parquet` built at a time: the events are many (every part upload), so the
@@ -110,8 +110,8 @@ fn event_row(
         Value::Text(hint.and_then(|h| h.date).map(|d| d.to_rfc3339())),
         Value::Text(hint.and_then(|h| h.rule_id.clone())),
         Value::Text(None),
-        text(e.evidence.name()),
-        Value::Text(e.also_in.map(|k| k.name().to_owned())),
+        text(e.evidence.name(e.provider)),
+        Value::Text(e.also_in.map(|k| k.name(e.provider).to_owned())),
         Value::Text(origins.get(e.origin as usize).cloned()),
         coverage[0].clone(),
         coverage[1].clone(),
@@ -123,6 +123,9 @@ fn event_row(
         Value::Text(extra.copy_source.clone()),
         Value::Text(extra.copy_range.map(|(a, b)| format!("bytes={a}-{b}"))),
         Value::Text(None),
+        text(e.provider.name()),
+        owned(&actor.name),
+        owned(&actor.access_key_id),
     ]
 }
 
@@ -162,14 +165,19 @@ fn context_row(
         Value::Text(None),
         Value::Text(None),
         Value::Text(None),
-        text(c.evidence.name()),
+        text(c.evidence.name(c.provider)),
         Value::Text(None),
         Value::Text(origins.get(c.origin as usize).cloned()),
         coverage[0].clone(),
         coverage[1].clone(),
     ];
     row.extend(std::iter::repeat_n(Value::Text(None), 7));
-    row.push(Value::Text(strings.owned(c.target)));
+    row.extend([
+        Value::Text(strings.owned(c.target)),
+        text(c.provider.name()),
+        owned(&actor.name),
+        owned(&actor.access_key_id),
+    ]);
     row
 }
 
@@ -203,19 +211,28 @@ fn change_row(c: &LifecycleChange, origins: &[String], coverage: &[Value; 2]) ->
         Value::Text(None),
         Value::Text(None),
         Value::Text(None),
-        Value::Text(c.rules.as_deref().map(rules_json)),
-        text("cloudtrail"),
+        Value::Text(c.rules.as_deref().map(|r| rules_json(r, c.provider))),
+        text(Evidence::Cloudtrail.name(c.provider)),
         Value::Text(None),
         Value::Text(origins.get(c.origin as usize).cloned()),
         coverage[0].clone(),
         coverage[1].clone(),
     ]);
     row.extend(std::iter::repeat_n(Value::Text(None), 8));
+    row.extend([
+        text(c.provider.name()),
+        owned(&a.name),
+        owned(&a.access_key_id),
+    ]);
     row
 }
 
-/// Rules as `aws s3api get-bucket-lifecycle-configuration` prints them (what the decoder reads).
-pub fn rules_json(rules: &[Rule]) -> String {
+/// Rules as JSON the decoder reads back: as `aws s3api get-bucket-lifecycle-configuration`
+/// prints them for S3, in OSS's element names for OSS.
+pub fn rules_json(rules: &[Rule], provider: Provider) -> String {
+    if provider == Provider::Alibaba {
+        return oss_rules_json(rules);
+    }
     let rules: Vec<_> = rules
         .iter()
         .map(|r| {
@@ -237,4 +254,40 @@ pub fn rules_json(rules: &[Rule]) -> String {
         })
         .collect();
     json!({ "Rules": rules }).to_string()
+}
+
+/// OSS rules, in the element names of OSS's lifecycle XML.
+fn oss_rules_json(rules: &[Rule]) -> String {
+    let rules: Vec<_> = rules
+        .iter()
+        .map(|r| {
+            let mut rule = json!({
+                "Status": if r.enabled { "Enabled" } else { "Disabled" },
+                "Prefix": r.prefix,
+            });
+            if let Some(id) = &r.id {
+                rule["ID"] = json!(id);
+            }
+            if r.other_filters {
+                rule["Tag"] = json!({});
+            }
+            if !r.excluded_prefixes.is_empty() {
+                let not: Vec<_> = r
+                    .excluded_prefixes
+                    .iter()
+                    .map(|p| json!({ "Prefix": p }))
+                    .collect();
+                rule["Filter"] = json!({ "Not": not });
+            }
+            match (r.abort_days, r.created_before) {
+                (Some(days), _) => rule["AbortMultipartUpload"] = json!({ "Days": days }),
+                (None, Some(date)) => {
+                    rule["AbortMultipartUpload"] = json!({ "CreatedBeforeDate": date.to_rfc3339() })
+                }
+                (None, None) => {}
+            }
+            rule
+        })
+        .collect();
+    json!({ "Rule": rules }).to_string()
 }

@@ -76,7 +76,7 @@ fn text(s: impl Into<String>) -> Value {
 }
 
 /// The columns of `uploads.parquet`.
-pub const UPLOADS: [(&str, ColumnKind); 13] = [
+pub const UPLOADS: [(&str, ColumnKind); 14] = [
     ("bucket", ColumnKind::Of(Kind::Text)),
     ("upload_id", ColumnKind::Of(Kind::Text)),
     ("key", ColumnKind::Of(Kind::Text)),
@@ -90,6 +90,7 @@ pub const UPLOADS: [(&str, ColumnKind); 13] = [
     ("ended_at", ColumnKind::Of(Kind::Time)),
     ("ended_by", ColumnKind::Of(Kind::Text)),
     ("failures", ColumnKind::Of(Kind::U32)),
+    ("provider", ColumnKind::Of(Kind::Text)),
 ];
 
 /// `uploads.parquet`: how each upload ended, as far as the logs say: `completed`, `aborted`,
@@ -140,13 +141,14 @@ pub fn uploads(
             Value::Time(end.map(|e| e.time)),
             Value::Text(end.map(|e| strings.actor(e.actor).display_name())),
             Value::U32(u32::try_from(failing.len()).ok()),
+            text(strings.provider(u.bucket).name()),
         ]);
     }
     table.take()
 }
 
 /// The columns of `failures.parquet`.
-pub const FAILURES: [(&str, ColumnKind); 24] = [
+pub const FAILURES: [(&str, ColumnKind); 25] = [
     ("event_time", ColumnKind::Of(Kind::Time)),
     ("event_name", ColumnKind::Of(Kind::Text)),
     ("bucket", ColumnKind::Of(Kind::Text)),
@@ -171,6 +173,7 @@ pub const FAILURES: [(&str, ColumnKind); 24] = [
     ("incident", ColumnKind::Of(Kind::Text)),
     ("abort_kind", ColumnKind::Of(Kind::Text)),
     ("missing_evidence", ColumnKind::Of(Kind::Text)),
+    ("provider", ColumnKind::Of(Kind::Text)),
 ];
 
 /// `failures.parquet`: the failures of the report.
@@ -207,7 +210,11 @@ pub fn failures(report: &Report) -> PolarsResult<DataFrame> {
                 *aborted_at,
             ),
             CulpritOut::Owner { bucket, key, .. } => (
-                Some(format!("s3://{bucket}/{}", key.as_deref().unwrap_or(""))),
+                Some(
+                    f.provider
+                        .words()
+                        .object(bucket, key.as_deref().unwrap_or("")),
+                ),
                 None,
                 None,
                 None,
@@ -240,13 +247,14 @@ pub fn failures(report: &Report) -> PolarsResult<DataFrame> {
             text(&f.incident),
             Value::Text(abort_kind),
             Value::Text(f.missing_evidence.as_ref().map(|m| m.join("+"))),
+            text(f.provider.name()),
         ]);
     }
     table.take()
 }
 
 /// The columns of `incidents.parquet`.
-pub const INCIDENTS: [(&str, ColumnKind); 10] = [
+pub const INCIDENTS: [(&str, ColumnKind); 11] = [
     ("id", ColumnKind::Of(Kind::Text)),
     ("cause", ColumnKind::Of(Kind::Text)),
     ("abort_kind", ColumnKind::Of(Kind::Text)),
@@ -257,6 +265,7 @@ pub const INCIDENTS: [(&str, ColumnKind); 10] = [
     ("first_failure", ColumnKind::Of(Kind::Time)),
     ("last_failure", ColumnKind::Of(Kind::Time)),
     ("summary", ColumnKind::Of(Kind::Text)),
+    ("provider", ColumnKind::Of(Kind::Text)),
 ];
 
 /// `incidents.parquet`: the incidents of the report, largest first.
@@ -274,13 +283,14 @@ pub fn incidents(report: &Report) -> PolarsResult<DataFrame> {
             Value::Time(Some(i.first_failure)),
             Value::Time(Some(i.last_failure)),
             text(&i.summary),
+            text(i.provider.name()),
         ]);
     }
     table.take()
 }
 
 /// The columns of `other_failures.parquet`.
-pub const OTHER_FAILURES: [(&str, ColumnKind); 23] = [
+pub const OTHER_FAILURES: [(&str, ColumnKind); 24] = [
     ("event_time", ColumnKind::Of(Kind::Time)),
     ("event_name", ColumnKind::Of(Kind::Text)),
     ("bucket", ColumnKind::Of(Kind::Text)),
@@ -304,6 +314,7 @@ pub const OTHER_FAILURES: [(&str, ColumnKind); 23] = [
     ("explanation", ColumnKind::Of(Kind::Text)),
     ("advice", ColumnKind::Of(Kind::Text)),
     ("origin", ColumnKind::Of(Kind::Text)),
+    ("provider", ColumnKind::Of(Kind::Text)),
 ];
 
 /// `other_failures.parquet`: the other failures of the report.
@@ -342,6 +353,7 @@ pub fn other_failures(report: &Report) -> PolarsResult<DataFrame> {
             text(&o.explanation),
             text(&o.advice),
             text(&o.origin),
+            text(o.provider.name()),
         ]);
     }
     table.take()

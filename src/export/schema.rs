@@ -45,7 +45,7 @@ const fn col(name: &'static str, kind: Kind, doc: &'static str) -> Column {
 /// The columns of `events.parquet`, in order: one row per multipart event (successful part
 /// uploads included), per lifecycle-configuration change, and per context record (a permission
 /// change, a deleted bucket or object, a write of a key, a KMS key change).
-pub const EVENTS: [Column; 38] = [
+pub const EVENTS: [Column; 41] = [
     col("event_time", Kind::Time, "`eventTime`, UTC"),
     col(
         "event_name",
@@ -119,7 +119,11 @@ pub const EVENTS: [Column; 38] = [
         Kind::Text,
         "for a lifecycle change, `requestParameters.LifecycleConfiguration` as JSON (null when the log omitted it)",
     ),
-    col("evidence", Kind::Text, "`cloudtrail` or `access_log`"),
+    col(
+        "evidence",
+        Kind::Text,
+        "`cloudtrail` (`actiontrail` for OSS) or `access_log`",
+    ),
     col(
         "also_in",
         Kind::Text,
@@ -179,6 +183,21 @@ pub const EVENTS: [Column; 38] = [
         "target",
         Kind::Text,
         "for a context record, `requestParameters.roleName`, `userName` or `keyId`: the role, user or KMS key it changes",
+    ),
+    col(
+        "provider",
+        Kind::Text,
+        "`aws` (S3) or `alibaba` (OSS): the cloud of the bucket (tables written before this column are of S3)",
+    ),
+    col(
+        "actor_name",
+        Kind::Text,
+        "OSS: the name of an identity without an ARN (`acs:ram::ACCOUNT:root`, the user name or principal ID, or an access log's requester ID)",
+    ),
+    col(
+        "actor_access_key_id",
+        Kind::Text,
+        "OSS: the access key ID of the request (`userIdentity.accessKeyId`, an access log's AccessKeyID)",
     ),
 ];
 

@@ -294,6 +294,9 @@ fn expressions(engine: Engine) -> Vec<(&'static str, String)> {
                 empty_null(&json(&request, "$.keyId"))
             ),
         ),
+        ("provider", "'aws'".to_owned()),
+        ("actor_name", format!("CAST(NULL AS {text})")),
+        ("actor_access_key_id", format!("CAST(NULL AS {text})")),
     ];
     columns
 }

@@ -7,7 +7,7 @@
 //! any thread count and any order of files on disk.
 
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, HashSet};
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU32, AtomicU64, Ordering as Atomic};
 
 use indicatif::ProgressBar;
@@ -19,7 +19,7 @@ mod objects;
 pub mod parts;
 mod read;
 
-use crate::decode::{self, BucketSeen, CATEGORIES, Category, Decoded, Options};
+use crate::decode::{self, BucketSeen, BucketsSeen, CATEGORIES, Category, Decoded, Options};
 use crate::model::{ContextEvent, Event, Evidence, LifecycleChange, Time, key_hash};
 use crate::sources::{Body, Input};
 use crate::strings::{Id, Interner, Strings};
@@ -146,7 +146,7 @@ pub struct Ingested {
     /// The strings and actors the events refer to.
     pub strings: Strings,
     /// Buckets named by S3 records in the window, and in which kinds of event.
-    pub buckets: BTreeMap<String, BucketSeen>,
+    pub buckets: BucketsSeen,
     /// The account of what was read.
     pub inputs: InputSummary,
 }
@@ -167,7 +167,7 @@ struct Gathered {
     /// Writes and deletions of objects, until it is known which keys matter.
     objects: ObjectRecords,
     origins: Vec<(u32, String)>,
-    buckets: BTreeMap<String, BucketSeen>,
+    buckets: BucketsSeen,
     span: Option<(Time, Time)>,
 }
 
@@ -276,9 +276,7 @@ impl Gathered {
                 self.context.push(c);
             }
         }
-        for (bucket, seen) in d.buckets {
-            self.buckets.entry(bucket).or_default().0 |= seen.0;
-        }
+        self.buckets.merge(d.buckets);
         self.span = widen(self.span, d.span);
     }
 
@@ -303,9 +301,7 @@ impl Gathered {
         join(&mut self.context, other.context);
         self.objects = self.objects.merge(other.objects);
         self.origins.extend(other.origins);
-        for (bucket, seen) in other.buckets {
-            self.buckets.entry(bucket).or_default().0 |= seen.0;
-        }
+        self.buckets.merge(other.buckets);
         self.span = widen(self.span, other.span);
         self
     }
@@ -443,11 +439,16 @@ fn assemble(mut g: Gathered, interner: Interner, parts: parts::Shared) -> Ingest
         .map(|e| e.bucket)
         .chain(parts.keys().map(|(bucket, _)| *bucket))
     {
-        g.buckets.entry(strings[bucket].to_owned()).or_default().0 |= BucketSeen::DATA.0;
+        g.buckets
+            .saw(strings.provider(bucket), &strings[bucket], BucketSeen::DATA);
     }
     // A bucket named only by failed requests is named all the same.
     for bucket in events.iter().filter(|e| !e.succeeded()).map(|e| e.bucket) {
-        g.buckets.entry(strings[bucket].to_owned()).or_default().0 |= BucketSeen::MANAGEMENT.0;
+        g.buckets.saw(
+            strings.provider(bucket),
+            &strings[bucket],
+            BucketSeen::MANAGEMENT,
+        );
     }
     let mut origins = vec![String::new(); g.origins.len()];
     for (id, name) in g.origins {

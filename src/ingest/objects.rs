@@ -12,7 +12,7 @@ use std::io::{BufReader, BufWriter, Read, Write};
 
 use chrono::DateTime;
 
-use crate::model::{ContextEvent, ContextKind, Evidence};
+use crate::model::{ContextEvent, ContextKind, Evidence, Provider};
 use crate::strings::{ActorId, Id, Sym};
 
 /// Records kept in memory before they are written out: 4 Ki of them, under 0.5 MiB.
@@ -122,7 +122,7 @@ fn append(file: &File, records: &[ContextEvent]) -> std::io::Result<()> {
 }
 
 /// The length of a record in a file.
-const RECORD: usize = 8 + 4 + 1 + 1 + 4 + 1 + 8 + 4 + 4 + 4 + 2 * Id::BYTES + 4 + 4 + 4;
+const RECORD: usize = 8 + 4 + 1 + 1 + 1 + 4 + 1 + 8 + 4 + 4 + 4 + 2 * Id::BYTES + 4 + 4 + 4;
 
 /// An absent ID in a file.
 const NO_ID: [u8; Id::BYTES] = [0xff; Id::BYTES];
@@ -141,6 +141,7 @@ fn encode(c: &ContextEvent) -> [u8; RECORD] {
     put(&c.time.timestamp_subsec_nanos().to_le_bytes());
     put(&[kind.map_or(u8::MAX, |k| k as u8)]);
     put(&[c.evidence as u8]);
+    put(&[c.provider as u8]);
     put(&sym(c.bucket));
     put(&[u8::from(c.key_hash.is_some())]);
     put(&c.key_hash.unwrap_or_default().to_le_bytes());
@@ -169,6 +170,11 @@ fn decode(b: &[u8; RECORD]) -> Option<ContextEvent> {
     let evidence = match take(1)[0] {
         0 => Evidence::Cloudtrail,
         1 => Evidence::AccessLog,
+        _ => return None,
+    };
+    let provider = match take(1)[0] {
+        0 => Provider::Aws,
+        1 => Provider::Alibaba,
         _ => return None,
     };
     let bucket = Sym::from_bits(le32(take(4))?);
@@ -201,6 +207,7 @@ fn decode(b: &[u8; RECORD]) -> Option<ContextEvent> {
         account: Sym::from_bits(le32(take(4))?),
         origin: le32(take(4))?,
         evidence,
+        provider,
     })
 }
 
@@ -229,6 +236,11 @@ mod tests {
                 Evidence::Cloudtrail
             } else {
                 Evidence::AccessLog
+            },
+            provider: if n.is_multiple_of(3) {
+                Provider::Alibaba
+            } else {
+                Provider::Aws
             },
         }
     }

@@ -1,6 +1,8 @@
 //! Who made a request: the identity of a CloudTrail record or the requester of an access-log
 //! line, normalised.
 
+use super::Provider;
+
 /// The `userIdentity.type` of a CloudTrail record.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash, Default)]
 pub enum IdentityKind {
@@ -83,6 +85,14 @@ pub struct Actor {
     pub user_name: Option<String>,
     /// `onBehalfOf.userId` (or `userId`) of an IAM Identity Center user.
     pub on_behalf_of: Option<String>,
+    /// The cloud whose log named it.
+    pub provider: Provider,
+    /// The name OSS logs give an identity without an ARN: `acs:ram::ACCOUNT:root` for a root
+    /// account, else the user name or principal ID (ActionTrail), or the requester's Aliyun ID
+    /// (access logs).
+    pub name: Option<String>,
+    /// The access key ID of the request (OSS; an `STS.` key is a temporary session).
+    pub access_key_id: Option<String>,
 }
 
 /// The account ID CloudTrail writes for unauthenticated S3 requests.
@@ -99,6 +109,9 @@ impl Actor {
         invoked_by: None,
         user_name: None,
         on_behalf_of: None,
+        provider: Provider::Aws,
+        name: None,
+        access_key_id: None,
     };
 
     /// Whether the request was unauthenticated.
@@ -114,6 +127,9 @@ impl Actor {
         }
         if let Some(arn) = &self.arn {
             return arn.clone();
+        }
+        if let Some(name) = &self.name {
+            return name.clone();
         }
         if self.kind == IdentityKind::AwsService
             && let Some(service) = &self.invoked_by
@@ -137,8 +153,18 @@ impl Actor {
     }
 
     /// Whether two actors are the same acting identity. For an assumed role this compares the
-    /// session ARN: two sessions of one role are different actors.
+    /// session ARN: two sessions of one role are different actors. On OSS the name is compared,
+    /// and the access key ID where both carry one (two STS sessions of one role are two actors).
     pub fn same_as(&self, other: &Actor) -> bool {
+        if self.provider == Provider::Alibaba || other.provider == Provider::Alibaba {
+            let keys = match (&self.access_key_id, &other.access_key_id) {
+                (Some(a), Some(b)) => a == b,
+                _ => true,
+            };
+            return self.provider == other.provider
+                && self.display_name() == other.display_name()
+                && keys;
+        }
         match (&self.arn, &other.arn) {
             (Some(a), Some(b)) => a == b,
             _ => self == other,

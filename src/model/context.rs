@@ -1,7 +1,7 @@
 //! The records besides multipart events that a diagnosis needs: changes of permissions and KMS
 //! keys, deleted buckets, writes and deletions of objects.
 
-use super::{Evidence, Time};
+use super::{Evidence, Provider, Time};
 use crate::strings::{ActorId, Id, Renumber, Sym};
 
 /// A record besides the multipart events that a diagnosis of a failed request needs: a change of
@@ -211,6 +211,8 @@ pub struct ContextEvent {
     pub origin: u32,
     /// Which kind of log it came from.
     pub evidence: Evidence,
+    /// The cloud it went to (its bucket is interned in that cloud's namespace).
+    pub provider: Provider,
 }
 
 /// The hash by which context records name an object key (stable across runs and paths).

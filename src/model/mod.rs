@@ -99,22 +99,109 @@ impl Op {
     }
 }
 
+/// The cloud whose object store a request went to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Default, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Provider {
+    /// Amazon S3.
+    #[default]
+    Aws,
+    /// Alibaba Cloud OSS.
+    Alibaba,
+}
+
+impl Provider {
+    /// The name used in reports and Parquet.
+    pub fn name(self) -> &'static str {
+        match self {
+            Provider::Aws => "aws",
+            Provider::Alibaba => "alibaba",
+        }
+    }
+
+    /// The provider a report or Parquet name stands for.
+    pub fn parse(name: &str) -> Option<Provider> {
+        match name {
+            "aws" => Some(Provider::Aws),
+            "alibaba" => Some(Provider::Alibaba),
+            _ => None,
+        }
+    }
+
+    /// The scheme of its object names (`s3://bucket/key`, `oss://bucket/key`).
+    pub fn scheme(self) -> &'static str {
+        match self {
+            Provider::Aws => "s3",
+            Provider::Alibaba => "oss",
+        }
+    }
+
+    /// The namespace its bucket names are interned in.
+    pub fn namespace(self) -> u8 {
+        self as u8
+    }
+}
+
+/// A bucket by name: its cloud and its name (two clouds may each have a bucket of one name).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct BucketName {
+    /// The cloud.
+    pub provider: Provider,
+    /// The name, as logged.
+    pub name: String,
+}
+
+impl BucketName {
+    /// The bucket `name` of `provider`.
+    pub fn new(provider: Provider, name: impl Into<String>) -> BucketName {
+        BucketName {
+            provider,
+            name: name.into(),
+        }
+    }
+
+    /// An S3 bucket.
+    pub fn s3(name: impl Into<String>) -> BucketName {
+        BucketName::new(Provider::Aws, name)
+    }
+}
+
+impl std::fmt::Display for BucketName {
+    /// The name alone for S3 (as the tool always wrote it), `oss://name` for OSS.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self.provider {
+            Provider::Aws => f.write_str(&self.name),
+            Provider::Alibaba => write!(f, "oss://{}", self.name),
+        }
+    }
+}
+
 /// Which kind of log an event was read from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Evidence {
-    /// A CloudTrail record.
+    /// A record of the audit trail: CloudTrail, or ActionTrail for OSS.
     Cloudtrail,
-    /// A line of an S3 server access log.
+    /// A line of a server access log (of S3 or of OSS).
     AccessLog,
 }
 
 impl Evidence {
-    /// The name used in reports.
-    pub fn name(self) -> &'static str {
-        match self {
-            Evidence::Cloudtrail => "cloudtrail",
-            Evidence::AccessLog => "access_log",
+    /// The name used in reports, for a request to `provider`.
+    pub fn name(self, provider: Provider) -> &'static str {
+        match (self, provider) {
+            (Evidence::Cloudtrail, Provider::Aws) => "cloudtrail",
+            (Evidence::Cloudtrail, Provider::Alibaba) => "actiontrail",
+            (Evidence::AccessLog, _) => "access_log",
+        }
+    }
+
+    /// The kind a report name stands for.
+    pub fn parse(name: &str) -> Option<Evidence> {
+        match name {
+            "cloudtrail" | "actiontrail" => Some(Evidence::Cloudtrail),
+            "access_log" => Some(Evidence::AccessLog),
+            _ => None,
         }
     }
 }
@@ -254,6 +341,9 @@ pub struct Event {
     pub evidence: Evidence,
     /// The same request was also in another kind of log (merged into this event).
     pub also_in: Option<Evidence>,
+    /// The cloud the request went to. Its bucket is interned in that cloud's namespace
+    /// ([`crate::strings::Interner::bucket`]).
+    pub provider: Provider,
 }
 
 /// The error code S3 returns when an upload ID is not (or no longer) valid for the request.
@@ -364,8 +454,12 @@ pub struct Rule {
     pub enabled: bool,
     /// The key prefix the rule is limited to (`Filter.Prefix`, `Filter.And.Prefix` or legacy `Prefix`).
     pub prefix: String,
-    /// `AbortIncompleteMultipartUpload.DaysAfterInitiation`.
+    /// `AbortIncompleteMultipartUpload.DaysAfterInitiation` (OSS: `AbortMultipartUpload.Days`).
     pub abort_days: Option<u32>,
+    /// OSS `AbortMultipartUpload.CreatedBeforeDate`: uploads begun before it are eligible from it.
+    pub created_before: Option<Time>,
+    /// OSS `Filter.Not.Prefix`: keys under these prefixes are exempt.
+    pub excluded_prefixes: Vec<String>,
     /// The filter also names tags or object sizes, which S3 does not allow on abort rules.
     pub other_filters: bool,
 }
@@ -389,4 +483,6 @@ pub struct LifecycleChange {
     pub error_code: Option<String>,
     /// Where it was read.
     pub origin: u32,
+    /// The cloud of the bucket.
+    pub provider: Provider,
 }

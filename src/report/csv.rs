@@ -7,7 +7,7 @@ use super::escape::csv_cell;
 use super::{CulpritOut, OtherCulpritOut, Report};
 
 /// The columns, in order. Columns are only ever added at the end.
-const HEADER: [&str; 31] = [
+const HEADER: [&str; 32] = [
     "record",
     "time",
     "operation",
@@ -39,6 +39,7 @@ const HEADER: [&str; 31] = [
     "error_code",
     "diagnosis",
     "recovered",
+    "provider",
 ];
 
 /// One row, filled by column name.
@@ -81,6 +82,7 @@ pub fn write(report: &Report, terminal: bool, out: &mut dyn Write) -> io::Result
         r.set("explanation", i.summary.clone());
         r.set("incident", i.id.clone());
         r.opt("abort_kind", i.abort_kind.map(|k| k.name()));
+        r.set("provider", i.provider.name());
         write_row(&r.0)?;
     }
     for f in &report.failures {
@@ -144,6 +146,7 @@ pub fn write(report: &Report, terminal: bool, out: &mut dyn Write) -> io::Result
         r.opt("request_id", f.request_id.clone());
         r.set("evidence", f.evidence.join("+"));
         r.set("incident", f.incident.clone());
+        r.set("provider", f.provider.name());
         r.opt(
             "missing_evidence",
             f.missing_evidence.as_ref().map(|m| m.join("+")),
@@ -176,6 +179,7 @@ pub fn write(report: &Report, terminal: bool, out: &mut dyn Write) -> io::Result
         r.set("error_code", o.error_code.clone());
         r.set("diagnosis", o.diagnosis.name());
         r.set("recovered", o.recovered.to_string());
+        r.set("provider", o.provider.name());
         write_row(&r.0)?;
     }
     for o in &report.orphans {
@@ -193,6 +197,7 @@ pub fn write(report: &Report, terminal: bool, out: &mut dyn Write) -> io::Result
         }
         r.set("parts", o.parts.to_string());
         r.set("bytes", o.bytes.to_string());
+        r.set("provider", o.provider.name());
         if let Some(rule) = &o.lifecycle_rule {
             r.opt("lifecycle_rule", rule.rule_id.clone());
             r.set("eligible_at", rule.eligible_at.to_rfc3339());

@@ -8,7 +8,7 @@ use super::{ActorOut, Analysed};
 use crate::attribute::{Abort, AbortKind, Cause, Confidence, Culprit, Finding};
 use crate::incidents::Incident;
 use crate::lifecycle::RuleSource;
-use crate::model::{Event, Evidence as LogKind, Time};
+use crate::model::{Event, Evidence as LogKind, Provider, Time};
 
 /// Who or what removed the upload; the fields depend on the cause.
 #[derive(Debug, Clone, Serialize)]
@@ -51,6 +51,9 @@ pub enum CulpritOut {
         rule_id: Option<String>,
         /// Its `DaysAfterInitiation` (unknown when only the CreateMultipartUpload response named it).
         days_after_initiation: Option<u32>,
+        /// OSS: its `CreatedBeforeDate`, when that is what made the upload eligible.
+        #[serde(skip_serializing_if = "Option::is_none")]
+        created_before_date: Option<Time>,
         /// When the upload became eligible for abort. When an access log shows the abort but no
         /// rule that explains it is known, the time of the abort (it was eligible by then).
         eligible_at: Time,
@@ -131,6 +134,8 @@ pub struct IncidentOut {
     pub uploads: usize,
     /// Their buckets, sorted.
     pub buckets: Vec<String>,
+    /// The cloud of its failures: `aws` or `alibaba`.
+    pub provider: Provider,
     /// Its first failure.
     pub first_failure: Time,
     /// Its last failure.
@@ -149,6 +154,7 @@ impl IncidentOut {
             failures: i.findings.len(),
             uploads: i.uploads,
             buckets: i.buckets.clone(),
+            provider: i.provider,
             first_failure: i.first_failure,
             last_failure: i.last_failure,
             summary: i.summary.clone(),
@@ -198,6 +204,8 @@ pub struct FailureOut {
     pub evidence: Vec<&'static str>,
     /// The id of its incident.
     pub incident: String,
+    /// The cloud of the request: `aws` or `alibaba`.
+    pub provider: Provider,
     /// `unknown_upload` and `unexplained`: what the logs could not see, sorted.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub missing_evidence: Option<Vec<&'static str>>,
@@ -297,6 +305,7 @@ pub(super) fn failure(a: &Analysed<'_>, f: &Finding, incident: String) -> Failur
                 bucket: bucket.clone(),
                 rule_id: eligibility.as_ref().and_then(|e| e.rule_id.clone()),
                 days_after_initiation: eligibility.as_ref().and_then(|e| e.days),
+                created_before_date: eligibility.as_ref().and_then(|e| e.created_before),
                 eligible_at: eligibility
                     .as_ref()
                     .map(|e| e.at)
@@ -342,6 +351,7 @@ pub(super) fn failure(a: &Analysed<'_>, f: &Finding, incident: String) -> Failur
             .unwrap_or_default(),
         evidence: evidence(events, f),
         incident,
+        provider: e.provider,
         missing_evidence: matches!(f.cause, Cause::UnknownUpload | Cause::Unexplained)
             .then(|| f.missing.iter().map(|m| m.name()).collect()),
     }
@@ -379,7 +389,10 @@ fn evidence(events: &[Event], f: &Finding) -> Vec<&'static str> {
     }
     logs.sort_unstable();
     logs.dedup();
-    let mut names: Vec<&'static str> = logs.into_iter().map(LogKind::name).collect();
+    let mut names: Vec<&'static str> = logs
+        .into_iter()
+        .map(|kind| kind.name(events[f.failure].provider))
+        .collect();
     if configuration {
         names.push("lifecycle_configuration");
     }

@@ -28,7 +28,7 @@ use crate::diagnose::OtherFailure;
 use crate::incidents::{Incident, Incidents};
 use crate::ingest::{Ingested, InputSummary};
 use crate::lifecycle::Eligibility;
-use crate::model::{Event, Time};
+use crate::model::{BucketName, Event, Provider, Time};
 use crate::sources::s3;
 use crate::strings::{ActorId, Strings, Sym};
 
@@ -148,6 +148,9 @@ pub struct ActorOut {
     pub role_arn: Option<String>,
     /// The AWS service that made the call on someone's behalf.
     pub invoked_by: Option<String>,
+    /// OSS: the access key ID of the request (an `STS.` key is a temporary session).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub access_key_id: Option<String>,
 }
 
 impl ActorOut {
@@ -173,6 +176,7 @@ impl ActorOut {
             name: actor.display_name(),
             role_arn: actor.issuer_arn.clone(),
             invoked_by: actor.invoked_by.clone(),
+            access_key_id: actor.access_key_id.clone(),
         }
     }
 }
@@ -184,6 +188,9 @@ pub struct RuleOut {
     pub rule_id: Option<String>,
     /// Its `DaysAfterInitiation`.
     pub days_after_initiation: Option<u32>,
+    /// OSS: its `CreatedBeforeDate`, when that is what makes the upload eligible.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub created_before_date: Option<Time>,
     /// When the upload is (or was) eligible for abort.
     pub eligible_at: Time,
     /// Where the rule was learned.
@@ -195,6 +202,7 @@ impl RuleOut {
         RuleOut {
             rule_id: e.rule_id.clone(),
             days_after_initiation: e.days,
+            created_before_date: e.created_before,
             eligible_at: e.at,
             rule_source: e.source.to_string(),
         }
@@ -226,6 +234,8 @@ pub struct OrphanOut {
     pub last_activity: Time,
     /// Its age at the end of the logs, in seconds.
     pub age_seconds: i64,
+    /// The cloud of its bucket: `aws` or `alibaba`.
+    pub provider: Provider,
 }
 
 /// A fact about the evidence.
@@ -268,7 +278,7 @@ pub fn fetched_lifecycle_note(bucket: &str, fetched: &s3::Configuration) -> Note
 }
 
 /// Buckets named by `--lifecycle` (so of interest even when no record names them).
-pub type LifecycleBuckets<'a> = &'a [String];
+pub type LifecycleBuckets<'a> = &'a [BucketName];
 
 /// What the stages produced, as the report reads it.
 pub struct Analysed<'a> {
@@ -344,37 +354,48 @@ impl Report {
                     initiated_by: o.creation.map(|c| ActorOut::new(strings, &events[c])),
                     last_activity: o.last_activity,
                     age_seconds: o.age.num_seconds(),
+                    provider: strings.provider(u.bucket),
                 }
             })
             .collect();
 
-        let mut quiet: Vec<String> = ingested
+        let mut quiet: Vec<BucketName> = ingested
             .buckets
             .iter()
             .filter(|(_, seen)| !seen.has_data())
-            .map(|(b, _)| b.clone())
+            .map(|(b, _)| b)
             .chain(
                 lifecycle_buckets
                     .iter()
-                    .filter(|b| !ingested.buckets.get(*b).is_some_and(|s| s.has_data()))
+                    .filter(|b| !ingested.buckets.get(b).has_data())
                     .cloned(),
             )
             .collect();
         quiet.sort();
         quiet.dedup();
         let mut notes = Vec::new();
-        if !ingested.buckets.values().any(|s| s.has_data()) && ingested.inputs.records > 0 {
+        if !ingested.buckets.iter().any(|(_, s)| s.has_data()) && ingested.inputs.records > 0 {
             notes.push(Note {
                 kind: "no_data_events_at_all",
                 bucket: None,
-                message: "The logs hold no S3 data events at all: the trail does not log data events, so no multipart upload can be followed. Enable S3 data events on the trail, or read S3 server access logs.".to_owned(),
+                message: "The logs hold no data events at all, so no multipart upload can be followed. Enable S3 data events on the CloudTrail trail or read S3 server access logs; for OSS, enable OSS data events on an ActionTrail trail delivered to Log Service, or read the bucket's access logs (bucket logging).".to_owned(),
             });
         }
         for bucket in &quiet {
+            let message = match bucket.provider {
+                Provider::Aws => format!(
+                    "No S3 data events for bucket {:?} in the window: its multipart uploads cannot be followed (the trail does not log its data events).",
+                    bucket.name
+                ),
+                Provider::Alibaba => format!(
+                    "No OSS data events for bucket {:?} in the window: its multipart uploads cannot be followed (enable bucket logging, or OSS data events on an ActionTrail trail delivered to Log Service).",
+                    bucket.name
+                ),
+            };
             notes.push(Note {
                 kind: "no_data_events",
-                bucket: Some(bucket.clone()),
-                message: format!("No S3 data events for bucket {bucket:?} in the window: its multipart uploads cannot be followed (the trail does not log its data events)."),
+                bucket: Some(bucket.to_string()),
+                message,
             });
         }
         notes.extend(extra_notes);
@@ -394,7 +415,7 @@ impl Report {
             failures,
             other_failures,
             orphans,
-            buckets_without_data_events: quiet,
+            buckets_without_data_events: quiet.iter().map(BucketName::to_string).collect(),
             notes,
         }
     }

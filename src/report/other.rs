@@ -8,7 +8,7 @@ use serde::Serialize;
 use super::{ActorOut, Analysed};
 use crate::attribute::Confidence;
 use crate::diagnose::{Cause, Details, Diagnosis, OtherFailure};
-use crate::model::{Evidence as LogKind, Time};
+use crate::model::{Provider, Time};
 use crate::strings::{ActorId, Id};
 
 /// The event that caused an other failure.
@@ -221,6 +221,8 @@ pub struct OtherFailureOut {
     pub explanation: String,
     /// What to do.
     pub advice: String,
+    /// The cloud of the request: `aws` or `alibaba`.
+    pub provider: Provider,
 }
 
 /// Counts of other failures by diagnosis (every diagnosis, 0 included) and by error code.
@@ -308,7 +310,7 @@ pub(super) fn other_failure(a: &Analysed<'_>, o: &OtherFailure) -> OtherFailureO
             .get(e.origin as usize)
             .cloned()
             .unwrap_or_default(),
-        evidence: logs.into_iter().map(LogKind::name).collect(),
+        evidence: logs.into_iter().map(|kind| kind.name(e.provider)).collect(),
         error_code: e.error_code(strings).unwrap_or_default().to_owned(),
         error_message: e.extra().error_message.clone(),
         diagnosis: o.diagnosis,
@@ -318,5 +320,6 @@ pub(super) fn other_failure(a: &Analysed<'_>, o: &OtherFailure) -> OtherFailureO
         recovered: o.recovered,
         explanation: o.explanation.clone(),
         advice: o.advice.clone(),
+        provider: e.provider,
     }
 }

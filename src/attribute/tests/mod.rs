@@ -11,6 +11,7 @@ use super::*;
 use crate::correlate::correlate;
 use crate::correlate::tests::Scene;
 use crate::decode::parse_time;
+use crate::decode::{BucketSeen, BucketsSeen};
 use crate::model::{AbortHint, ErrorCode, Extra, Rule};
 
 pub(super) const B: &str = "b";
@@ -36,6 +37,8 @@ pub(super) fn rule(days: u32) -> Rule {
         enabled: true,
         prefix: String::new(),
         abort_days: Some(days),
+        created_before: None,
+        excluded_prefixes: Vec::new(),
         other_filters: false,
     }
 }
@@ -62,15 +65,14 @@ impl Outcome {
 }
 
 /// The buckets of the events as `ingest` records them: followed when a request succeeded.
-fn seen_buckets(
-    events: &[Event],
-    timelines: &Timelines,
-    strings: &Strings,
-) -> std::collections::BTreeMap<String, BucketSeen> {
-    let mut seen = std::collections::BTreeMap::new();
+fn seen_buckets(events: &[Event], timelines: &Timelines, strings: &Strings) -> BucketsSeen {
+    let mut seen = BucketsSeen::default();
     for u in timelines.uploads.iter().filter(|u| u.parts.parts > 0) {
-        let entry: &mut BucketSeen = seen.entry(strings[u.bucket].to_owned()).or_default();
-        entry.0 |= BucketSeen::DATA.0;
+        seen.saw(
+            strings.provider(u.bucket),
+            &strings[u.bucket],
+            BucketSeen::DATA,
+        );
     }
     for e in events {
         let flag = if e.succeeded() {
@@ -78,8 +80,7 @@ fn seen_buckets(
         } else {
             BucketSeen::MANAGEMENT
         };
-        let entry: &mut BucketSeen = seen.entry(strings[e.bucket].to_owned()).or_default();
-        entry.0 |= flag.0;
+        seen.saw(e.provider, &strings[e.bucket], flag);
     }
     seen
 }
@@ -97,7 +98,7 @@ pub(super) fn run(scene: Scene, events: Vec<Event>, rules: Option<Vec<Rule>>) ->
     let files = rules
         .map(|r| {
             vec![(
-                B.to_owned(),
+                crate::model::BucketName::s3(B),
                 RuleSource::File(PathBuf::from("rules.json")),
                 r,
             )]

@@ -7,7 +7,7 @@ use super::fields::*;
 use crate::decode::Options;
 use crate::model::{
     ANONYMOUS_PRINCIPAL, Actor, ContextEvent, ContextKind, ErrorCode, Event, Evidence, Extra,
-    IdentityKind, NO_SUCH_UPLOAD, Op, Time, key_hash,
+    IdentityKind, NO_SUCH_UPLOAD, Op, Provider, Time, key_hash,
 };
 use crate::strings::{ActorId, Interner, Sym};
 use crate::url::percent_decode;
@@ -99,7 +99,8 @@ impl<'a, 'i> Lines<'a, 'i> {
         match self.bucket {
             Some((last, sym)) if last == field => sym,
             _ => {
-                let sym = self.interner.sym(&String::from_utf8_lossy(field));
+                let name = String::from_utf8_lossy(field);
+                let sym = self.interner.bucket(Provider::Aws, &name);
                 self.bucket = Some((field, sym));
                 sym
             }
@@ -166,6 +167,7 @@ impl<'a, 'i> Lines<'a, 'i> {
             origin: self.origin,
             evidence: Evidence::AccessLog,
             also_in: None,
+            provider: Provider::Aws,
         })
     }
 
@@ -206,6 +208,7 @@ impl<'a, 'i> Lines<'a, 'i> {
             account: None,
             origin: self.origin,
             evidence: Evidence::AccessLog,
+            provider: Provider::Aws,
         })
     }
 }

@@ -18,7 +18,7 @@ mod line;
 pub use fields::parse_time;
 
 use super::{BucketSeen, Category, Decoded, Options};
-use crate::model::{ContextKind, Op};
+use crate::model::{ContextKind, Op, Provider};
 use crate::strings::Interner;
 use fields::*;
 use line::Lines;
@@ -69,7 +69,11 @@ pub fn read(b: &[u8], out: &mut Decoded, origin: u32, opts: &Options, interner: 
             seen |= BucketSeen::DATA.0;
         }
         if seen & !last_bucket.1 != 0 {
-            out.saw_bucket(&String::from_utf8_lossy(bucket), BucketSeen(seen));
+            out.saw_bucket(
+                Provider::Aws,
+                &String::from_utf8_lossy(bucket),
+                BucketSeen(seen),
+            );
             last_bucket.1 |= seen;
         }
         let operation = f.get(OPERATION).unwrap_or_default();

@@ -8,7 +8,7 @@ use super::{Framer, Head};
 use crate::decode::skim::RawStr;
 use crate::decode::skim::{self, SkimError};
 use crate::decode::{BucketSeen, Category, flat, record, time};
-use crate::model::{ContextEvent, ContextKind, Evidence, Op, Service, Time, key_hash};
+use crate::model::{ContextEvent, ContextKind, Evidence, Op, Provider, Service, Time, key_hash};
 use crate::strings::Id;
 
 /// The `eventSource` values of S3 (general purpose, directory buckets, Outposts).
@@ -162,7 +162,8 @@ impl Framer<'_> {
         if LIFECYCLE_EVENTS.contains(&name.as_ref()) {
             return match record::lifecycle_change(json, self.origin) {
                 Ok(change) => {
-                    self.out.saw_bucket(&change.bucket, BucketSeen::MANAGEMENT);
+                    self.out
+                        .saw_bucket(change.provider, &change.bucket, BucketSeen::MANAGEMENT);
                     self.out.lifecycle.push(change);
                     (Category::Lifecycle, None)
                 }
@@ -191,6 +192,7 @@ impl Framer<'_> {
                     || head.management == Some(false)
                     || OBJECT_EVENTS.contains(&name.as_ref()));
             self.out.saw_bucket(
+                Provider::Aws,
                 bucket,
                 if data {
                     BucketSeen::DATA
@@ -253,6 +255,7 @@ impl Framer<'_> {
             account: text(head.account).map(|s| self.recent.sym(interner, &s)),
             origin: self.origin,
             evidence: Evidence::Cloudtrail,
+            provider: Provider::Aws,
         };
         let request = event.request_id;
         self.out.context.push(event);

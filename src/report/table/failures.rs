@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::io::{self, Write};
 
 use super::{labelled, object, plural, shorten, terminal, thousands, time, wrapped};
+use crate::model::Provider;
 use crate::report::{CulpritOut, FailureOut, IncidentOut, OtherFailureOut, Report};
 
 /// At most this many incidents are listed; the rest are counted.
@@ -60,6 +61,7 @@ fn incident(i: &IncidentOut, out: &mut dyn Write) -> io::Result<()> {
 
 /// What an upload block shows of a failed request, NoSuchUpload or other.
 trait Failed {
+    fn provider(&self) -> Provider;
     fn bucket(&self) -> &str;
     fn key(&self) -> Option<&str>;
     fn upload_id(&self) -> Option<&str>;
@@ -79,12 +81,14 @@ trait Failed {
 }
 
 /// `from CloudTrail + S3 access log`.
-fn evidence(kinds: &[&str]) -> String {
+fn evidence(kinds: &[&str], provider: Provider) -> String {
     let names: Vec<&str> = kinds
         .iter()
-        .map(|kind| match *kind {
-            "cloudtrail" => "CloudTrail",
-            "access_log" => "S3 access log",
+        .map(|kind| match (*kind, provider) {
+            ("cloudtrail", _) => "CloudTrail",
+            ("actiontrail", _) => "ActionTrail",
+            ("access_log", Provider::Aws) => "S3 access log",
+            ("access_log", Provider::Alibaba) => "OSS access log",
             _ => "lifecycle configuration",
         })
         .collect();
@@ -107,6 +111,9 @@ fn id(event_id: Option<&String>, request_id: Option<&String>) -> String {
 }
 
 impl Failed for FailureOut {
+    fn provider(&self) -> Provider {
+        self.provider
+    }
     fn bucket(&self) -> &str {
         &self.bucket
     }
@@ -151,7 +158,7 @@ impl Failed for FailureOut {
             self.incident,
             self.cause.name(),
             confidence(&self.confidence),
-            evidence(&self.evidence)
+            evidence(&self.evidence, self.provider)
         )
     }
     fn notes(&self) -> Vec<(&'static str, String)> {
@@ -174,6 +181,9 @@ impl Failed for FailureOut {
 }
 
 impl Failed for OtherFailureOut {
+    fn provider(&self) -> Provider {
+        self.provider
+    }
     fn bucket(&self) -> &str {
         &self.bucket
     }
@@ -207,7 +217,7 @@ impl Failed for OtherFailureOut {
             "{}, {}, {}",
             self.diagnosis.name(),
             confidence(&self.confidence),
-            evidence(&self.evidence)
+            evidence(&self.evidence, self.provider)
         )
     }
     fn notes(&self) -> Vec<(&'static str, String)> {
@@ -295,7 +305,11 @@ fn upload<F: Failed>(group: &[&F], advised: Option<&str>, out: &mut dyn Write) -
     writeln!(
         out,
         "  {}  [{}]",
-        terminal(&format!("s3://{}", object(f.bucket(), f.key()))),
+        terminal(&format!(
+            "{}://{}",
+            f.provider().scheme(),
+            object(f.bucket(), f.key())
+        )),
         terminal(&f.header()),
     )?;
     let none = if f.request_name() == "CreateMultipartUpload" {

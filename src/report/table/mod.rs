@@ -9,7 +9,7 @@ use std::io::{self, Write};
 use super::escape::terminal;
 use super::{OrphanOut, Report};
 use crate::attribute::Cause;
-use crate::model::Time;
+use crate::model::{Provider, Time};
 
 const WIDTH: usize = 100;
 /// Detail lines under a row: a label in a fixed column, then wrapped text.
@@ -140,7 +140,7 @@ fn orphan(o: &OrphanOut, end: Option<Time>, out: &mut dyn Write) -> io::Result<(
         out,
         "  {:<21}{:<32}{:<22}{:>6}{:>11}  {:<10}{}",
         initiated,
-        shorten(&object(&o.bucket, o.key.as_deref()), 31),
+        shorten(&bucket_object(o.provider, &o.bucket, o.key.as_deref()), 31),
         shorten(&o.upload_id, 21),
         thousands(o.parts),
         bytes(o.bytes),
@@ -225,6 +225,14 @@ fn write_wrapped(text: &str, first: &str, rest: &str, out: &mut dyn Write) -> io
 
 fn object(bucket: &str, key: Option<&str>) -> String {
     format!("{bucket}/{}", key.unwrap_or(""))
+}
+
+/// `bucket/key` for S3 (as the table always wrote it), `oss://bucket/key` for OSS.
+fn bucket_object(provider: Provider, bucket: &str, key: Option<&str>) -> String {
+    match provider {
+        Provider::Aws => object(bucket, key),
+        Provider::Alibaba => format!("oss://{}", object(bucket, key)),
+    }
 }
 
 /// Escapes `s` for the terminal and shortens it to `max` characters, keeping both ends.

@@ -380,6 +380,8 @@ fn rule(r: &aws_sdk_s3::types::LifecycleRule) -> Rule {
             .abort_incomplete_multipart_upload()
             .and_then(|a| a.days_after_initiation())
             .and_then(|d| u32::try_from(d).ok()),
+        created_before: None,
+        excluded_prefixes: Vec::new(),
         other_filters,
     }
 }

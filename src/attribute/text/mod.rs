@@ -3,13 +3,16 @@
 
 use chrono::Duration;
 
-use super::{
-    Abort, AbortMatch, Cause, Confidence, Culprit, Evidence, Finding, LifecycleAbort, Missing,
-};
+use super::{Abort, Cause, Confidence, Culprit, Evidence, Finding, Missing};
+use crate::cloud::Words;
 use crate::correlate::Upload;
-use crate::lifecycle::{Eligibility, RuleSource, Verdict};
-use crate::model::{Event, Op, Sighting, Time};
+use crate::lifecycle::{Eligibility, Verdict};
+use crate::model::{Event, Op, Provider, Sighting, Time};
 use crate::strings::Sym;
+
+mod lifecycle;
+
+pub use lifecycle::{lifecycle, lifecycle_aborted};
 
 /// `2026-11-02 10:00:05 UTC`.
 pub fn when(t: Time) -> String {
@@ -74,8 +77,14 @@ pub fn no_upload_id(i: usize, f: &Event) -> Finding {
         Cause::Unexplained,
         Confidence::Possible,
         Culprit::Nobody,
-        format!("The {} request failed with NoSuchUpload but its record names no upload ID, so it cannot be tied to an upload.", f.op.name()),
-        "Look up the request by its request ID in S3 server access logs, which record the upload ID in the request URI.".to_owned(),
+        format!(
+            "The {} request failed with NoSuchUpload but its record names no upload ID, so it cannot be tied to an upload.",
+            f.op.name()
+        ),
+        format!(
+            "Look up the request by its request ID in {}, which record the upload ID in the request URI.",
+            f.provider.words().access_logs
+        ),
     )
 }
 
@@ -94,9 +103,10 @@ pub fn wrong_key(ev: &Evidence<'_>, i: usize, o: Sighting) -> Finding {
         Confidence::Certain,
         Culprit::Owner(o),
         format!(
-            "The upload ID {shown_by} {real:?} ({} at {}), but this request names {asked:?}; S3 matches bucket and key exactly, so the upload could not be found.",
+            "The upload ID {shown_by} {real:?} ({} at {}), but this request names {asked:?}; {} matches bucket and key exactly, so the upload could not be found.",
             o.op.name(),
             when(o.time),
+            f.provider.words().store,
         ),
         "Send every part, list and completion with exactly the bucket and key of the CreateMultipartUpload: check the code that builds the key for later requests (URL-encoding, prefixes, trailing slashes or spaces, another bucket or region).".to_owned(),
     )
@@ -122,7 +132,8 @@ pub fn unknown_upload(ev: &Evidence<'_>, i: usize) -> Finding {
 /// `in the same second as this request; …` or `3 min before this request`.
 fn timing(earlier: Time, failure: Time) -> String {
     if earlier == failure {
-        "in the same second as this request; CloudTrail keeps whole seconds, so the order is inferred".to_owned()
+        "in the same second as this request; the logs keep whole seconds, so the order is inferred"
+            .to_owned()
     } else {
         format!("{} before this request", span(failure - earlier))
     }
@@ -204,7 +215,7 @@ pub fn aborted(ev: &Evidence<'_>, i: usize, end: usize, abort: Abort) -> Finding
                 ),
                 format!(
                     "{} Then wait for the parts still in flight before aborting, and treat NoSuchUpload after your own abort as the end of the upload.",
-                    trigger_advice(code)
+                    trigger_advice(code, f.provider.words())
                 ),
             )
         }
@@ -232,8 +243,9 @@ pub fn aborted(ev: &Evidence<'_>, i: usize, end: usize, abort: Abort) -> Finding
                     request(f)
                 ),
                 format!(
-                    "{by}{} swept away uploads still in use. Limit the sweep to uploads older than the longest upload you expect (for example initiated more than 24 hours ago) and owned by it; or, instead of a job, let a lifecycle rule with AbortIncompleteMultipartUpload do it.{}",
+                    "{by}{} swept away uploads still in use. Limit the sweep to uploads older than the longest upload you expect (for example initiated more than 24 hours ago) and owned by it; or, instead of a job, let a lifecycle rule with {} do it.{}",
                     agent(ev, t),
+                    f.provider.words().abort_rule,
                     hadoop_advice(ev, t)
                 ),
             )
@@ -244,8 +256,9 @@ pub fn aborted(ev: &Evidence<'_>, i: usize, end: usize, abort: Abort) -> Finding
                 request(f)
             ),
             format!(
-                "{by}{} aborted an upload another caller was still using. If it is a cleanup job, limit it to uploads older than the longest upload you expect (for example initiated more than 24 hours ago) and owned by it; or, instead of a job, use a lifecycle rule with AbortIncompleteMultipartUpload.{}",
+                "{by}{} aborted an upload another caller was still using. If it is a cleanup job, limit it to uploads older than the longest upload you expect (for example initiated more than 24 hours ago) and owned by it; or, instead of a job, use a lifecycle rule with {}.{}",
                 agent(ev, t),
+                f.provider.words().abort_rule,
                 hadoop_advice(ev, t)
             ),
         ),
@@ -266,13 +279,20 @@ pub fn aborted(ev: &Evidence<'_>, i: usize, end: usize, abort: Abort) -> Finding
 }
 
 /// What to do about the error that made a client give up on its upload.
-fn trigger_advice(code: &str) -> String {
+fn trigger_advice(code: &str, w: &Words) -> String {
+    let store = w.store;
     match code {
-        "SlowDown" | "ServiceUnavailable" | "503" => "S3 asked the client to slow down (503): retry throttled parts with exponential backoff (the SDKs' standard or adaptive retry mode) instead of giving up on the upload.".to_owned(),
-        "InternalError" | "500" => "S3 answered 500 InternalError, which S3 asks clients to retry: retry the part with backoff instead of giving up on the upload.".to_owned(),
+        "SlowDown" | "ServiceUnavailable" | "503" => format!("{store} asked the client to slow down (503): retry throttled parts with exponential backoff (the SDKs' retry modes) instead of giving up on the upload."),
+        "InternalError" | "500" => format!("{store} answered 500 InternalError, which {store} asks clients to retry: retry the part with backoff instead of giving up on the upload."),
         "RequestTimeout" | "IncompleteBody" => "The part's body did not arrive in time: retry it, and check the client's network and part sizes.".to_owned(),
-        "EntityTooSmall" => "A part other than the last was under 5 MiB: make every part but the last at least 5 MiB.".to_owned(),
-        "AccessDenied" => "The caller was denied: grant it s3:PutObject (and kms:GenerateDataKey / kms:Decrypt for SSE-KMS) on the key before uploading.".to_owned(),
+        "EntityTooSmall" => {
+            let min = w.min_part_words;
+            format!("A part other than the last was under {min}: make every part but the last at least {min}.")
+        }
+        "AccessDenied" => format!(
+            "The caller was denied: grant it {} (and kms:GenerateDataKey / kms:Decrypt for SSE-KMS) on the key before uploading.",
+            w.needed_action(Op::UploadPart)
+        ),
         code if code.starts_with("KMS.") => format!("{code}: the upload's KMS key could not be used; check the key's state and policy."),
         code => format!("Find why the request failed with {code} and retry it rather than abort the upload."),
     }
@@ -308,21 +328,26 @@ pub fn superseded(ev: &Evidence<'_>, i: usize, winner: usize) -> Finding {
         ev.strings.actor(w.actor).display_name()
     };
     let condition = w.extra().condition;
+    let store = f.provider.words().store;
     let (confidence, why) = match condition {
         Some(c) => (
             Confidence::Likely,
             format!(
-                "it was a conditional write ({}), and S3 drops the competing uploads of a key when a conditional write wins",
+                "it was a conditional write ({}), and {store} drops the competing uploads of a key when a conditional write wins",
                 c.name()
             ),
         ),
         None if w.evidence == crate::model::Evidence::AccessLog && w.also_in.is_none() => (
             Confidence::Possible,
-            "access logs do not record whether it was a conditional write, and without one S3 normally keeps both uploads, so this is only a lead".to_owned(),
+            format!(
+                "access logs do not record whether it was a conditional write, and without one {store} normally keeps both uploads, so this is only a lead"
+            ),
         ),
         None => (
             Confidence::Possible,
-            "without a conditional write S3 normally keeps both uploads, so this is only a lead".to_owned(),
+            format!(
+                "without a conditional write {store} normally keeps both uploads, so this is only a lead"
+            ),
         ),
     };
     let explanation = format!(
@@ -349,6 +374,7 @@ pub fn superseded(ev: &Evidence<'_>, i: usize, winner: usize) -> Finding {
 pub fn add_missing(ev: &Evidence<'_>, finding: &mut Finding) {
     let f = &ev.events[finding.failure];
     let bucket = &ev.strings[f.bucket];
+    let w = f.provider.words();
     for m in &finding.missing {
         let sentence = match m {
             Missing::CreatedBeforeLogs => {
@@ -361,7 +387,11 @@ pub fn add_missing(ev: &Evidence<'_>, finding: &mut Finding) {
                 )
             }
             Missing::NoDataEventsForBucket => format!(
-                "The logs hold no successful data event of bucket {bucket:?}: the trail does not log its data events (or only failed ones), so its uploads cannot be followed."
+                "The logs hold no successful data event of bucket {bucket:?}: {} does not log its data events (or only failed ones), so its uploads cannot be followed.",
+                match w.provider {
+                    Provider::Aws => "the trail",
+                    Provider::Alibaba => "neither bucket logging nor an ActionTrail trail",
+                }
             ),
             Missing::CrossAccountCaller => {
                 let caller = ev
@@ -372,14 +402,23 @@ pub fn add_missing(ev: &Evidence<'_>, finding: &mut Finding) {
                     .unwrap_or_default();
                 let owner = ev.strings.opt(f.account).unwrap_or_default();
                 format!(
-                    "The caller belongs to account {caller}, not to account {owner} whose logs hold this record: a bucket owner's trail receives another account's object-level events only if it is allowed the same actions, so the upload's other requests may be in account {caller}'s trail."
+                    "The caller belongs to account {caller}, not to account {owner} whose logs hold this record: a bucket owner's {} receives another account's object-level events only if it is allowed the same actions, so the upload's other requests may be in account {caller}'s logs.",
+                    w.trail
                 )
             }
-            Missing::NoLifecycleConfiguration => format!(
-                "The lifecycle configuration of bucket {bucket:?} is unknown: a rule may have aborted the upload (give it with --lifecycle {bucket}=FILE, or --fetch-lifecycle)."
-            ),
+            Missing::NoLifecycleConfiguration => match w.provider {
+                Provider::Aws => format!(
+                    "The lifecycle configuration of bucket {bucket:?} is unknown: a rule may have aborted the upload (give it with --lifecycle {bucket}=FILE, or --fetch-lifecycle)."
+                ),
+                Provider::Alibaba => format!(
+                    "The lifecycle configuration of bucket {bucket:?} is unknown: a rule may have aborted the upload (save what `{}` prints and give it with --lifecycle {bucket}=FILE).",
+                    w.get_lifecycle(bucket)
+                ),
+            },
             Missing::NoAccessLogs => format!(
-                "No S3 server access log of bucket {bucket:?} was read: it would show a lifecycle abort (S3.DELETE.UPLOAD)."
+                "No {} of bucket {bucket:?} was read: it would show a lifecycle abort ({}).",
+                w.access_log.trim_start_matches("an "),
+                w.lifecycle_abort_line
             ),
         };
         finding.explanation.push(' ');
@@ -398,181 +437,23 @@ fn object(ev: &Evidence<'_>, bucket: Sym, key: Option<Sym>) -> String {
 
 pub fn alive_after(ev: &Evidence<'_>, i: usize, (later, op): (Time, Op)) -> Finding {
     let f = &ev.events[i];
+    let w = f.provider.words();
     finding(
         i,
         Cause::Unexplained,
         Confidence::Possible,
         Culprit::Nobody,
         format!(
-            "The upload still existed after this request: a {} succeeded at {}, {} later. The upload was not gone, so S3 did not match this request to it.",
+            "The upload still existed after this request: a {} succeeded at {}, {} later. The upload was not gone, so {} did not match this request to it.",
             op.name(),
             when(later),
-            span(later - f.time)
+            span(later - f.time),
+            w.store
         ),
-        "Compare this request with the successful ones (endpoint, region, account, signature): the request probably reached S3 differently; S3 server access logs show the exact request URI.".to_owned(),
-    )
-}
-
-pub fn lifecycle(
-    ev: &Evidence<'_>,
-    i: usize,
-    upload: &Upload,
-    e: Eligibility,
-    initiation_known: bool,
-) -> Finding {
-    let f = &ev.events[i];
-    let (initiated, _) = upload.initiated(ev.events).unwrap_or((f.time, false));
-    let began = match (
-        initiation_known,
-        upload.creation.is_some_and(|c| c.inferred),
-    ) {
-        (false, _) => format!(
-            "was first seen at {} (its creation is not in the logs, so it began earlier)",
-            when(initiated)
+        format!(
+            "Compare this request with the successful ones (endpoint, region, account, signature): the request probably reached {} differently; {} show the exact request URI.",
+            w.store, w.access_logs
         ),
-        (true, true) => format!(
-            "began at {} (creation paired by bucket, key and time)",
-            when(initiated)
-        ),
-        (true, false) => format!("began at {}", when(initiated)),
-    };
-    let explanation = format!(
-        "No abort or completion is in the logs; the upload {began} and {}, made it eligible for abort at {}, {} before this request.",
-        rule_phrase(&e, &ev.strings[f.bucket]),
-        when(e.at),
-        span(f.time - e.at),
-    );
-    let active = span(f.time - initiated);
-    let advice = format!(
-        "This upload was still in use after {active}: raise DaysAfterInitiation of {} above the longest upload you expect, or finish uploads sooner. Lifecycle aborts are not in CloudTrail; S3 server access logs show them (S3.DELETE.UPLOAD).",
-        rule_name(&e)
-    );
-    let confidence = if initiation_known {
-        Confidence::Likely
-    } else {
-        Confidence::Possible
-    };
-    finding(
-        i,
-        Cause::Lifecycle,
-        confidence,
-        Culprit::Rule {
-            bucket: ev.strings[f.bucket].to_owned(),
-            eligibility: Some(e),
-            abort: None,
-        },
-        explanation,
-        advice,
-    )
-}
-
-/// `rule "abort-2d" of bucket "b" (2 days after initiation), as configured in the logs`.
-fn rule_phrase(e: &Eligibility, bucket: &str) -> String {
-    let source = match &e.source {
-        RuleSource::Logs { .. } => "as configured in the logs",
-        RuleSource::File(_) => "from the --lifecycle file, assumed in force throughout",
-        RuleSource::Fetched => {
-            "as S3 reports it today (--fetch-lifecycle), assumed in force throughout"
-        }
-        RuleSource::CreateResponse => "as the CreateMultipartUpload response announced",
-    };
-    let days = e
-        .days
-        .map(|d| match d {
-            1 => " (1 day after initiation)".to_owned(),
-            d => format!(" ({d} days after initiation)"),
-        })
-        .unwrap_or_default();
-    format!("{} of bucket {bucket:?}{days}, {source}", rule_name(e))
-}
-
-/// S3 aborted the upload under a lifecycle rule, as an access log shows. `upload` is the upload
-/// when successful requests show it; otherwise `creation` is the creation (logged without an
-/// upload ID) it was matched with.
-pub fn lifecycle_aborted(
-    ev: &Evidence<'_>,
-    i: usize,
-    upload: Option<&Upload>,
-    creation: Option<usize>,
-    abort: LifecycleAbort,
-) -> Finding {
-    let (f, line) = (&ev.events[i], &ev.events[abort.event]);
-    let bucket = &ev.strings[f.bucket];
-    let key = upload.and_then(|u| u.key).or(f.key);
-    let initiated = upload
-        .and_then(|u| u.initiated(ev.events))
-        .map(|(t, _)| t)
-        .or(creation.map(|c| ev.events[c].time))
-        .unwrap_or(line.time);
-    let verdict = super::rule_for_abort(ev, f.bucket, key, upload, initiated, line.time);
-    let timing = if line.time == f.time {
-        "in the same second as this request; logs keep whole seconds, so the order is inferred"
-            .to_owned()
-    } else {
-        format!("{} before this request", span(f.time - line.time))
-    };
-    let object = format!("{:?}", ev.strings.opt(key).unwrap_or_default());
-    let matched = match (abort.matched_by, creation) {
-        (AbortMatch::UploadId, _) => "naming this upload ID".to_owned(),
-        (AbortMatch::BucketKeyTime, None) => format!(
-            "for key {object}; the line names no upload ID, so it was matched by bucket, key and time (it follows the upload's last successful request)"
-        ),
-        (AbortMatch::BucketKeyTime, Some(c)) => format!(
-            "for key {object}, after a CreateMultipartUpload of that key at {} whose log names no upload ID; no successful request shows this upload ID, so the upload was matched by bucket, key and time",
-            when(ev.events[c].time)
-        ),
-    };
-    let rule = match &verdict {
-        Verdict::Eligible(e) => format!(
-            " {}, made it eligible at {}.",
-            rule_phrase(e, bucket),
-            when(e.at)
-        ),
-        Verdict::Unknown => format!(
-            " The rule is not known: the lifecycle configuration of bucket {bucket:?} is unknown (give it with --lifecycle {bucket}=FILE)."
-        ),
-        _ => " No rule of the lifecycle configuration in view explains it: the configuration probably changed without a record in these logs.".to_owned(),
-    };
-    let rivals = match abort.rivals {
-        0 => String::new(),
-        n => format!(
-            " {n} other upload(s) of this key were open at that moment, so the line may be theirs."
-        ),
-    };
-    let explanation = format!(
-        "S3 aborted the upload under a lifecycle rule at {} ({timing}): an S3 server access log shows S3.DELETE.UPLOAD {matched}.{rule}{rivals}",
-        when(line.time)
-    );
-    let eligibility = match verdict {
-        Verdict::Eligible(e) => Some(e),
-        _ => None,
-    };
-    let active = span(f.time - initiated);
-    let advice = match &eligibility {
-        Some(e) => format!(
-            "This upload was still in use after {active}: raise DaysAfterInitiation of {} above the longest upload you expect, or finish uploads sooner.",
-            rule_name(e)
-        ),
-        None => format!(
-            "This upload was still in use after {active}: find the AbortIncompleteMultipartUpload rule of bucket {bucket:?} (aws s3api get-bucket-lifecycle-configuration) and raise its DaysAfterInitiation above the longest upload you expect, or finish uploads sooner."
-        ),
-    };
-    let confidence = if line.time < f.time && abort.rivals == 0 && creation.is_none() {
-        Confidence::Certain
-    } else {
-        Confidence::Likely
-    };
-    finding(
-        i,
-        Cause::Lifecycle,
-        confidence,
-        Culprit::Rule {
-            bucket: bucket.to_owned(),
-            eligibility,
-            abort: Some(abort),
-        },
-        explanation,
-        advice,
     )
 }
 
@@ -588,7 +469,8 @@ pub fn unexplained(ev: &Evidence<'_>, i: usize, upload: &Upload, verdict: &Verdi
             when(*t)
         ),
         Verdict::NoMatchingRule => format!(
-            "no enabled AbortIncompleteMultipartUpload rule of bucket {bucket:?} that matches the key was in force when it would have made the upload eligible"
+            "no enabled {} rule of bucket {bucket:?} that matches the key was in force when it would have made the upload eligible",
+            f.provider.words().abort_rule
         ),
         Verdict::EligibleLater(e) => format!(
             "{} would make it eligible only at {}, after this request",
@@ -606,7 +488,10 @@ pub fn unexplained(ev: &Evidence<'_>, i: usize, upload: &Upload, verdict: &Verdi
             "The upload existed (first seen at {}) and was gone by this request, with no abort or completion in the logs; {rules}.",
             when(first)
         ),
-        "Add the missing evidence: the bucket's lifecycle configuration (--lifecycle), logs of every account and region that uses the bucket (an abort by another caller may be in another trail, or not logged if data events are off for it), or S3 server access logs.".to_owned(),
+        format!(
+            "Add the missing evidence: the bucket's lifecycle configuration (--lifecycle), logs of every account and region that uses the bucket (an abort by another caller may be in another trail, or not logged if data events are off for it), or {}.",
+            f.provider.words().access_logs
+        ),
     )
 }
 
