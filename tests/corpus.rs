@@ -1,6 +1,6 @@
 //! Every file of the public corpus beside the project (`../shared/corpus`, when it is there)
 //! decodes without a crash, and each folder yields the records its INDEX.md counts (with an
-//! independent script): CloudTrail records plus S3 access-log lines.
+//! independent script): CloudTrail records, ActionTrail events and S3 access-log lines.
 
 use crate::util::{repo, run};
 
@@ -22,11 +22,8 @@ fn indexed_counts(index: &str, heading: &str, column: usize) -> Vec<(String, u64
         .filter_map(|l| {
             let cells: Vec<&str> = l.split('|').map(str::trim).collect();
             let (folder, records) = (cells.get(1)?, cells.get(column)?);
-            let n = if records.contains("(0 CloudTrail)") {
-                0
-            } else {
-                records.split_whitespace().next()?.parse().ok()?
-            };
+            // `11 ActionTrail events (0 CloudTrail)`: ActionTrail events are records too.
+            let n = records.split_whitespace().next()?.parse().ok()?;
             Some((folder.to_string(), n))
         })
         .collect()

@@ -390,6 +390,8 @@ fn read_whole(
         }
     } else if access_log::looks_like(&json[start..]) {
         access_log::read(&json[start..], out, origin, opts, interner);
+    } else if oss::access_log::looks_like(&json[start..]) {
+        oss::access_log::read(&json[start..], 1, out, origin, opts, interner);
     } else if let Some(kind) = not_json(&json[start..]) {
         out.failed = true;
         out.problem(kind);

@@ -14,6 +14,8 @@ use std::path::PathBuf;
 
 use indicatif::ProgressBar;
 
+use crate::model::Provider;
+
 /// One source named on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Source {
@@ -21,15 +23,15 @@ pub enum Source {
     Local(PathBuf),
     /// Standard input (`-`).
     Stdin,
-    /// `s3://bucket[/prefix]`.
-    S3(s3::Location),
+    /// `s3://bucket[/prefix]` or `oss://bucket[/prefix]`.
+    Bucket(s3::Location),
 }
 
 impl Source {
     /// Reads a SOURCE argument.
     pub fn parse(arg: &str) -> Result<Source, String> {
         if let Some(location) = s3::Location::parse(arg) {
-            return location.map(Source::S3);
+            return location.map(Source::Bucket);
         }
         Ok(match arg {
             "-" => Source::Stdin,
@@ -52,8 +54,10 @@ pub enum Origin {
     },
     /// Standard input.
     Stdin,
-    /// An S3 object (or, for a listing that failed, the prefix).
-    S3 {
+    /// An object of S3 or OSS (or, for a listing that failed, the prefix).
+    Object {
+        /// The object store.
+        provider: Provider,
         /// The bucket.
         bucket: String,
         /// The key.
@@ -67,7 +71,11 @@ impl fmt::Display for Origin {
             Origin::File(path) => write!(f, "{}", path.display()),
             Origin::Member { bundle, member } => write!(f, "{}!{member}", bundle.display()),
             Origin::Stdin => f.write_str("<stdin>"),
-            Origin::S3 { bucket, key } => write!(f, "s3://{bucket}/{key}"),
+            Origin::Object {
+                provider,
+                bucket,
+                key,
+            } => write!(f, "{}://{bucket}/{key}", provider.scheme()),
         }
     }
 }
@@ -171,7 +179,7 @@ pub fn open(sources: &[Source], limit: u64, s3: &s3::Settings, bar: &ProgressBar
         match source {
             Source::Local(path) => local::list(path, &mut listed),
             Source::Stdin => listed.push(local::Listed::Stdin),
-            Source::S3(location) => {
+            Source::Bucket(location) => {
                 planned.extend(listed.drain(..).map(Planned::Local));
                 planned.push(Planned::S3(location.clone()));
             }

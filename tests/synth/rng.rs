@@ -83,4 +83,9 @@ impl Rng {
             16,
         )
     }
+
+    /// Upper-case hex digits: an OSS request ID is 24 of them, an OSS upload ID 32.
+    pub fn hex(&mut self, n: usize) -> String {
+        self.chars(b"0123456789ABCDEF", n)
+    }
 }

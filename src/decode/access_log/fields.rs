@@ -160,7 +160,7 @@ fn enclosed<'a>(line: &'a [u8], start: usize, close: &[u8]) -> (&'a [u8], usize)
 }
 
 /// A query parameter of the request URI (`PUT /key?partNumber=1&uploadId=… HTTP/1.1`), decoded.
-pub(super) fn query_param(uri: &[u8], name: &str) -> Option<String> {
+pub fn query_param(uri: &[u8], name: &str) -> Option<String> {
     let target = uri.split(|&c| c == b' ').nth(1)?;
     let query = &target[memchr::memchr(b'?', target)? + 1..];
     query.split(|&c| c == b'&').find_map(|pair| {

@@ -15,7 +15,7 @@
 mod fields;
 mod line;
 
-pub use fields::parse_time;
+pub use fields::{parse_time, query_param};
 
 use super::{BucketSeen, Category, Decoded, Options};
 use crate::model::{ContextKind, Op, Provider};

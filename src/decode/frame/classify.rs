@@ -7,7 +7,7 @@ use std::borrow::Cow;
 use super::{Framer, Head};
 use crate::decode::skim::RawStr;
 use crate::decode::skim::{self, SkimError};
-use crate::decode::{BucketSeen, Category, flat, record, time};
+use crate::decode::{BucketSeen, Category, flat, oss, record, time};
 use crate::model::{ContextEvent, ContextKind, Evidence, Op, Provider, Service, Time, key_hash};
 use crate::strings::Id;
 
@@ -47,6 +47,44 @@ const OBJECT_EVENTS: [&str; 12] = [
 const CONTEXT_NAMES: [&str; 5] = ["bucketName", "key", "roleName", "userName", "keyId"];
 
 impl Framer<'_> {
+    /// One ActionTrail event: counted, and read by [`oss::actiontrail`] when it is of OSS.
+    pub(super) fn actiontrail(&mut self, json: &[u8]) {
+        self.out.records += 1;
+        let index = self.out.records;
+        if let Some(sink) = self.sink {
+            match flat::flatten(json) {
+                Ok(flat) => sink.record(flat),
+                Err(why) => self
+                    .out
+                    .problem(format!("record {index} cannot be flattened: {why}")),
+            }
+        }
+        let read =
+            oss::actiontrail::event(json, index, self.out, self.origin, self.opts, self.interner);
+        match read.request {
+            Some(request) => self.out.tally_request(request, read.category),
+            None => self.out.tally(read.category, None),
+        }
+    }
+
+    /// A Log Service row with its event flattened into `event.*` members: put back together and
+    /// read as the event.
+    pub(super) fn flattened_row(&mut self, row: &[u8]) {
+        let mut members = Vec::new();
+        // The row was walked whole already.
+        let _ = skim::walk_object::<SkimError>(row, 0, |key, v| {
+            if let (Some(name), Some(value)) = (
+                key.decode(),
+                skim::string_at(row, v).and_then(|s| s.decode()),
+            ) {
+                members.push((name, value));
+            }
+            skim::skip_nested(row, v, 1)
+        });
+        let event = oss::actiontrail::unflatten(members.into_iter());
+        self.actiontrail(event.as_bytes());
+    }
+
     /// One CloudTrail record: count it, classify it, and keep what the analysis needs.
     pub(super) fn record(&mut self, json: &[u8], head: &Head<'_>, b: &[u8], depth: usize) {
         self.out.records += 1;

@@ -45,6 +45,10 @@ enum Key {
     Region,
     Account,
     Alibaba,
+    /// A Log Service row's `event` (an ActionTrail event as a JSON string).
+    Event,
+    /// A Log Service export row's `contents`.
+    Contents,
     Digest,
     Other,
 }
@@ -84,6 +88,8 @@ impl Key {
                 };
             }
             (12, b'u') => Key::Identity,
+            (5, b'e') => Key::Event,
+            (8, b'c') => Key::Contents,
             (9, b'r') => Key::RequestId,
             (18, b'r') => Key::Account,
             (8, b'l') | (13..=15, b'd') => Key::Digest,
@@ -114,6 +120,8 @@ impl Key {
             Key::Identity => name == b"userIdentity",
             Key::RequestId => name == b"requestID",
             Key::Account => name == b"recipientAccountId",
+            Key::Event => name == b"event",
+            Key::Contents => name == b"contents",
             Key::Digest => matches!(
                 name,
                 b"digestStartTime" | b"digestEndTime" | b"digestS3Bucket" | b"logFiles"
@@ -151,6 +159,8 @@ struct Head<'a> {
     detail_type: Option<RawStr<'a>>,
     digest_keys: u8,
     alibaba: bool,
+    /// Members named `event.…`: a Log Service row with its event flattened.
+    flattened: bool,
     /// The first keys, to describe an object that is not a record.
     keys: [Option<RawStr<'a>>; 4],
     key_count: usize,
@@ -397,13 +407,17 @@ impl Framer<'_> {
                     envelope = true;
                     skim::walk_array(b, v, |el| self.value(b, el, depth + 2))
                 }
-                (Key::CloudTrailEvent | Key::Raw, Some(b'"')) if nested => {
+                (Key::CloudTrailEvent | Key::Raw | Key::Event, Some(b'"')) if nested => {
                     envelope = true;
                     self.embedded(b, v, depth + 1)
                 }
                 (Key::Raw, Some(b'{' | b'[')) if nested => {
                     envelope = true;
                     self.value(b, v, depth + 1)
+                }
+                (Key::Contents, Some(b'{')) if nested => {
+                    envelope = true;
+                    self.object(b, v, depth + 1)
                 }
                 (Key::Detail, Some(b'{')) if nested => {
                     envelope = true;
@@ -434,6 +448,10 @@ impl Framer<'_> {
                     head.identity = Some((v, end));
                     Ok(end)
                 }
+                (Key::Other, _) if key.bytes().starts_with(b"event.") => {
+                    head.flattened = true;
+                    skim::skip_nested(b, v, depth + 1)
+                }
                 (key, _) => {
                     match key {
                         Key::Management => head.management = first.map(|c| c == b't'),
@@ -457,7 +475,11 @@ impl Framer<'_> {
         let notification = head.source.is_some_and(|s| s.bytes().starts_with(b"aws:"));
         if head.digest_keys >= 2 && !head.is_record() {
             self.out.digest = true;
-        } else if head.is_record() && !head.alibaba && !notification {
+        } else if head.is_record() && head.alibaba {
+            self.actiontrail(&b[at..end]);
+        } else if head.flattened && !head.is_record() {
+            self.flattened_row(&b[at..end]);
+        } else if head.is_record() && !notification {
             self.record(&b[at..end], &head, b, depth);
         } else {
             self.out.foreign(head.describe_foreign());

@@ -2,4 +2,6 @@
 //! events as S3's logs, with `provider` `alibaba` (the formats, with sources:
 //! `reference/oss-formats.md`; what the answer gains: `contract/oss.md`).
 
+pub mod access_log;
+pub mod actiontrail;
 pub mod lifecycle;

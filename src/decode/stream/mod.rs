@@ -15,7 +15,7 @@ use std::rc::Rc;
 
 use super::frame::{self, Framer, line_of};
 use super::skim::SkimError;
-use super::{Decoded, Options, access_log, finish, gzip};
+use super::{Decoded, Options, access_log, finish, gzip, oss};
 use crate::strings::{Interner, Recent};
 use window::{Piece, Reading, Stop, Window, absolute, fill, skip_bom};
 
@@ -157,6 +157,12 @@ fn decode_chunked(
         }
         Ok(first) if access_log::looks_like(&w.buf[first..]) => w.lines(|piece| match piece {
             Piece::Lines(text, _) => access_log::read(text, framer.out, origin, opts, interner),
+            Piece::TooLong(line) => too_long(framer.out, line),
+        }),
+        Ok(first) if oss::access_log::looks_like(&w.buf[first..]) => w.lines(|piece| match piece {
+            Piece::Lines(text, line) => {
+                oss::access_log::read(text, line, framer.out, origin, opts, interner)
+            }
             Piece::TooLong(line) => too_long(framer.out, line),
         }),
         Ok(first) if frame::line_delimited(w.buf, first) => w.lines(|piece| match piece {

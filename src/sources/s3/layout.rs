@@ -1,5 +1,6 @@
 //! Listing that knows the CloudTrail layout,
-//! `[prefix/]AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail[-Digest]/REGION/YYYY/MM/DD/`.
+//! `[prefix/]AWSLogs/[o-ORGID/]ACCOUNT/CloudTrail[-Digest]/REGION/YYYY/MM/DD/`, and ActionTrail's
+//! in an OSS bucket, `[prefix/]AliyunLogs/Actiontrail/[rd-ID/ACCOUNT/]REGION/YYYY/MM/DD/`.
 //!
 //! A listing starts where the prefix the user gave reaches into the layout; from there, accounts
 //! and regions are found with delimiter listings, and a region's days are listed between two
@@ -45,6 +46,12 @@ enum Step {
     Trail { prefix: String, digest: bool },
     /// `…/REGION/`: the days of the window.
     Region { prefix: String, digest: bool },
+    /// `…/AliyunLogs/`: its `Actiontrail/` folder.
+    AliyunLogs(String),
+    /// `…/Actiontrail/` (or a member account's folder under it): regions and directories.
+    ActionTrail(String),
+    /// `…/Actiontrail/rd-ID/`: the accounts of a resource directory's trail.
+    Directory(String),
     /// Everything under the prefix.
     Whole(String),
 }
@@ -52,6 +59,9 @@ enum Step {
 /// Where listing starts for a prefix, read from the layout when the prefix reaches into it.
 fn start(prefix: &str) -> Step {
     let parts: Vec<&str> = prefix.split('/').collect();
+    if let Some(at) = parts.iter().position(|p| *p == "AliyunLogs") {
+        return start_aliyun(prefix, &parts, at);
+    }
     let Some(at) = parts.iter().position(|p| *p == "AWSLogs") else {
         return if prefix.is_empty() || prefix.ends_with('/') {
             Step::Discover {
@@ -94,6 +104,43 @@ fn start(prefix: &str) -> Step {
         }
         _ => whole(),
     }
+}
+
+/// Where listing starts for a prefix that reaches into ActionTrail's layout at `parts[at]`
+/// (`AliyunLogs`).
+fn start_aliyun(prefix: &str, parts: &[&str], at: usize) -> Step {
+    let base = parts[..=at].join("/") + "/";
+    let rest: Vec<&str> = parts[at + 1..]
+        .iter()
+        .copied()
+        .filter(|p| !p.is_empty())
+        .collect();
+    match rest.as_slice() {
+        [] => Step::AliyunLogs(base),
+        ["Actiontrail"] => Step::ActionTrail(format!("{base}Actiontrail/")),
+        ["Actiontrail", region] if prefix.ends_with('/') && is_aliyun_region(region) => {
+            Step::Region {
+                prefix: format!("{base}Actiontrail/{region}/"),
+                digest: false,
+            }
+        }
+        _ => Step::Whole(prefix.to_owned()),
+    }
+}
+
+/// `cn-hangzhou`, `ap-southeast-1`: an Alibaba Cloud region's folder.
+fn is_aliyun_region(name: &str) -> bool {
+    if name.starts_with("rd-") {
+        return false; // a resource directory
+    }
+    let mut parts = name.split('-');
+    parts
+        .next()
+        .is_some_and(|p| p.len() == 2 && p.bytes().all(|b| b.is_ascii_lowercase()))
+        && parts.next().is_some()
+        && name
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
 }
 
 /// `CloudTrail` → `Some(false)`, `CloudTrail-Digest` → `Some(true)`.
@@ -176,7 +223,7 @@ impl Sink {
 /// ends; the folders are returned.
 async fn list(
     client: &Client,
-    bucket: &str,
+    location: &Location,
     prefix: &str,
     delimiter: bool,
     (start_after, stop_at): (Option<String>, Option<String>),
@@ -188,7 +235,7 @@ async fn list(
     loop {
         let mut request = client
             .list_objects_v2()
-            .bucket(bucket)
+            .bucket(&location.bucket)
             .prefix(prefix)
             .set_start_after(start_after.clone())
             .set_continuation_token(token.clone());
@@ -198,7 +245,7 @@ async fn list(
         let out = request
             .send()
             .await
-            .map_err(|e| describe(&e, &format!("s3://{bucket}/{prefix}"), Action::List))?;
+            .map_err(|e| describe(&e, &location.name(prefix), Action::List))?;
         folders.extend(
             out.common_prefixes()
                 .iter()
@@ -235,7 +282,7 @@ async fn list(
 /// Runs one step, sending the objects it lists to `sink`: the steps it leads to.
 async fn step(
     client: &Client,
-    bucket: &str,
+    location: &Location,
     settings: &Settings,
     sink: &Sink,
     step: Step,
@@ -243,11 +290,11 @@ async fn step(
     let wanted_account =
         |name: &str| settings.accounts.is_empty() || settings.accounts.iter().any(|a| a == name);
     let folders = async |prefix: &str, digest: bool| {
-        list(client, bucket, prefix, true, (None, None), sink, digest).await
+        list(client, location, prefix, true, (None, None), sink, digest).await
     };
     // A listing without delimiter finds no folders: it leads nowhere.
     let whole = async |prefix: &str, bounds, digest: bool| {
-        list(client, bucket, prefix, false, bounds, sink, digest)
+        list(client, location, prefix, false, bounds, sink, digest)
             .await
             .map(|_| Vec::new())
     };
@@ -257,6 +304,7 @@ async fn step(
             .into_iter()
             .map(|folder| match folder_name(&folder) {
                 "AWSLogs" => Step::AwsLogs(folder),
+                "AliyunLogs" => Step::AliyunLogs(folder),
                 _ if depth < 2 => Step::Discover {
                     prefix: folder,
                     depth: depth + 1,
@@ -269,13 +317,13 @@ async fn step(
             let folder = format!("{prefix}/");
             let probe = client
                 .list_objects_v2()
-                .bucket(bucket)
+                .bucket(&location.bucket)
                 .prefix(&folder)
                 .delimiter("/")
                 .max_keys(1)
                 .send()
                 .await
-                .map_err(|e| describe(&e, &format!("s3://{bucket}/{folder}"), Action::List))?;
+                .map_err(|e| describe(&e, &location.name(&folder), Action::List))?;
             if probe.contents().is_empty() && probe.common_prefixes().is_empty() {
                 Ok(vec![Step::Whole(prefix)])
             } else {
@@ -322,6 +370,40 @@ async fn step(
             let bounds = day_bounds(&prefix, settings.since, settings.until);
             whole(&prefix, bounds, digest).await
         }
+        Step::AliyunLogs(prefix) => Ok(folders(&prefix, false)
+            .await?
+            .into_iter()
+            .filter(|folder| folder_name(folder) == "Actiontrail")
+            .map(Step::ActionTrail)
+            .collect()),
+        Step::ActionTrail(prefix) => Ok(folders(&prefix, false)
+            .await?
+            .into_iter()
+            .filter_map(|folder| {
+                let name = folder_name(&folder);
+                if name.starts_with("rd-") {
+                    Some(Step::Directory(folder))
+                } else if is_aliyun_region(name) {
+                    let wanted = settings.log_regions.is_empty()
+                        || settings.log_regions.iter().any(|r| r == name);
+                    wanted.then_some(Step::Region {
+                        prefix: folder,
+                        digest: false,
+                    })
+                } else {
+                    Some(Step::Whole(folder))
+                }
+            })
+            .collect()),
+        Step::Directory(prefix) => Ok(folders(&prefix, false)
+            .await?
+            .into_iter()
+            .filter(|folder| {
+                let name = folder_name(folder);
+                !name.is_empty() && name.bytes().all(|b| b.is_ascii_digit()) && wanted_account(name)
+            })
+            .map(Step::ActionTrail)
+            .collect()),
         Step::Whole(prefix) => whole(&prefix, (None, None), false).await,
     }
 }
@@ -347,9 +429,9 @@ pub(super) async fn walk(
         while running.len() < LISTINGS
             && let Some(next) = todo.pop()
         {
-            let (client, bucket, settings, sink) = (
+            let (client, location, settings, sink) = (
                 client.clone(),
-                location.bucket.clone(),
+                location.clone(),
                 settings.clone(),
                 sink.clone(),
             );
@@ -361,10 +443,13 @@ pub(super) async fn walk(
                 | Step::Account(prefix)
                 | Step::Trail { prefix, .. }
                 | Step::Region { prefix, .. }
+                | Step::AliyunLogs(prefix)
+                | Step::ActionTrail(prefix)
+                | Step::Directory(prefix)
                 | Step::Whole(prefix) => prefix.clone(),
             };
             running.spawn(async move {
-                let result = step(&client, &bucket, &settings, &sink, next).await;
+                let result = step(&client, &location, &settings, &sink, next).await;
                 (name, result)
             });
         }
@@ -390,6 +475,31 @@ pub(super) async fn walk(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn starts_where_the_prefix_reaches_into_actiontrails_layout() {
+        assert_eq!(
+            start("trail/AliyunLogs/"),
+            Step::AliyunLogs("trail/AliyunLogs/".into())
+        );
+        assert_eq!(
+            start("AliyunLogs/Actiontrail"),
+            Step::ActionTrail("AliyunLogs/Actiontrail/".into())
+        );
+        assert_eq!(
+            start("AliyunLogs/Actiontrail/cn-hangzhou/"),
+            Step::Region {
+                prefix: "AliyunLogs/Actiontrail/cn-hangzhou/".into(),
+                digest: false
+            }
+        );
+        assert_eq!(
+            start("AliyunLogs/Actiontrail/cn-hangzhou/2026/"),
+            Step::Whole("AliyunLogs/Actiontrail/cn-hangzhou/2026/".into())
+        );
+        assert!(is_aliyun_region("ap-southeast-1") && is_aliyun_region("cn-hangzhou"));
+        assert!(!is_aliyun_region("rd-abc") && !is_aliyun_region("2026"));
+    }
 
     #[test]
     fn starts_where_the_prefix_reaches_into_the_layout() {

@@ -27,13 +27,16 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio::task::JoinSet;
 
 use super::{Body, Input, Origin};
-use crate::model::{Rule, Time};
+use crate::model::{Provider, Rule, Time};
 
 mod layout;
+mod oss;
 
-/// A bucket and key prefix named as `s3://bucket[/prefix]`.
+/// A bucket and key prefix named as `s3://bucket[/prefix]` or `oss://bucket[/prefix]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Location {
+    /// The object store: S3, or OSS through its S3-compatible endpoint.
+    pub provider: Provider,
     /// The bucket.
     pub bucket: String,
     /// The key prefix (may be empty).
@@ -41,20 +44,41 @@ pub struct Location {
 }
 
 impl Location {
-    /// Reads `s3://bucket[/prefix]`; `None` when the argument is not an `s3://` URL.
+    /// Reads `s3://bucket[/prefix]` or `oss://bucket[/prefix]`; `None` when the argument is
+    /// neither.
     pub fn parse(arg: &str) -> Option<Result<Location, String>> {
-        let rest = arg.strip_prefix("s3://")?;
+        let (provider, rest) = match (arg.strip_prefix("s3://"), arg.strip_prefix("oss://")) {
+            (Some(rest), _) => (Provider::Aws, rest),
+            (_, Some(rest)) => (Provider::Alibaba, rest),
+            (None, None) => return None,
+        };
         let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
         Some(if bucket.is_empty() {
             Err(format!(
-                "{arg:?} names no bucket: write s3://BUCKET[/PREFIX]"
+                "{arg:?} names no bucket: write {}://BUCKET[/PREFIX]",
+                provider.scheme()
             ))
         } else {
             Ok(Location {
+                provider,
                 bucket: bucket.to_owned(),
                 prefix: prefix.to_owned(),
             })
         })
+    }
+
+    /// The origin of one of its objects.
+    fn origin(&self, key: &str) -> Origin {
+        Origin::Object {
+            provider: self.provider,
+            bucket: self.bucket.clone(),
+            key: key.to_owned(),
+        }
+    }
+
+    /// `s3://bucket/key`, `oss://bucket/key`.
+    fn name(&self, key: &str) -> String {
+        format!("{}://{}/{key}", self.provider.scheme(), self.bucket)
     }
 }
 
@@ -107,7 +131,7 @@ pub fn objects(
     bar: ProgressBar,
 ) -> Box<dyn Iterator<Item = Input> + Send> {
     let (tx, mut rx) = mpsc::channel::<Arrived>(WAITING);
-    let name = format!("s3://{}/{}", location.bucket, location.prefix);
+    let name = location.name(&location.prefix);
     let spawned = std::thread::Builder::new()
         .name("s3".to_owned())
         .spawn(move || {
@@ -125,11 +149,8 @@ pub fn objects(
         });
     if let Err(e) = spawned {
         let input = Input {
-            origin: Origin::S3 {
-                bucket: String::new(),
-                key: name,
-            },
-            body: Body::Unreadable(format!("cannot start a thread: {e}")),
+            origin: Origin::Stdin,
+            body: Body::Unreadable(format!("cannot start a thread to read {name}: {e}")),
         };
         return Box::new(std::iter::once(input));
     }
@@ -141,10 +162,7 @@ pub fn objects(
 fn failed(location: &Location, key: &str, why: String) -> Arrived {
     Arrived {
         input: Input {
-            origin: Origin::S3 {
-                bucket: location.bucket.clone(),
-                key: key.to_owned(),
-            },
+            origin: location.origin(key),
             body: Body::Unreadable(why),
         },
         _permit: None,
@@ -158,7 +176,16 @@ async fn run(
     bar: ProgressBar,
     out: mpsc::Sender<Arrived>,
 ) {
-    let client = connect(&settings, &location.bucket).await;
+    let client = match location.provider {
+        Provider::Aws => connect(&settings, &location.bucket).await,
+        Provider::Alibaba => match oss::connect(&settings).await {
+            Ok(client) => client,
+            Err(why) => {
+                let _ = out.send(failed(&location, &location.prefix, why)).await;
+                return;
+            }
+        },
+    };
     let (found_tx, mut found) = mpsc::unbounded_channel::<Listed>();
     let lister = {
         let (client, location, settings, out) = (
@@ -178,10 +205,7 @@ async fn run(
     let memory = Arc::new(Semaphore::new(budget as usize));
     let mut fetches = JoinSet::new();
     while let Some(object) = found.recv().await {
-        let origin = Origin::S3 {
-            bucket: location.bucket.clone(),
-            key: object.key.clone(),
-        };
+        let origin = location.origin(&object.key);
         // Digests and objects over the limit are named without being fetched.
         let unfetched = if object.digest {
             Some(Body::Digest)
@@ -213,9 +237,9 @@ async fn run(
         ) else {
             break;
         };
-        let (client, bucket, out) = (client.clone(), location.bucket.clone(), out.clone());
+        let (client, location, out) = (client.clone(), location.clone(), out.clone());
         fetches.spawn(async move {
-            let body = match fetch(&client, &bucket, &object.key, object.size, limit).await {
+            let body = match fetch(&client, &location, &object.key, object.size, limit).await {
                 Ok(bytes) => Body::Object(bytes),
                 Err(why) => Body::Unreadable(why),
             };
@@ -392,8 +416,10 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
     R: std::fmt::Debug,
 {
+    let oss = what.starts_with("oss://");
     let bucket = what
         .trim_start_matches("s3://")
+        .trim_start_matches("oss://")
         .split('/')
         .next()
         .unwrap_or_default();
@@ -401,6 +427,14 @@ where
         SdkError::ServiceError(service) => {
             let err = service.err();
             match err.code() {
+                Some("AccessDenied") if oss => match action {
+                    Action::List => format!(
+                        "access denied listing {what}: the RAM policy of the credentials needs oss:ListObjects on acs:oss:*:*:{bucket}"
+                    ),
+                    _ => format!(
+                        "access denied reading {what}: the RAM policy of the credentials needs oss:GetObject on it"
+                    ),
+                },
                 Some("AccessDenied") | Some("AllAccessDisabled") => match action {
                     Action::List => format!(
                         "access denied listing {what}: the credentials need s3:ListBucket on arn:aws:s3:::{bucket}"
@@ -455,16 +489,17 @@ where
 /// Reads one object whole, at most `limit` bytes.
 async fn fetch(
     client: &Client,
-    bucket: &str,
+    location: &Location,
     key: &str,
     size: u64,
     limit: u64,
 ) -> Result<Vec<u8>, String> {
-    let name = format!("s3://{bucket}/{key}");
+    let name = location.name(key);
     let mut attempt = 0;
     loop {
         attempt += 1;
-        let mut response = match client.get_object().bucket(bucket).key(key).send().await {
+        let request = client.get_object().bucket(&location.bucket).key(key);
+        let mut response = match request.send().await {
             Ok(response) => response,
             Err(e) if transient(&e) && attempt < BODY_ATTEMPTS => {
                 backoff(attempt).await;
