@@ -30,6 +30,11 @@ Examples:
   With S3 server access logs, which show lifecycle aborts and work without data events:
     uploadtrail analyze s3://org-trail-logs/AWSLogs/ s3://access-logs/media-uploads/
 
+  Alibaba Cloud OSS: ActionTrail (trail files and Log Service exports), OSS access logs, and the
+  bucket's lifecycle XML as `ossutil lifecycle --method get` or GetBucketLifecycle returns it:
+    uploadtrail analyze ./actiontrail ./oss-access-logs --lifecycle oss://media=media-lifecycle.xml
+    uploadtrail analyze oss://audit-trail/AliyunLogs/ --region cn-hangzhou --since 2026-11-01
+
   Machine-readable answer, from a bundle and from stdin:
     uploadtrail analyze trail-2026-11.tar.gz --format json --output answer.json
     zcat events.ndjson.gz | uploadtrail analyze - --format ndjson
@@ -160,9 +165,10 @@ pub struct SqlArgs {
 #[derive(Debug, clap::Args)]
 pub struct AnalyzeArgs {
     /// Where the logs are: files, folders (searched recursively), bundles (.tar, .tar.gz, .tgz,
-    /// .zip), s3://BUCKET[/PREFIX], or '-' for standard input. CloudTrail logs, gzip or plain, in
-    /// any of the shapes CloudTrail, CloudWatch Logs, EventBridge and `aws cloudtrail
-    /// lookup-events` write, and S3 server access logs.
+    /// .zip), s3://BUCKET[/PREFIX], oss://BUCKET[/PREFIX], or '-' for standard input. CloudTrail
+    /// logs, gzip or plain, in any of the shapes CloudTrail, CloudWatch Logs, EventBridge and `aws
+    /// cloudtrail lookup-events` write, S3 server access logs, ActionTrail events (trail files and
+    /// Log Service exports) and OSS access logs.
     #[arg(value_name = "SOURCE", required = true)]
     pub sources: Vec<String>,
 
@@ -193,7 +199,8 @@ pub struct InputArgs {
     pub until: Option<String>,
 
     /// A bucket's lifecycle configuration, as printed by `aws s3api
-    /// get-bucket-lifecycle-configuration --bucket BUCKET` (repeatable).
+    /// get-bucket-lifecycle-configuration --bucket BUCKET`, or the XML of S3 or OSS
+    /// (repeatable). Write `oss://BUCKET=PATH` for an OSS bucket when the file does not say.
     #[arg(long, value_name = "BUCKET=PATH")]
     pub lifecycle: Vec<String>,
 
@@ -222,12 +229,14 @@ pub struct S3Args {
     #[arg(long, value_name = "NAME")]
     pub profile: Option<String>,
 
-    /// The region of the S3 client; the region of each bucket is found out.
+    /// The region of the S3 client; the region of each bucket is found out. For oss://, the
+    /// OSS region (cn-hangzhou) whose endpoint is used.
     #[arg(long, value_name = "REGION")]
     pub region: Option<String>,
 
     /// Send S3 requests to URL, an S3-compatible endpoint, with path-style addressing
-    /// (AWS_ENDPOINT_URL is also read).
+    /// (AWS_ENDPOINT_URL is also read); for oss://, OSS's S3-compatible endpoint (default
+    /// https://s3.oss-REGION.aliyuncs.com from --region), with virtual-hosted addressing.
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
 

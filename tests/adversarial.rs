@@ -325,7 +325,7 @@ fn cases() -> Vec<Case> {
         case(
             "gzip of something that is not JSON",
             vec![("text.json.gz", gzip_of(b"hello, these are not logs\n"))],
-            vec![("text.json.gz", "neither CloudTrail JSON nor an S3 access log (it starts with \"hello, these are not log\")")],
+            vec![("text.json.gz", "neither CloudTrail or ActionTrail JSON nor an S3 or OSS access log (it starts with \"hello, these are not log\")")],
         ),
         case(
             "gzip inside gzip",

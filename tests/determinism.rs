@@ -1,6 +1,9 @@
 //! The answer is the same, byte for byte, for any number of threads and any order of files.
 
-use crate::synth::{layout::shuffle, rng::Rng};
+use crate::synth::{
+    layout::{files_under, shuffle},
+    rng::Rng,
+};
 use crate::util::{fixture, repo, run, trail_args};
 
 fn answer(extra: &[String]) -> String {
@@ -17,21 +20,11 @@ fn answer_as(format: &str, extra: &[String]) -> String {
 }
 
 fn trail_files() -> Vec<String> {
-    fn walk(dir: &std::path::Path, out: &mut Vec<String>) {
-        for entry in std::fs::read_dir(dir).expect("a folder") {
-            let path = entry.expect("an entry").path();
-            if path.is_dir() {
-                walk(&path, out);
-            } else {
-                out.push(path.display().to_string());
-            }
-        }
-    }
     // CloudTrail and access logs of the same requests: which copy of a request is kept must not
     // depend on the order either.
     let mut files = Vec::new();
-    walk(&repo().join("fixtures/trail"), &mut files);
-    walk(&repo().join("fixtures/access-logs/s3"), &mut files);
+    files_under(&repo().join("fixtures/trail"), &mut files);
+    files_under(&repo().join("fixtures/access-logs/s3"), &mut files);
     files.sort();
     files
 }

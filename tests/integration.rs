@@ -14,6 +14,7 @@ mod export; // Parquet export reads back; the answer from exported events is the
 mod fixtures; // fixtures/ is what the generator makes, and its answers are right
 mod formats; // table, json, ndjson, csv; hostile strings are escaped
 mod house_rules; // conventions the compiler cannot check
+mod oss; // Alibaba Cloud OSS: ActionTrail and OSS access logs give the answers of their AWS twins
 mod other_failures; // every diagnosis of a failed request that is not NoSuchUpload, in every view and output
 mod problems; // each kind of damaged input is named, counted, and never stops the run
 mod s3; // s3:// sources against a real S3-compatible server: same answers, pruning, faults

@@ -159,7 +159,7 @@ fn files_that_are_not_cloudtrail_say_what_they_are() {
         ),
         (
             "notes.txt",
-            "neither CloudTrail JSON nor an S3 access log (it starts with \"This folder holds the Oc\")",
+            "neither CloudTrail or ActionTrail JSON nor an S3 or OSS access log (it starts with \"This folder holds the Oc\")",
         ),
         ("empty.json", "the file is empty"),
         (

@@ -3,12 +3,13 @@
 //! digests never fetched, faults survived, and `--fetch-lifecycle`.
 
 use std::collections::BTreeSet;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use serde_json::Value;
 
 use crate::s3_server::{self, Fault, S3Server};
 use crate::synth;
+use crate::synth::layout::copy_tree;
 use crate::util::{Run, TestEnv, fixture, repo, run_env};
 
 /// A server with three buckets: `trail-logs` (the fixture trail), `org-trail` (an organisation
@@ -16,19 +17,6 @@ use crate::util::{Run, TestEnv, fixture, repo, run_env};
 struct World {
     env: TestEnv,
     server: S3Server,
-}
-
-fn copy_tree(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).expect("a folder");
-    for entry in std::fs::read_dir(from).expect("a folder") {
-        let path = entry.expect("an entry").path();
-        let target = to.join(path.file_name().expect("a name"));
-        if path.is_dir() {
-            copy_tree(&path, &target);
-        } else {
-            std::fs::copy(&path, &target).expect("copying a file");
-        }
-    }
 }
 
 impl World {

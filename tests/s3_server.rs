@@ -53,6 +53,8 @@ pub struct Received {
     /// The path, percent-decoded: `/bucket/key`.
     pub path: String,
     pub query: String,
+    /// The `Host` header: `BUCKET.localhost:PORT` for a virtual-hosted request.
+    pub host: String,
 }
 
 /// A lifecycle rule to serve: ID, prefix, enabled, DaysAfterInitiation.
@@ -81,6 +83,13 @@ impl S3Server {
     pub fn start(root: &Path) -> S3Server {
         let state = Arc::new(State::default());
         let fs = s3s_fs::FileSystem::new(root).expect("an s3s-fs root");
+        // Bound before the service is built: virtual-hosted requests (`BUCKET.localhost:PORT`,
+        // as OSS clients send them) name the port.
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a port on 127.0.0.1");
+        listener
+            .set_nonblocking(true)
+            .expect("a non-blocking socket");
+        let port = listener.local_addr().expect("an address").port();
         let service = {
             let mut b = s3s::service::S3ServiceBuilder::new(Store {
                 fs,
@@ -88,6 +97,9 @@ impl S3Server {
                 state: state.clone(),
             });
             b.set_auth(s3s::auth::SimpleAuth::from_single(ACCESS_KEY, SECRET_KEY));
+            b.set_host(
+                s3s::host::SingleDomain::new(&format!("localhost:{port}")).expect("a domain"),
+            );
             b.build()
         };
         let (ready_tx, ready_rx) = std::sync::mpsc::channel();
@@ -101,9 +113,8 @@ impl S3Server {
                 .build()
                 .expect("a tokio runtime");
             runtime.block_on(async move {
-                let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-                    .await
-                    .expect("a port on 127.0.0.1");
+                let listener =
+                    tokio::net::TcpListener::from_std(listener).expect("a tokio listener");
                 ready_tx
                     .send(listener.local_addr().expect("an address"))
                     .expect("the test waits");
@@ -143,6 +154,12 @@ impl S3Server {
     /// `http://127.0.0.1:PORT`.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// `http://localhost:PORT`: the endpoint for virtual-hosted requests, which go to
+    /// `BUCKET.localhost:PORT`.
+    pub fn virtual_url(&self) -> String {
+        format!("http://localhost:{}", self.addr.port())
     }
 
     /// Applies `faults`, one per request, to the next requests for `bucket/key`.
@@ -395,6 +412,12 @@ impl hyper::service::Service<Request<Incoming>> for Faulty {
                 method: req.method().to_string(),
                 path: path.clone(),
                 query: req.uri().query().unwrap_or_default().to_owned(),
+                host: req
+                    .headers()
+                    .get(hyper::header::HOST)
+                    .and_then(|h| h.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned(),
             });
             let bucket = path
                 .trim_start_matches('/')

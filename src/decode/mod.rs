@@ -527,6 +527,12 @@ fn preview(b: &[u8]) -> String {
     format!("{:?}", hide_keys(text.trim_end()))
 }
 
+/// Whether text is the XML of a lifecycle configuration (S3's or OSS's).
+fn is_lifecycle_xml(b: &[u8]) -> bool {
+    let head = &b[..b.len().min(512)];
+    head.starts_with(b"<") && memchr::memmem::find(head, b"<LifecycleConfiguration").is_some()
+}
+
 /// Why bytes that should be JSON are not, or `None` if they start like JSON.
 fn not_json(b: &[u8]) -> Option<String> {
     match b.first() {
@@ -543,8 +549,12 @@ fn not_json(b: &[u8]) -> Option<String> {
         Some(_) if b.starts_with(&gzip::MAGIC) => {
             Some("gzip data inside gzip data: decompress it once, then read it".to_owned())
         }
+        Some(_) if is_lifecycle_xml(b) => Some(
+            "a bucket lifecycle configuration, not a log: give it with --lifecycle BUCKET=PATH"
+                .to_owned(),
+        ),
         Some(_) => Some(format!(
-            "neither CloudTrail JSON nor an S3 access log (it starts with {})",
+            "neither CloudTrail or ActionTrail JSON nor an S3 or OSS access log (it starts with {})",
             preview(b)
         )),
     }

@@ -123,7 +123,7 @@ pub fn decide(ev: &Evidence<'_>, i: usize, upload: Option<(usize, &Upload)>) -> 
                 Details::Action(action()),
             ),
         },
-        "NoSuchBucket" => match latest_context(ev, f.time, |c| {
+        "NoSuchBucket" => match latest_context(ev, f, |c| {
             c.kind == ContextKind::DeleteBucket && c.bucket == Some(f.bucket)
         }) {
             Some(c) => {
@@ -145,7 +145,7 @@ pub fn decide(ev: &Evidence<'_>, i: usize, upload: Option<(usize, &Upload)>) -> 
             let source = f.extra().copy_source.as_deref().and_then(copy_source);
             let deleted = source.as_ref().and_then(|(bucket, key)| {
                 let hash = key_hash(key);
-                latest_context(ev, f.time, |c| {
+                latest_context(ev, f, |c| {
                     c.kind == ContextKind::DeleteObject
                         && c.key_hash == Some(hash)
                         && ev.strings.opt(c.bucket) == Some(bucket.as_str())
@@ -343,7 +343,7 @@ fn key_id(value: &str) -> &str {
 /// request's account and region) at or before the failure.
 fn kms_change(ev: &Evidence<'_>, f: &Event, upload: Option<&Upload>) -> Cause {
     let key = creation(ev, upload).and_then(|c| c.extra().kms_key.as_deref());
-    latest_context(ev, f.time, |c| {
+    latest_context(ev, f, |c| {
         c.kind.service() == crate::model::Service::Kms
             && match key {
                 Some(key) => ev.strings.opt(c.target).map(key_id) == Some(key_id(key)),
@@ -353,14 +353,17 @@ fn kms_change(ev: &Evidence<'_>, f: &Event, upload: Option<&Upload>) -> Cause {
     .map_or(Cause::Nobody, Cause::Context)
 }
 
-/// The latest context record at or before `t` that `want` accepts.
+/// The latest context record of the failure's cloud, at or before it, that `want` accepts.
 fn latest_context(
     ev: &Evidence<'_>,
-    t: Time,
+    f: &Event,
     want: impl Fn(&ContextEvent) -> bool,
 ) -> Option<usize> {
-    let end = ev.context.partition_point(|c| c.time <= t);
-    (0..end).rev().find(|&c| want(&ev.context[c]))
+    let end = ev.context.partition_point(|c| c.time <= f.time);
+    // A change on one cloud never explains a failure on the other, whatever the names.
+    (0..end)
+        .rev()
+        .find(|&c| ev.context[c].provider == f.provider && want(&ev.context[c]))
 }
 
 /// The latest write of the failing request's bucket and key at or before it: a PutObject, a
@@ -370,7 +373,7 @@ fn latest_write(ev: &Evidence<'_>, f: &Event) -> Cause {
         return Cause::Nobody;
     };
     let hash = key_hash(&ev.strings[key]);
-    let put = latest_context(ev, f.time, |c| {
+    let put = latest_context(ev, f, |c| {
         c.kind.writes_key() && c.bucket == Some(f.bucket) && c.key_hash == Some(hash)
     });
     let completion = ev
@@ -397,8 +400,12 @@ fn principal_names(ev: &Evidence<'_>, f: &Event) -> (Option<String>, Option<Stri
     let actor = ev.strings.actor(f.actor);
     let last = |arn: &str| arn.rsplit('/').next().map(str::to_owned);
     let role = actor.issuer_arn.as_deref().and_then(last);
-    let user = match actor.kind {
+    let user = match &actor.kind {
         crate::model::IdentityKind::IamUser => actor
+            .user_name
+            .clone()
+            .or_else(|| actor.arn.as_deref().and_then(last)),
+        crate::model::IdentityKind::Other(kind) if kind == "ram-user" => actor
             .user_name
             .clone()
             .or_else(|| actor.arn.as_deref().and_then(last)),
@@ -428,19 +435,20 @@ fn permission_change(ev: &Evidence<'_>, f: &Event) -> Option<(Time, usize)> {
         .map(|p| p.time);
     let last_success = events.chain(parts).max()?;
     let (role, user) = principal_names(ev, f);
-    let change = latest_context(ev, f.time, |c| {
+    let change = latest_context(ev, f, |c| {
         c.time > last_success
             && c.kind.changes_permissions()
             && match c.kind.service() {
                 crate::model::Service::S3 => c.bucket == Some(f.bucket),
                 _ => {
                     let target = ev.strings.opt(c.target);
-                    let role_change = c.kind.name().contains("Role");
-                    if role_change {
-                        target.is_some() && target == role.as_deref()
+                    // IAM and RAM tell names apart without case.
+                    let named = if c.kind.name().contains("Role") {
+                        role.as_deref()
                     } else {
-                        target.is_some() && target == user.as_deref()
-                    }
+                        user.as_deref()
+                    };
+                    matches!((target, named), (Some(t), Some(n)) if t.eq_ignore_ascii_case(n))
                 }
             }
     })?;

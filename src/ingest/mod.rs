@@ -525,7 +525,7 @@ fn dedupe<T: Record + Send, K: Ord>(
     items.dedup_by(|later, kept| {
         let repeated = id(later).is_some() && id(later) == id(kept);
         if repeated && later.evidence() != kept.evidence() {
-            kept.seen_also_in(later.evidence());
+            kept.seen_also_in(later);
         } else if repeated && !kept.same_content(later) {
             conflicts.push((kept.origin(), later.origin()));
         }
@@ -543,8 +543,8 @@ trait Record {
     fn evidence(&self) -> Evidence {
         Evidence::Cloudtrail
     }
-    /// Notes that another kind of log holds the same request.
-    fn seen_also_in(&mut self, _: Evidence) {}
+    /// Notes that another kind of log holds the same request (`other`).
+    fn seen_also_in(&mut self, _other: &Self) {}
 }
 
 impl Record for Event {
@@ -563,8 +563,11 @@ impl Record for Event {
     fn evidence(&self) -> Evidence {
         self.evidence
     }
-    fn seen_also_in(&mut self, evidence: Evidence) {
-        self.also_in = Some(evidence);
+    /// The other log's record of the request also lends what the kept one lacks: an OSS access
+    /// log has the size of a part that ActionTrail does not log.
+    fn seen_also_in(&mut self, other: &Self) {
+        self.also_in = Some(other.evidence);
+        self.bytes = self.bytes.or(other.bytes);
     }
 }
 

@@ -27,7 +27,7 @@ pub struct Line {
 }
 
 /// Percent-encodes a key as access logs show it (`/` kept).
-fn encode(key: &str) -> String {
+pub fn encode(key: &str) -> String {
     let mut out = String::new();
     for b in key.bytes() {
         match b {
@@ -137,14 +137,14 @@ pub fn line(rng: &mut Rng, rec: &Rec) -> Option<Line> {
 }
 
 /// The HTTP status S3 answers an error code with.
-fn status_of(code: &str) -> u16 {
+pub fn status_of(code: &str) -> u16 {
     match code {
         "NoSuchUpload" | "NoSuchKey" | "NoSuchBucket" => 404,
         "AccessDenied" | "SignatureDoesNotMatch" | "InvalidAccessKeyId" => 403,
         "SlowDown" | "ServiceUnavailable" => 503,
         "InternalError" => 500,
         "PreconditionFailed" => 412,
-        "ConditionalRequestConflict" => 409,
+        "ConditionalRequestConflict" | "FileAlreadyExists" => 409,
         _ => 400,
     }
 }

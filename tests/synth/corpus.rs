@@ -258,6 +258,22 @@ const LINE_BYTES: u64 = 525;
 /// (Without CloudTrail the lifecycle configuration is unknown, so only the count of failures,
 /// not their causes, matches the CloudTrail truth.)
 pub fn write_access_logs(dir: &Path, mb: u64, seed: u64) -> std::io::Result<Written> {
+    write_logs_of(dir, mb, seed, Cloud::Aws)
+}
+
+/// The same as [`write_access_logs`] in OSS access logs (`logs/BUCKETYYYY-mm-DD-HH-MM-SS-UNIQUE`).
+pub fn write_oss_access_logs(dir: &Path, mb: u64, seed: u64) -> std::io::Result<Written> {
+    write_logs_of(dir, mb, seed, Cloud::Alibaba)
+}
+
+/// Whose access logs to write.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Cloud {
+    Aws,
+    Alibaba,
+}
+
+fn write_logs_of(dir: &Path, mb: u64, seed: u64, cloud: Cloud) -> std::io::Result<Written> {
     let days = (4 * mb).div_ceil(1024).max(4) as i64;
     let place = Place {
         account: ACCOUNT.into(),
@@ -296,7 +312,10 @@ pub fn write_access_logs(dir: &Path, mb: u64, seed: u64) -> std::io::Result<Writ
             recs.extend(by_slot.get(&slot).into_iter().flatten().cloned());
             let lines: Vec<super::access_log::Line> = recs
                 .iter()
-                .filter_map(|r| super::access_log::line(&mut rng, r))
+                .filter_map(|r| match cloud {
+                    Cloud::Aws => super::access_log::line(&mut rng, r),
+                    Cloud::Alibaba => super::oss::access_log::line(&mut rng, r),
+                })
                 .collect();
             let mut by_bucket: BTreeMap<&str, Vec<&super::access_log::Line>> = BTreeMap::new();
             for l in &lines {
@@ -305,11 +324,14 @@ pub fn write_access_logs(dir: &Path, mb: u64, seed: u64) -> std::io::Result<Writ
             for (bucket, mut lines) in by_bucket {
                 lines.sort_by_key(|l| l.time);
                 let text: String = lines.iter().map(|l| format!("{}\n", l.text)).collect();
-                let path = dir.join(format!(
-                    "logs/{bucket}/{}-{}",
-                    slot.format("%Y-%m-%d-%H-%M-%S"),
-                    &rng.file_suffix().to_uppercase()[..16]
-                ));
+                let stamp = slot.format("%Y-%m-%d-%H-%M-%S");
+                let path = match cloud {
+                    Cloud::Aws => dir.join(format!(
+                        "logs/{bucket}/{stamp}-{}",
+                        &rng.file_suffix().to_uppercase()[..16]
+                    )),
+                    Cloud::Alibaba => dir.join(format!("logs/{bucket}{stamp}-{}", rng.hex(4))),
+                };
                 std::fs::create_dir_all(path.parent().expect("a parent"))?;
                 std::fs::write(&path, &text)?;
                 files.fetch_add(1, Ordering::Relaxed);

@@ -259,3 +259,29 @@ pub fn write_all(dir: &Path, files: &[File]) -> std::io::Result<()> {
     }
     Ok(())
 }
+
+/// Copies a folder and everything under it.
+pub fn copy_tree(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).expect("a folder");
+    for entry in std::fs::read_dir(from).expect("a folder") {
+        let path = entry.expect("an entry").path();
+        let target = to.join(path.file_name().expect("a name"));
+        if path.is_dir() {
+            copy_tree(&path, &target);
+        } else {
+            std::fs::copy(&path, &target).expect("copying a file");
+        }
+    }
+}
+
+/// Every file under a folder, as paths in text.
+pub fn files_under(dir: &Path, out: &mut Vec<String>) {
+    for entry in std::fs::read_dir(dir).expect("a folder") {
+        let path = entry.expect("an entry").path();
+        if path.is_dir() {
+            files_under(&path, out);
+        } else {
+            out.push(path.display().to_string());
+        }
+    }
+}

@@ -4,6 +4,7 @@
 //! cargo run --example synth -- fixtures fixtures                  # rewrite fixtures/
 //! cargo run --release --example synth -- corpus DIR 1024 [SEED]    # ~1 GiB benchmark trail
 //! cargo run --release --example synth -- access-logs DIR 512 [SEED] # ~512 MiB of access logs
+//! cargo run --release --example synth -- oss-access-logs DIR 512 [SEED] # the same in OSS's format
 //! cargo run --release --example synth -- export FILE 2048 [SEED]    # a ~2 GiB one-event-per-line export
 //! ```
 
@@ -53,12 +54,21 @@ fn main() -> ExitCode {
                 )
             })
         }
-        ["access-logs", dir, mb, rest @ ..] if rest.len() <= 1 => {
+        [
+            cloud @ ("access-logs" | "oss-access-logs"),
+            dir,
+            mb,
+            rest @ ..,
+        ] if rest.len() <= 1 => {
             let (Ok(mb), Ok(seed)) = (mb.parse(), rest.first().unwrap_or(&"1").parse()) else {
-                eprintln!("usage: synth access-logs DIR MIB [SEED]");
+                eprintln!("usage: synth {cloud} DIR MIB [SEED]");
                 return ExitCode::from(2);
             };
-            synth::corpus::write_access_logs(&PathBuf::from(dir), mb, seed).map(|w| {
+            let write = match *cloud {
+                "access-logs" => synth::corpus::write_access_logs,
+                _ => synth::corpus::write_oss_access_logs,
+            };
+            write(&PathBuf::from(dir), mb, seed).map(|w| {
                 println!(
                     "{} files, {} lines, {} MiB",
                     w.files,
@@ -69,7 +79,7 @@ fn main() -> ExitCode {
         }
         _ => {
             eprintln!(
-                "usage: synth fixtures DIR | synth corpus DIR MIB [SEED] | synth access-logs DIR MIB [SEED] | synth export FILE MIB [SEED]"
+                "usage: synth fixtures DIR | synth corpus DIR MIB [SEED] | synth access-logs DIR MIB [SEED] | synth oss-access-logs DIR MIB [SEED] | synth export FILE MIB [SEED]"
             );
             return ExitCode::from(2);
         }

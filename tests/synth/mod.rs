@@ -7,6 +7,7 @@ pub mod access_log;
 pub mod corpus;
 pub mod incidents;
 pub mod layout;
+pub mod oss;
 pub mod other_failures;
 pub mod records;
 pub mod rng;
@@ -75,6 +76,94 @@ pub fn fixture_files() -> Vec<File> {
         path: "bundles/trail.zip".into(),
         bytes: layout::zip(&delivered),
     });
+    files.extend(oss_files(&trail, &small));
+    files
+}
+
+/// The OSS twins of the fixture stories under `oss/`: the trail's management events as
+/// ActionTrail trail files (`trail/`), its data events as a Log Service export (`sls/`), its
+/// requests as OSS access logs (`access-logs/`), the `--lifecycle` file as OSS XML, and the short
+/// story in every shape ActionTrail events come in (`shapes/`).
+pub fn oss_files(trail: &scenarios::Story, small: &scenarios::Story) -> Vec<File> {
+    use oss::deliver::{self, Row};
+    let mut files = Vec::new();
+    let mut put = |path: String, bytes: Vec<u8>| files.push(File { path, bytes });
+    let twin = oss::trail(trail);
+    let (data, management): (Vec<&serde_json::Value>, Vec<&serde_json::Value>) = twin
+        .events
+        .iter()
+        .map(|(_, e)| e)
+        .partition(|e| e["eventCategory"] == "Data");
+    for f in deliver::trail_files(&management) {
+        put(format!("oss/trail/{}", f.path), f.bytes);
+    }
+    let rows: Vec<_> = data.iter().map(|e| deliver::row(e, Row::Event)).collect();
+    put(
+        "oss/sls/actiontrail-data.jsonl.gz".into(),
+        layout::gzip(&deliver::ndjson(&rows)),
+    );
+    let mut rng = Rng::new(81);
+    let mut requests: Vec<&records::Rec> = trail.records.iter().chain(&trail.access_only).collect();
+    requests.sort_by_key(|r| r.time);
+    let lines = oss::access_log::lines(&mut rng, &requests, &trail.aborts, scenarios::ACCOUNT);
+    for f in deliver::access_logs(&mut rng, "oss/access-logs/log", &lines) {
+        put(f.path, f.bytes);
+    }
+    for (_, name, rules) in &trail.lifecycle_files {
+        let xml = oss::lifecycle_xml(rules);
+        put(
+            format!("oss/lifecycle/{}", name.replace(".json", ".xml")),
+            xml.into_bytes(),
+        );
+    }
+
+    let short: Vec<serde_json::Value> = oss::trail(small)
+        .events
+        .into_iter()
+        .map(|(_, e)| e)
+        .collect();
+    let json = |v: &serde_json::Value| serde_json::to_vec_pretty(v).expect("serialising JSON");
+    put(
+        "oss/shapes/trail-array.json.gz".into(),
+        layout::gzip(&serde_json::to_vec(&short).expect("serialising JSON")),
+    );
+    put(
+        "oss/shapes/records.json".into(),
+        json(&serde_json::json!({ "Records": short })),
+    );
+    put("oss/shapes/events.jsonl".into(), deliver::ndjson(&short));
+    let rows = |shape| {
+        short
+            .iter()
+            .map(|e| deliver::row(e, shape))
+            .collect::<Vec<_>>()
+    };
+    put(
+        "oss/shapes/sls-rows.json".into(),
+        json(&serde_json::Value::Array(rows(Row::Event))),
+    );
+    put(
+        "oss/shapes/sls-contents.jsonl".into(),
+        deliver::ndjson(&rows(Row::Contents)),
+    );
+    put(
+        "oss/shapes/sls-flattened.jsonl".into(),
+        deliver::ndjson(&rows(Row::Flattened)),
+    );
+
+    let own = oss::own::stories();
+    let rows: Vec<_> = own
+        .events
+        .iter()
+        .map(|e| deliver::row(e, Row::Contents))
+        .collect();
+    put(
+        "oss/own/sls-export.json".into(),
+        json(&serde_json::Value::Array(rows)),
+    );
+    for f in deliver::access_logs(&mut Rng::new(17), "oss/own/access-logs", &own.lines) {
+        put(f.path, f.bytes);
+    }
     files
 }
 

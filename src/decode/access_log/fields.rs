@@ -145,7 +145,12 @@ pub fn parse_time(b: &[u8]) -> Option<Time> {
         b'-' => -1,
         _ => return None,
     };
-    let offset = sign * i64::from(num(22, 2)? * 3_600 + num(24, 2)? * 60);
+    // Real offsets run from -12:00 to +14:00.
+    let (hours, minutes) = (num(22, 2)?, num(24, 2)?);
+    if hours > 14 || minutes > 59 {
+        return None;
+    }
+    let offset = sign * i64::from(hours * 3_600 + minutes * 60);
     Some(local.and_utc() - chrono::Duration::seconds(offset))
 }
 

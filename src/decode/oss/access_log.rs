@@ -185,7 +185,8 @@ fn region_of(host: &str) -> Option<&str> {
 }
 
 /// The actor an OSS access-log line names: the requester's Aliyun ID (`-`: anonymous) and the
-/// access key ID (an `STS.` key is a temporary session).
+/// access key ID (an `STS.` key is a temporary session). The Aliyun ID is an account's for its
+/// root identity but a RAM user's or role's own ID otherwise, so it names no account.
 pub fn requester(requester: Option<&[u8]>, key: Option<&[u8]>) -> Actor {
     let key = key.map(|k| String::from_utf8_lossy(k).into_owned());
     let kind = match &key {
@@ -198,7 +199,6 @@ pub fn requester(requester: Option<&[u8]>, key: Option<&[u8]>) -> Actor {
     };
     Actor {
         kind: IdentityKind::Other(kind.to_owned()),
-        account_id: requester.map(|r| String::from_utf8_lossy(r).into_owned()),
         provider: Provider::Alibaba,
         name: Some(name),
         access_key_id: key,

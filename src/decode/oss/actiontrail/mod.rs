@@ -24,7 +24,7 @@ use crate::decode::lenient::{Lenient, Num, Text};
 use crate::decode::record::visit_members;
 use crate::decode::{BucketSeen, Category, Decoded, Options, parse_time, quote, skim};
 use crate::model::{
-    Actor, ContextEvent, ContextKind, ErrorCode, Event, Evidence, Extra, IdentityKind,
+    Actor, Condition, ContextEvent, ContextKind, ErrorCode, Event, Evidence, Extra, IdentityKind,
     LifecycleChange, NO_SUCH_UPLOAD, Op, Provider, Rule, Time, key_hash,
 };
 use crate::strings::{Id, Interner};
@@ -81,6 +81,20 @@ struct RawIdentity<'a> {
     user_name: Text<'a>,
     #[serde(rename = "accessKeyId", borrow, default)]
     access_key_id: Text<'a>,
+    #[serde(rename = "sessionContext", default)]
+    session: Lenient<RawSession<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawSession<'a> {
+    #[serde(rename = "sessionIssuer", borrow, default)]
+    issuer: Lenient<RawIssuer<'a>>,
+}
+
+#[derive(Deserialize, Default)]
+struct RawIssuer<'a> {
+    #[serde(borrow, default)]
+    arn: Text<'a>,
 }
 
 #[derive(Deserialize, Default)]
@@ -113,6 +127,16 @@ struct RawParams<'a> {
     sse: Text<'a>,
     #[serde(rename = "x-oss-server-side-encryption-key-id", borrow, default)]
     kms_key: Text<'a>,
+    #[serde(rename = "x-oss-copy-source-range", borrow, default)]
+    copy_range: Text<'a>,
+    #[serde(rename = "x-oss-forbid-overwrite", borrow, default)]
+    forbid_overwrite: Text<'a>,
+    #[serde(rename = "RoleName", borrow, default)]
+    role: Text<'a>,
+    #[serde(rename = "UserName", borrow, default)]
+    user: Text<'a>,
+    #[serde(rename = "KeyId", borrow, default)]
+    key_id: Text<'a>,
 }
 
 #[derive(Deserialize, Default)]
@@ -146,6 +170,22 @@ fn context_kind(name: &str) -> Option<ContextKind> {
         "DeleteBucket" => ContextKind::DeleteBucket,
         "PutBucketPolicy" => ContextKind::PutBucketPolicy,
         "DeleteBucketPolicy" => ContextKind::DeleteBucketPolicy,
+        "PutBucketAcl" => ContextKind::PutBucketAcl,
+        _ => return None,
+    })
+}
+
+/// The context record kind of a RAM policy change or a KMS key change: what a permission or
+/// key diagnosis compares, as IAM's and AWS KMS's are.
+fn service_context_kind(service: &str, name: &str) -> Option<ContextKind> {
+    Some(match (service, name) {
+        ("Ram", "AttachPolicyToRole") => ContextKind::AttachRolePolicy,
+        ("Ram", "DetachPolicyFromRole") => ContextKind::DetachRolePolicy,
+        ("Ram", "AttachPolicyToUser") => ContextKind::AttachUserPolicy,
+        ("Ram", "DetachPolicyFromUser") => ContextKind::DetachUserPolicy,
+        ("Kms", "DisableKey") => ContextKind::DisableKey,
+        ("Kms", "ScheduleKeyDeletion") => ContextKind::ScheduleKeyDeletion,
+        ("Kms", "PutKeyPolicy" | "SetKeyPolicy") => ContextKind::PutKeyPolicy,
         _ => return None,
     })
 }
@@ -192,27 +232,35 @@ pub(in crate::decode) fn event(
             .source
             .get()
             .is_some_and(|s| s.contains(".oss-") || s.starts_with("oss"));
-    let category = match time {
-        _ if !is_oss => Category::Other,
-        None if operation(name).is_some() => {
+    let service_kind = raw
+        .service
+        .get()
+        .and_then(|service| service_context_kind(service, name));
+    let Some(time) = time.filter(|_| is_oss || service_kind.is_some()) else {
+        let category = if is_oss && operation(name).is_some() {
             out.problem(format!(
                 "record {index} ({}): the event has no valid eventTime",
                 quote(name)
             ));
             Category::Invalid
-        }
-        None => Category::Other,
-        Some(t) => Reader {
-            raw: &raw,
-            name,
-            time: t,
-            index,
-            out,
-            origin,
-            opts,
-            interner,
-        }
-        .classify(),
+        } else {
+            Category::Other
+        };
+        return Read { category, request };
+    };
+    let mut reader = Reader {
+        raw: &raw,
+        name,
+        time,
+        index,
+        out,
+        origin,
+        opts,
+        interner,
+    };
+    let category = match service_kind {
+        Some(kind) => reader.service_context(kind),
+        None => reader.classify(),
     };
     Read { category, request }
 }
@@ -395,6 +443,16 @@ impl Reader<'_, '_> {
                     .copy_source
                     .owned()
                     .filter(|_| op == Op::UploadPartCopy),
+                copy_range: params
+                    .copy_range
+                    .get()
+                    .filter(|_| op == Op::UploadPartCopy)
+                    .and_then(crate::decode::record::byte_range),
+                condition: params
+                    .forbid_overwrite
+                    .get()
+                    .filter(|v| v.eq_ignore_ascii_case("true") && op == Op::CompleteMultipartUpload)
+                    .map(|_| Condition::IfNoneMatch),
                 ..Extra::NONE
             }
             .boxed(),
@@ -437,6 +495,51 @@ impl Reader<'_, '_> {
             evidence: Evidence::Cloudtrail,
             provider: Provider::Alibaba,
         })
+    }
+
+    /// A RAM policy change or a KMS key change, kept when it succeeded in the window and names
+    /// its role, user or key.
+    fn service_context(&mut self, kind: ContextKind) -> Category {
+        if !self.opts.contains(self.time) || self.raw.error_code.get().is_some() {
+            return Category::Other;
+        }
+        let params: RawParams = self
+            .raw
+            .request
+            .and_then(|raw| serde_json::from_str(raw.get()).ok())
+            .unwrap_or_default();
+        let target = match kind {
+            ContextKind::AttachRolePolicy | ContextKind::DetachRolePolicy => params.role.get(),
+            ContextKind::AttachUserPolicy | ContextKind::DetachUserPolicy => params.user.get(),
+            _ => params.key_id.get(),
+        };
+        let Some(target) = target else {
+            return Category::Other;
+        };
+        let interner = self.interner;
+        let request_id = self.raw.request_id.get().map(|id| interner.id(id));
+        self.out.context.push(ContextEvent {
+            time: self.time,
+            kind,
+            bucket: None,
+            key_hash: None,
+            key: None,
+            target: Some(interner.sym(target)),
+            actor: self.actor(),
+            event_id: self
+                .raw
+                .event_id
+                .get()
+                .map(|id| interner.id(id))
+                .or(request_id),
+            request_id,
+            region: self.raw.region.get().map(|r| interner.sym(r)),
+            account: self.raw.account.get().map(|a| interner.sym(a)),
+            origin: self.origin,
+            evidence: Evidence::Cloudtrail,
+            provider: Provider::Alibaba,
+        });
+        Category::Context
     }
 
     /// `PutBucketLifecycle` / `DeleteBucketLifecycle`: the bucket's new rules.
@@ -529,6 +632,12 @@ fn actor(raw: &str) -> Actor {
         provider: Provider::Alibaba,
         name,
         access_key_id: id.access_key_id.owned(),
+        issuer_arn: id
+            .session
+            .0
+            .as_ref()
+            .and_then(|s| s.issuer.0.as_ref())
+            .and_then(|i| i.arn.owned()),
         ..Actor::EMPTY
     }
 }
