@@ -18,6 +18,7 @@ use crate::incidents::{self, Incidents};
 use crate::ingest::{self, Ingested, Meter};
 use crate::lifecycle::{Lifecycle, RuleSource};
 use crate::model::{BucketName, Provider, Rule};
+use crate::report::timeline::{self, TimelineReport, TooMany, UNFOCUSED_LIMIT};
 use crate::report::{self, Report, escape};
 use crate::sources::{self, s3};
 
@@ -26,8 +27,44 @@ pub fn run(args: Args) -> Result<()> {
     match args.command {
         Command::Analyze(a) => {
             let config = Config::from_analyze(a)?;
-            let report = analyze(&config)?;
-            write_report(&report, &config)
+            let mut report = analyze(&config)?;
+            report.focus(&config.focus);
+            write_output(&config, |out| {
+                report.write(config.format, config.output_is_terminal, config.color, out)
+            })
+        }
+        Command::Timeline(a) => {
+            let mut config = Config::from_analyze(a)?;
+            if !matches!(config.format, Format::Table | Format::Json) {
+                return Err(Error::Usage(
+                    "timeline writes --format table (text) or json".to_owned(),
+                ));
+            }
+            config.decode.keep_parts = true;
+            let timelines = timeline(&config)?;
+            write_output(&config, |out| match config.format {
+                Format::Json => {
+                    serde_json::to_writer_pretty(&mut *out, &timelines)?;
+                    writeln!(out)
+                }
+                _ => timelines.write_text(out),
+            })
+        }
+        Command::Completions { shell } => {
+            let mut command = <crate::cli::Args as clap::CommandFactory>::command();
+            let mut out = std::io::stdout().lock();
+            clap_complete::generate(shell, &mut command, "uploadtrail", &mut out);
+            Ok(())
+        }
+        Command::Man => {
+            let command = <crate::cli::Args as clap::CommandFactory>::command();
+            let mut out = std::io::stdout().lock();
+            clap_mangen::Man::new(command)
+                .render(&mut out)
+                .map_err(|source| Error::Output {
+                    target: "standard output".to_owned(),
+                    source,
+                })
         }
         Command::Export(a) => {
             let (config, out, all_records) = Config::from_export(a)?;
@@ -91,6 +128,21 @@ impl Analysis {
 /// Reads the sources and builds the answer.
 pub fn analyze(config: &Config) -> Result<Report> {
     on_pool(config, |rules| analysis(config, rules).map(|a| a.report()))
+}
+
+/// Reads the sources and tells the story of each upload in focus.
+pub fn timeline(config: &Config) -> Result<TimelineReport> {
+    on_pool(config, |rules| {
+        let a = analysis(config, rules)?;
+        let report = a.report();
+        timeline::build(&a.ingested, &a.timelines, &report, &config.focus).map_err(
+            |TooMany(n)| {
+                Error::Usage(format!(
+                    "{n} uploads: more than {UNFOCUSED_LIMIT} to print without a focus; narrow with --bucket, --key, --upload-id or --actor"
+                ))
+            },
+        )
+    })
 }
 
 /// Reads the sources and writes the analysis as Parquet under `out` (every record too, with
@@ -324,7 +376,11 @@ fn warn_about_problems(inputs: &ingest::InputSummary) {
     }
 }
 
-fn write_report(report: &Report, config: &Config) -> Result<()> {
+/// Writes to `--output` or standard output with `write`.
+fn write_output(
+    config: &Config,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> Result<()> {
     let (target, sink): (String, Box<dyn Write>) = match &config.output {
         Some(path) => {
             let file = File::create(path).map_err(|source| Error::Output {
@@ -339,8 +395,7 @@ fn write_report(report: &Report, config: &Config) -> Result<()> {
         ),
     };
     let mut out = BufWriter::new(sink);
-    report
-        .write(config.format, config.output_is_terminal, &mut out)
+    write(&mut out)
         .and_then(|()| out.flush())
         .map_err(|source| Error::Output { target, source })
 }

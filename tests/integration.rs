@@ -17,6 +17,7 @@ mod house_rules; // conventions the compiler cannot check
 mod oss; // Alibaba Cloud OSS: ActionTrail and OSS access logs give the answers of their AWS twins
 mod other_failures; // every diagnosis of a failed request that is not NoSuchUpload, in every view and output
 mod problems; // each kind of damaged input is named, counted, and never stops the run
+mod report_views; // focus, timelines, colour, completions and the man page
 mod s3; // s3:// sources against a real S3-compatible server: same answers, pruning, faults
 mod s3_server; // that server: s3s over a folder, in process, with a request log and injected faults
 mod shapes; // every input shape yields the same records

@@ -96,6 +96,17 @@ pub enum Confidence {
     Possible,
 }
 
+impl Confidence {
+    /// The name used in every output format.
+    pub fn name(self) -> &'static str {
+        match self {
+            Confidence::Certain => "certain",
+            Confidence::Likely => "likely",
+            Confidence::Possible => "possible",
+        }
+    }
+}
+
 /// Which kind of abort removed an upload.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
 #[serde(rename_all = "snake_case")]

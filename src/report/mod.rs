@@ -8,15 +8,18 @@
 mod csv;
 pub mod escape;
 mod failures;
+mod focus;
 mod json;
 mod other;
 mod table;
+pub mod timeline;
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
 pub use failures::{CulpritOut, FailureOut, IncidentOut, SweepOut, TriggerOut};
+pub use focus::Focus;
 pub use other::{
     CulpritEventOut, DetailsOut, OtherCulpritOut, OtherFailureOut, PartSize, PartUploads, SourceOut,
 };
@@ -154,6 +157,21 @@ pub struct ActorOut {
 }
 
 impl ActorOut {
+    /// An actor known only by its name.
+    fn named(name: &str) -> ActorOut {
+        ActorOut {
+            arn: None,
+            kind: None,
+            account_id: None,
+            source_ip: None,
+            user_agent: None,
+            name: name.to_owned(),
+            role_arn: None,
+            invoked_by: None,
+            access_key_id: None,
+        }
+    }
+
     /// Who made `e`.
     fn new(strings: &Strings, e: &Event) -> ActorOut {
         ActorOut::of(strings, e.actor, e.source_ip, e.user_agent)
@@ -420,17 +438,19 @@ impl Report {
         }
     }
 
-    /// Writes the report in `format`. `terminal` says whether the output is a terminal.
+    /// Writes the report in `format`. `terminal` says whether the output is a terminal, `color`
+    /// whether the table paints causes.
     pub fn write(
         &self,
         format: Format,
         terminal: bool,
+        color: bool,
         out: &mut dyn std::io::Write,
     ) -> std::io::Result<()> {
         match format {
             Format::Json => json::write(self, terminal, out),
             Format::Ndjson => json::write_lines(self, terminal, out),
-            Format::Table => table::write(self, out),
+            Format::Table => table::write(self, color, out),
             Format::Csv => csv::write(self, terminal, out),
         }
     }

@@ -4,14 +4,14 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 
-use super::{labelled, object, plural, shorten, terminal, thousands, time, wrapped};
+use super::{labelled, object, paint, plural, shorten, terminal, thousands, time, wrapped};
 use crate::model::Provider;
 use crate::report::{CulpritOut, FailureOut, IncidentOut, OtherFailureOut, Report};
 
 /// At most this many incidents are listed; the rest are counted.
 const INCIDENTS_SHOWN: usize = 20;
 
-pub(super) fn incidents(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn incidents(r: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
     if r.incidents.is_empty() {
         return Ok(());
     }
@@ -20,7 +20,7 @@ pub(super) fn incidents(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         if n > 0 {
             writeln!(out)?;
         }
-        incident(i, out)?;
+        incident(i, color, out)?;
     }
     if r.incidents.len() > INCIDENTS_SHOWN {
         writeln!(
@@ -32,10 +32,11 @@ pub(super) fn incidents(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn incident(i: &IncidentOut, out: &mut dyn Write) -> io::Result<()> {
+fn incident(i: &IncidentOut, color: bool, out: &mut dyn Write) -> io::Result<()> {
+    let cause = paint(i.cause, i.cause.name(), color);
     let kind = match i.abort_kind {
-        Some(kind) => format!("{} ({})", i.cause.name(), kind.name()),
-        None => i.cause.name().to_owned(),
+        Some(kind) => format!("{cause} ({})", kind.name()),
+        None => cause,
     };
     let failures = i.failures as u64;
     let uploads = i.uploads as u64;

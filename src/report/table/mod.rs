@@ -15,11 +15,11 @@ const WIDTH: usize = 100;
 /// Detail lines under a row: a label in a fixed column, then wrapped text.
 const LABEL: usize = 12;
 
-/// Writes the report as text.
-pub fn write(report: &Report, out: &mut dyn Write) -> io::Result<()> {
+/// Writes the report as text; `color` paints each cause in its colour.
+pub fn write(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
     header(report, out)?;
-    causes(report, out)?;
-    failures::incidents(report, out)?;
+    causes(report, color, out)?;
+    failures::incidents(report, color, out)?;
     failures::failures(report, out)?;
     failures::other_failures(report, out)?;
     orphans(report, out)?;
@@ -63,16 +63,35 @@ fn header(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     )
 }
 
-fn causes(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+/// `text` in the colour of `cause` (ANSI SGR) when `color`, else as it is. The text is the
+/// tool's own (a cause's name), never a string from a log.
+fn paint(cause: Cause, text: &str, color: bool) -> String {
+    if !color {
+        return text.to_owned();
+    }
+    let code = match cause {
+        Cause::Aborted => "31",
+        Cause::Completed => "36",
+        Cause::Lifecycle => "33",
+        Cause::Superseded => "35",
+        Cause::WrongKey => "34",
+        Cause::UnknownUpload => "90",
+        Cause::Unexplained => "1",
+    };
+    format!("\u{1b}[{code}m{text}\u{1b}[0m")
+}
+
+fn causes(r: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
     if r.summary.failures == 0 {
         return writeln!(out, "\nNo request failed with NoSuchUpload in these logs.");
     }
     writeln!(out, "\nCauses")?;
     for cause in Cause::ALL {
+        let name = format!("{:<16}", cause.name());
         writeln!(
             out,
-            "  {:<16}{:>5}   {}",
-            cause.name(),
+            "  {}{:>5}   {}",
+            paint(cause, &name, color),
             r.summary.by_cause.get(cause),
             meaning(cause)
         )?;
@@ -257,7 +276,7 @@ fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
     if n == 1 { one } else { many }
 }
 
-fn thousands(n: u64) -> String {
+pub(super) fn thousands(n: u64) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {

@@ -3,16 +3,15 @@
 //! `Config::from_args` resolves everything once (times, sources, formats, terminals), so no
 //! pipeline stage ever sees clap.
 
-use std::io::IsTerminal;
+mod config;
+
 use std::path::PathBuf;
 
-use chrono::{Days, NaiveDate, NaiveDateTime};
 use clap::{Parser, Subcommand, ValueEnum};
 
-use crate::decode::{self, DEFAULT_MAX_DECODED};
-use crate::error::{Error, Result};
-use crate::model::Time;
-use crate::sources::{Source, s3};
+pub use config::{Config, LifecycleFile};
+
+use crate::decode::DEFAULT_MAX_DECODED;
 
 const EXAMPLES: &str = "\
 Examples:
@@ -64,6 +63,18 @@ pub enum Command {
     /// Explain every NoSuchUpload failure and list incomplete uploads.
     #[command(after_help = EXAMPLES)]
     Analyze(AnalyzeArgs),
+    /// Print the story of each upload: every request of it in time order, who sent it, what
+    /// came back, which log showed it, and the verdict of each failure.
+    #[command(after_help = TIMELINE_EXAMPLES)]
+    Timeline(AnalyzeArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), from the same definitions as --help.
+    Man,
     /// Write the analysis as Parquet: events, uploads and failures (and every record, flattened,
     /// with --all-records), for Athena, Spark, DuckDB or polars.
     #[command(after_help = EXPORT_EXAMPLES)]
@@ -73,6 +84,17 @@ pub enum Command {
     #[command(after_help = SQL_EXAMPLES)]
     Sql(SqlArgs),
 }
+
+const TIMELINE_EXAMPLES: &str = "\
+Examples:
+  Every request of one upload, in time order, with who sent it and what came back:
+    uploadtrail timeline ./AWSLogs --upload-id 'VXBsb2FkIElE…'
+
+  The uploads under a prefix of one bucket, as JSON:
+    uploadtrail timeline ./AWSLogs --bucket media --key videos/2026/ --format json
+
+  Without a focus option, at most 50 uploads are printed; narrow with --bucket, --key,
+  --upload-id or --actor.";
 
 const EXPORT_EXAMPLES: &str = "\
 Examples:
@@ -180,9 +202,35 @@ pub struct AnalyzeArgs {
     #[command(flatten)]
     pub s3: S3Args,
 
+    /// What is reported.
+    #[command(flatten)]
+    pub focus: FocusArgs,
+
     /// What is written.
     #[command(flatten)]
     pub output: OutputArgs,
+}
+
+/// Options that narrow what is reported (everything is still read and decided).
+#[derive(Debug, Default, clap::Args)]
+#[command(next_help_heading = "Focus")]
+pub struct FocusArgs {
+    /// Report only this bucket (NAME, or s3://NAME / oss://NAME for one cloud's; repeatable).
+    #[arg(long, value_name = "NAME")]
+    pub bucket: Vec<String>,
+
+    /// Report only keys that start with PREFIX (repeatable).
+    #[arg(long, value_name = "PREFIX")]
+    pub key: Vec<String>,
+
+    /// Report only this upload (repeatable).
+    #[arg(long, value_name = "ID")]
+    pub upload_id: Vec<String>,
+
+    /// Report only requests whose caller or culprit has TEXT in its name, ARN or role ARN
+    /// (repeatable).
+    #[arg(long, value_name = "TEXT")]
+    pub actor: Vec<String>,
 }
 
 /// Options about what is read.
@@ -278,6 +326,21 @@ pub struct OutputArgs {
     /// Never show a progress bar (it is only shown when stderr is a terminal).
     #[arg(long)]
     pub no_progress: bool,
+
+    /// Colour the table by cause: auto (on a terminal, unless NO_COLOR is set), always or never.
+    #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
+    pub color: ColorChoice,
+}
+
+/// When to colour the table.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless the NO_COLOR environment variable is set.
+    Auto,
+    /// Always, even into a file or a pipe.
+    Always,
+    /// Never.
+    Never,
 }
 
 /// Report formats.
@@ -291,251 +354,4 @@ pub enum Format {
     Ndjson,
     /// One row per failure, safe to open in a spreadsheet.
     Csv,
-}
-
-/// A `--lifecycle BUCKET=PATH` argument.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct LifecycleFile {
-    /// The bucket.
-    pub bucket: String,
-    /// The file holding its configuration.
-    pub path: PathBuf,
-}
-
-/// Everything a run needs, resolved.
-#[derive(Debug, Clone)]
-pub struct Config {
-    /// Where the logs are.
-    pub sources: Vec<Source>,
-    /// What the decoder needs (window, size cap).
-    pub decode: decode::Options,
-    /// Lifecycle configuration files.
-    pub lifecycle_files: Vec<LifecycleFile>,
-    /// Decoding threads.
-    pub threads: usize,
-    /// Stop at the first problem.
-    pub strict: bool,
-    /// The report format.
-    pub format: Format,
-    /// Where the report goes (`None` = standard output).
-    pub output: Option<PathBuf>,
-    /// Whether the report goes to a terminal (escape for it, show a table by default).
-    pub output_is_terminal: bool,
-    /// Whether to draw a progress bar on stderr.
-    pub progress: bool,
-    /// How S3 is reached, and what is listed there.
-    pub s3: s3::Settings,
-    /// Fetch the lifecycle configuration of buckets with failures.
-    pub fetch_lifecycle: bool,
-}
-
-impl Config {
-    /// Resolves the arguments of `export`: the run's configuration, the folder and whether every
-    /// record is written.
-    pub fn from_export(args: ExportArgs) -> Result<(Config, PathBuf, bool)> {
-        let analyze = AnalyzeArgs {
-            sources: args.sources,
-            input: args.input,
-            s3: args.s3,
-            output: OutputArgs {
-                format: Some(Format::Json),
-                output: None,
-                no_progress: args.no_progress,
-            },
-        };
-        Ok((Config::from_analyze(analyze)?, args.out, args.all_records))
-    }
-
-    /// Resolves the arguments of `analyze`.
-    pub fn from_analyze(args: AnalyzeArgs) -> Result<Config> {
-        let since = args
-            .input
-            .since
-            .as_deref()
-            .map(|t| parse_time_arg(t, false))
-            .transpose()?;
-        let until = args
-            .input
-            .until
-            .as_deref()
-            .map(|t| parse_time_arg(t, true))
-            .transpose()?;
-        if let (Some(s), Some(u)) = (since, until)
-            && s >= u
-        {
-            return Err(Error::Usage(format!(
-                "--since {s} is not before --until {u}"
-            )));
-        }
-        let lifecycle_files = args
-            .input
-            .lifecycle
-            .iter()
-            .map(|a| parse_lifecycle_arg(a))
-            .collect::<Result<_>>()?;
-        let threads = match args.input.threads {
-            Some(0) => return Err(Error::Usage("--threads must be at least 1".to_owned())),
-            Some(n) => n,
-            None => std::thread::available_parallelism().map_or(1, usize::from),
-        };
-        if args.input.max_decoded_mib == 0 {
-            return Err(Error::Usage(
-                "--max-decoded-mib must be at least 1".to_owned(),
-            ));
-        }
-        let output_is_terminal = args.output.output.is_none() && std::io::stdout().is_terminal();
-        let format = args.output.format.unwrap_or(if output_is_terminal {
-            Format::Table
-        } else {
-            Format::Json
-        });
-        if let Some(bad) = args
-            .s3
-            .account
-            .iter()
-            .find(|a| a.len() != 12 || !a.bytes().all(|b| b.is_ascii_digit()))
-        {
-            return Err(Error::Usage(format!(
-                "--account {bad:?}: an AWS account ID is 12 digits"
-            )));
-        }
-        if args.s3.s3_requests == 0 || args.s3.s3_memory_mib == 0 {
-            return Err(Error::Usage(
-                "--s3-requests and --s3-memory-mib must be at least 1".to_owned(),
-            ));
-        }
-        let sources = args
-            .sources
-            .iter()
-            .map(|s| Source::parse(s).map_err(Error::Usage))
-            .collect::<Result<Vec<_>>>()?;
-        let s3 = s3::Settings {
-            profile: args.s3.profile,
-            region: args.s3.region,
-            endpoint_url: args.s3.endpoint_url,
-            accounts: args.s3.account,
-            log_regions: args.s3.log_region,
-            since,
-            until,
-            requests: args.s3.s3_requests,
-            memory: args.s3.s3_memory_mib.saturating_mul(1 << 20),
-        };
-        Ok(Config {
-            sources,
-            decode: decode::Options {
-                max_decoded: args.input.max_decoded_mib.saturating_mul(1 << 20),
-                since,
-                until,
-                keep_parts: false,
-            },
-            lifecycle_files,
-            threads,
-            strict: args.input.strict,
-            format,
-            output: args.output.output,
-            output_is_terminal,
-            progress: !args.output.no_progress && std::io::stderr().is_terminal(),
-            s3,
-            fetch_lifecycle: args.s3.fetch_lifecycle,
-        })
-    }
-}
-
-/// Reads `--since` / `--until`. A bare date means its midnight (UTC); for `--until` (`end`) it
-/// means the midnight after, so that the day itself is included.
-fn parse_time_arg(arg: &str, end: bool) -> Result<Time> {
-    if let Some(t) = decode::parse_time(arg) {
-        return Ok(t);
-    }
-    if let Ok(date) = NaiveDate::parse_from_str(arg, "%Y-%m-%d") {
-        let date = if end {
-            date.checked_add_days(Days::new(1))
-        } else {
-            Some(date)
-        };
-        if let Some(t) = date.and_then(|d| d.and_hms_opt(0, 0, 0)) {
-            return Ok(t.and_utc());
-        }
-    }
-    for format in [
-        "%Y-%m-%dT%H:%M:%S",
-        "%Y-%m-%dT%H:%M",
-        "%Y-%m-%d %H:%M:%S",
-        "%Y-%m-%d %H:%M",
-    ] {
-        if let Ok(t) = NaiveDateTime::parse_from_str(arg, format) {
-            return Ok(t.and_utc());
-        }
-    }
-    Err(Error::Usage(format!(
-        "{arg:?} is not a time: write 2026-11-01, 2026-11-01T08:00 or 2026-11-01T08:00:00Z"
-    )))
-}
-
-fn parse_lifecycle_arg(arg: &str) -> Result<LifecycleFile> {
-    match arg.split_once('=') {
-        Some((bucket, path)) if !bucket.is_empty() && !path.is_empty() => Ok(LifecycleFile {
-            bucket: bucket.to_owned(),
-            path: PathBuf::from(path),
-        }),
-        _ => Err(Error::Usage(format!(
-            "--lifecycle {arg:?}: write BUCKET=PATH, e.g. media=media-rules.json"
-        ))),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use clap::CommandFactory;
-
-    #[test]
-    fn verify_cli() {
-        Args::command().debug_assert();
-    }
-
-    #[test]
-    fn reads_times() {
-        let t = |s, end| parse_time_arg(s, end).map(|t| t.to_rfc3339());
-        assert_eq!(t("2026-11-01", false).unwrap(), "2026-11-01T00:00:00+00:00");
-        assert_eq!(t("2026-11-01", true).unwrap(), "2026-11-02T00:00:00+00:00");
-        assert_eq!(
-            t("2026-11-01T08:30", true).unwrap(),
-            "2026-11-01T08:30:00+00:00"
-        );
-        assert_eq!(
-            t("2026-11-01T08:30:00+02:00", false).unwrap(),
-            "2026-11-01T06:30:00+00:00"
-        );
-        assert!(t("last tuesday", false).is_err());
-    }
-
-    #[test]
-    fn reads_lifecycle_arguments() {
-        let arg = parse_lifecycle_arg("media=rules/media.json").unwrap();
-        assert_eq!(
-            (arg.bucket.as_str(), arg.path.to_str().unwrap()),
-            ("media", "rules/media.json")
-        );
-        assert!(parse_lifecycle_arg("media").is_err());
-        assert!(parse_lifecycle_arg("=x.json").is_err());
-    }
-
-    #[test]
-    fn checks_the_window() {
-        let args = Args::try_parse_from([
-            "uploadtrail",
-            "analyze",
-            "x",
-            "--since",
-            "2026-11-02",
-            "--until",
-            "2026-11-01",
-        ])
-        .unwrap();
-        let Command::Analyze(a) = args.command else {
-            panic!("analyze")
-        };
-        assert!(Config::from_analyze(a).is_err());
-    }
 }

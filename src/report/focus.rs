@@ -1,0 +1,150 @@
+//! Focus: `--bucket`, `--key`, `--upload-id` and `--actor` narrow what a report shows. The
+//! analysis still reads and decides everything (a failure's cause may lie in a request outside
+//! the focus); only what is reported is narrowed, and `summary` counts what is reported.
+
+use super::{ActorOut, FailureOut, OrphanOut, OtherFailureOut, Report, Summary, other};
+use crate::model::Provider;
+
+/// What to report. Each list that is not empty must match (any of its entries); empty lists
+/// match everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Focus {
+    /// Bucket names (`NAME`, or `s3://NAME` / `oss://NAME` for one cloud's bucket).
+    pub buckets: Vec<String>,
+    /// Key prefixes.
+    pub keys: Vec<String>,
+    /// Upload IDs, exactly.
+    pub upload_ids: Vec<String>,
+    /// Text found in an actor's name, ARN or role ARN.
+    pub actors: Vec<String>,
+}
+
+/// What one reported item names.
+struct Item<'a> {
+    provider: Provider,
+    bucket: &'a str,
+    key: Option<&'a str>,
+    upload_id: Option<&'a str>,
+    actors: [Option<&'a ActorOut>; 2],
+}
+
+impl Focus {
+    /// Whether nothing is narrowed.
+    pub fn is_empty(&self) -> bool {
+        self == &Focus::default()
+    }
+
+    fn matches(&self, item: &Item<'_>) -> bool {
+        let bucket = |b: &String| match (b.strip_prefix("s3://"), b.strip_prefix("oss://")) {
+            (Some(name), _) => item.provider == Provider::Aws && name == item.bucket,
+            (_, Some(name)) => item.provider == Provider::Alibaba && name == item.bucket,
+            _ => b == item.bucket,
+        };
+        let key = |prefix: &String| item.key.is_some_and(|k| k.starts_with(prefix.as_str()));
+        let upload = |id: &String| item.upload_id == Some(id.as_str());
+        let actor = |text: &String| {
+            item.actors.iter().flatten().any(|a| {
+                [Some(&a.name), a.arn.as_ref(), a.role_arn.as_ref()]
+                    .into_iter()
+                    .flatten()
+                    .any(|s| s.contains(text.as_str()))
+            })
+        };
+        (self.buckets.is_empty() || self.buckets.iter().any(bucket))
+            && (self.keys.is_empty() || self.keys.iter().any(key))
+            && (self.upload_ids.is_empty() || self.upload_ids.iter().any(upload))
+            && (self.actors.is_empty() || self.actors.iter().any(actor))
+    }
+
+    /// Whether an upload is in focus: its bucket, key, ID, and the caller of its first request.
+    pub fn upload(
+        &self,
+        provider: Provider,
+        bucket: &str,
+        key: Option<&str>,
+        upload_id: &str,
+        first_caller: Option<&str>,
+    ) -> bool {
+        let caller = first_caller.map(ActorOut::named);
+        self.matches(&Item {
+            provider,
+            bucket,
+            key,
+            upload_id: Some(upload_id),
+            actors: [caller.as_ref(), None],
+        })
+    }
+
+    /// Whether a failure is in focus: its bucket, key, upload, and its caller or culprit.
+    pub fn failure(&self, f: &FailureOut) -> bool {
+        let culprit = match &f.culprit {
+            super::CulpritOut::Request { actor, .. } => Some(actor),
+            _ => None,
+        };
+        self.matches(&Item {
+            provider: f.provider,
+            bucket: &f.bucket,
+            key: f.key.as_deref(),
+            upload_id: f.upload_id.as_deref(),
+            actors: [Some(&f.actor), culprit],
+        })
+    }
+
+    /// Whether another failure is in focus: its bucket, key, upload, and its caller or culprit.
+    pub fn other_failure(&self, f: &OtherFailureOut) -> bool {
+        self.matches(&Item {
+            provider: f.provider,
+            bucket: &f.bucket,
+            key: f.key.as_deref(),
+            upload_id: f.upload_id.as_deref(),
+            actors: [
+                Some(&f.actor),
+                match &f.culprit {
+                    super::OtherCulpritOut::Event(e) => Some(&e.actor),
+                    super::OtherCulpritOut::Nobody {} => None,
+                },
+            ],
+        })
+    }
+
+    /// Whether an incomplete upload is in focus: its bucket, key, upload and creator.
+    pub fn orphan(&self, o: &OrphanOut) -> bool {
+        self.matches(&Item {
+            provider: o.provider,
+            bucket: &o.bucket,
+            key: o.key.as_deref(),
+            upload_id: Some(&o.upload_id),
+            actors: [o.initiated_by.as_ref(), None],
+        })
+    }
+}
+
+impl Report {
+    /// Keeps what `focus` names: failures, other failures and incomplete uploads, and the
+    /// incidents of the failures kept; `summary` then counts what is kept.
+    pub fn focus(&mut self, focus: &Focus) {
+        if focus.is_empty() {
+            return;
+        }
+        self.failures.retain(|f| focus.failure(f));
+        self.other_failures.retain(|f| focus.other_failure(f));
+        self.orphans.retain(|o| focus.orphan(o));
+        let kept: std::collections::BTreeSet<&str> =
+            self.failures.iter().map(|f| f.incident.as_str()).collect();
+        self.incidents.retain(|i| kept.contains(i.id.as_str()));
+        let mut summary = Summary::default();
+        for f in &self.failures {
+            summary.failures += 1;
+            summary.by_cause.add(f.cause);
+        }
+        summary.incidents = self.incidents.len() as u64;
+        summary.other_failures = self.other_failures.len() as u64;
+        (summary.by_diagnosis, summary.by_error_code) = other::counts(&self.other_failures);
+        for o in &self.orphans {
+            summary.orphans += 1;
+            summary.orphan_parts += o.parts;
+            summary.orphan_bytes += o.bytes;
+        }
+        self.summary = summary;
+    }
+}

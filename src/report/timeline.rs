@@ -1,0 +1,271 @@
+//! Timelines: the story of one upload, as an investigator rebuilds it by hand: every request of
+//! its upload ID in time order, who sent it, which part, what came back, which log showed it, and
+//! the verdict of each failure with its incident. Built from the same timelines the analysis
+//! decided on, and from the report's findings, so a verdict here is the verdict of `analyze`.
+
+use std::collections::HashMap;
+use std::io::{self, Write};
+
+use serde::Serialize;
+
+use super::escape;
+use super::{Focus, Report};
+use crate::correlate::Timelines;
+use crate::ingest::{Ingested, InputSummary};
+use crate::model::{Event, Provider, Time};
+
+/// How many uploads are printed when no focus option narrows them.
+pub const UNFOCUSED_LIMIT: usize = 50;
+
+/// The answer of `uploadtrail timeline`.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineReport {
+    /// Always [`super::SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// What was read.
+    pub inputs: InputSummary,
+    /// One entry per upload in focus, by bucket, key and first request.
+    pub timelines: Vec<TimelineOut>,
+}
+
+/// One upload's story.
+#[derive(Debug, Clone, Serialize)]
+pub struct TimelineOut {
+    /// Its bucket.
+    pub bucket: String,
+    /// Its key, when a request shows it.
+    pub key: Option<String>,
+    /// Its upload ID.
+    pub upload_id: String,
+    /// `aws` or `alibaba`.
+    pub provider: Provider,
+    /// Every request of it, in time order.
+    pub events: Vec<StepOut>,
+    /// The verdict of each of its failed requests, in time order.
+    pub verdicts: Vec<VerdictOut>,
+}
+
+/// One request of an upload.
+#[derive(Debug, Clone, Serialize)]
+pub struct StepOut {
+    /// When.
+    pub time: Time,
+    /// The operation (S3's name for it).
+    pub operation: &'static str,
+    /// The part number, for a part.
+    pub part_number: Option<u32>,
+    /// The bytes sent, when logged.
+    pub bytes: Option<u64>,
+    /// Who sent it (the actor's name).
+    pub identity: String,
+    /// `ok`, or the error code.
+    pub result: String,
+    /// The logs that showed it: `cloudtrail` (`actiontrail`), `access_log`, or both.
+    pub logs: Vec<&'static str>,
+    /// Its event ID (an OSS request's request ID).
+    pub event_id: Option<String>,
+}
+
+/// The verdict on one failed request of the upload.
+#[derive(Debug, Clone, Serialize)]
+pub struct VerdictOut {
+    /// The failed request's event ID.
+    pub event_id: Option<String>,
+    /// Its time.
+    pub time: Time,
+    /// Its error code.
+    pub error_code: String,
+    /// The cause (NoSuchUpload) or the diagnosis (any other error).
+    pub verdict: String,
+    /// How sure.
+    pub confidence: String,
+    /// The incident of a NoSuchUpload failure.
+    pub incident: Option<String>,
+    /// Why, in words.
+    pub explanation: String,
+}
+
+/// Why no timeline report is made.
+#[derive(Debug)]
+pub struct TooMany(pub usize);
+
+/// Builds the timelines of the uploads in `focus` (all of them up to [`UNFOCUSED_LIMIT`] when
+/// the focus is empty). `report` holds the verdicts.
+pub fn build(
+    ingested: &Ingested,
+    timelines: &Timelines,
+    report: &Report,
+    focus: &Focus,
+) -> Result<TimelineReport, TooMany> {
+    let strings = &ingested.strings;
+    let mut parts: HashMap<(crate::strings::Sym, crate::strings::Sym), Vec<&Event>> =
+        HashMap::new();
+    for e in &ingested.part_events {
+        if let Some(id) = e.upload_id {
+            parts.entry((e.bucket, id)).or_default().push(e);
+        }
+    }
+    let mut verdicts: HashMap<(&str, &str), Vec<VerdictOut>> = HashMap::new();
+    for f in &report.failures {
+        if let Some(id) = &f.upload_id {
+            verdicts
+                .entry((&f.bucket, id))
+                .or_default()
+                .push(VerdictOut {
+                    event_id: f.event_id.clone(),
+                    time: f.event_time,
+                    error_code: "NoSuchUpload".to_owned(),
+                    verdict: f.cause.name().to_owned(),
+                    confidence: f.confidence.name().to_owned(),
+                    incident: Some(f.incident.clone()),
+                    explanation: f.explanation.clone(),
+                });
+        }
+    }
+    for f in &report.other_failures {
+        if let Some(id) = &f.upload_id {
+            verdicts
+                .entry((&f.bucket, id))
+                .or_default()
+                .push(VerdictOut {
+                    event_id: f.event_id.clone(),
+                    time: f.event_time,
+                    error_code: f.error_code.clone(),
+                    verdict: f.diagnosis.name().to_owned(),
+                    confidence: f.confidence.name().to_owned(),
+                    incident: None,
+                    explanation: f.explanation.clone(),
+                });
+        }
+    }
+    let mut out = Vec::new();
+    for u in &timelines.uploads {
+        let provider = strings.provider(u.bucket);
+        let (bucket, upload_id) = (&strings[u.bucket], &strings[u.upload_id]);
+        let key = strings.owned(u.key);
+        let mut steps: Vec<&Event> = u.events.iter().map(|&i| &ingested.events[i]).collect();
+        // A creation an access log shows names no upload ID: it was paired by key and time.
+        if let Some(c) = u.creation.as_ref().filter(|c| c.inferred) {
+            steps.push(&ingested.events[c.event]);
+        }
+        steps.extend(parts.get(&(u.bucket, u.upload_id)).into_iter().flatten());
+        let first = steps.iter().map(|e| e.actor).next();
+        let item_actor = first.map(|a| strings.actor(a).display_name());
+        if !focus.upload(
+            provider,
+            bucket,
+            key.as_deref(),
+            upload_id,
+            item_actor.as_deref(),
+        ) {
+            continue;
+        }
+        steps.sort_by_key(|e| (e.time, e.op, e.part_number));
+        let mut verdicts = verdicts.remove(&(bucket, upload_id)).unwrap_or_default();
+        verdicts.sort_by_key(|v| v.time);
+        out.push(TimelineOut {
+            bucket: bucket.to_owned(),
+            key,
+            upload_id: upload_id.to_owned(),
+            provider,
+            events: steps.iter().map(|e| step(ingested, e)).collect(),
+            verdicts,
+        });
+    }
+    if focus.is_empty() && out.len() > UNFOCUSED_LIMIT {
+        return Err(TooMany(out.len()));
+    }
+    out.sort_by(|a, b| {
+        let first = |t: &TimelineOut| t.events.first().map(|e| e.time);
+        (a.provider, &a.bucket, &a.key, first(a), &a.upload_id).cmp(&(
+            b.provider,
+            &b.bucket,
+            &b.key,
+            first(b),
+            &b.upload_id,
+        ))
+    });
+    Ok(TimelineReport {
+        schema_version: super::SCHEMA_VERSION,
+        inputs: ingested.inputs.clone(),
+        timelines: out,
+    })
+}
+
+fn step(ingested: &Ingested, e: &Event) -> StepOut {
+    let strings = &ingested.strings;
+    let mut logs = vec![e.evidence.name(e.provider)];
+    logs.extend(e.also_in.map(|l| l.name(e.provider)));
+    logs.sort_unstable();
+    StepOut {
+        time: e.time,
+        operation: e.op.name(),
+        part_number: e.part_number,
+        bytes: e.bytes,
+        identity: strings.actor(e.actor).display_name(),
+        result: match e.error {
+            None => "ok".to_owned(),
+            Some(crate::model::ErrorCode::NoSuchUpload) => crate::model::NO_SUCH_UPLOAD.to_owned(),
+            Some(crate::model::ErrorCode::Other(code)) => strings[code].to_owned(),
+        },
+        logs,
+        event_id: e.event_id.map(|id| strings.id(id).to_string()),
+    }
+}
+
+impl TimelineReport {
+    /// Writes the timelines as text: a header per upload, then one line per request, with the
+    /// verdict of each failed one under it.
+    pub fn write_text(&self, out: &mut dyn Write) -> io::Result<()> {
+        let t = escape::terminal;
+        if self.timelines.is_empty() {
+            writeln!(out, "No upload matches.")?;
+        }
+        for (n, tl) in self.timelines.iter().enumerate() {
+            if n > 0 {
+                writeln!(out)?;
+            }
+            let scheme = format!("{}://", tl.provider.scheme());
+            let key = tl.key.as_deref().unwrap_or("(key unknown)");
+            writeln!(out, "{scheme}{}/{}", t(&tl.bucket), t(key))?;
+            writeln!(out, "  upload {}", t(&tl.upload_id))?;
+            for e in &tl.events {
+                let part = e.part_number.map(|p| format!("#{p}")).unwrap_or_default();
+                let bytes = match (e.part_number, e.bytes) {
+                    (Some(_), Some(b)) if b > 0 => format!("{} B", super::table::thousands(b)),
+                    _ => String::new(),
+                };
+                writeln!(
+                    out,
+                    "  {}  {:<24}{:>6}{:>16}  {:<14}{:<24}{}",
+                    e.time.format("%Y-%m-%d %H:%M:%S"),
+                    e.operation,
+                    part,
+                    bytes,
+                    t(&e.result),
+                    e.logs.join(" + "),
+                    t(&e.identity),
+                )?;
+                let verdict = tl
+                    .verdicts
+                    .iter()
+                    .find(|v| v.event_id.is_some() && v.event_id == e.event_id);
+                if let Some(v) = verdict {
+                    let incident = v
+                        .incident
+                        .as_deref()
+                        .map(|i| format!(", {i}"))
+                        .unwrap_or_default();
+                    writeln!(
+                        out,
+                        "      => {} ({}{incident}): {}",
+                        v.verdict,
+                        v.confidence,
+                        t(&v.explanation)
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
