@@ -13,14 +13,15 @@
 //! one event per line, or a Log Service row (the event as a JSON string in `event` or
 //! `contents.event`, or flattened into `event.*` members, which [`unflatten`] puts back).
 
+mod raw;
+
 use std::borrow::Cow;
 use std::collections::BTreeMap;
 
-use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::lifecycle;
-use crate::decode::lenient::{Lenient, Num, Text};
+use crate::decode::lenient::Text;
 use crate::decode::record::visit_members;
 use crate::decode::{BucketSeen, Category, Decoded, Options, parse_time, quote, skim};
 use crate::model::{
@@ -28,124 +29,7 @@ use crate::model::{
     LifecycleChange, NO_SUCH_UPLOAD, Op, Provider, Rule, Time, key_hash,
 };
 use crate::strings::{Id, Interner};
-
-#[derive(Deserialize, Default)]
-struct RawEvent<'a> {
-    #[serde(rename = "eventId", borrow, default)]
-    event_id: Text<'a>,
-    #[serde(rename = "eventName", borrow, default)]
-    name: Text<'a>,
-    #[serde(rename = "eventTime", borrow, default)]
-    time: Text<'a>,
-    #[serde(rename = "eventSource", borrow, default)]
-    source: Text<'a>,
-    #[serde(rename = "serviceName", borrow, default)]
-    service: Text<'a>,
-    #[serde(rename = "acsRegion", borrow, default)]
-    region: Text<'a>,
-    #[serde(rename = "requestId", borrow, default)]
-    request_id: Text<'a>,
-    #[serde(rename = "errorCode", borrow, default)]
-    error_code: Text<'a>,
-    #[serde(rename = "errorMessage", borrow, default)]
-    error_message: Text<'a>,
-    #[serde(rename = "sourceIpAddress", borrow, default)]
-    source_ip: Text<'a>,
-    #[serde(rename = "userAgent", borrow, default)]
-    user_agent: Text<'a>,
-    #[serde(rename = "recipientAccountId", borrow, default)]
-    account: Text<'a>,
-    #[serde(rename = "userIdentity", borrow, default)]
-    identity: Option<&'a RawValue>,
-    #[serde(rename = "requestParameters", borrow, default)]
-    request: Option<&'a RawValue>,
-    #[serde(rename = "requestParameterJson", borrow, default)]
-    request_json: Text<'a>,
-    #[serde(rename = "responseElements", borrow, default)]
-    response: Option<&'a RawValue>,
-    #[serde(rename = "referencedResources", borrow, default)]
-    resources: Lenient<RawResources<'a>>,
-}
-
-#[derive(Deserialize, Default)]
-struct RawIdentity<'a> {
-    #[serde(rename = "type", borrow, default)]
-    kind: Text<'a>,
-    #[serde(rename = "arn", borrow, default)]
-    arn: Text<'a>,
-    #[serde(rename = "accountId", borrow, default)]
-    account_id: Text<'a>,
-    #[serde(rename = "principalId", borrow, default)]
-    principal_id: Text<'a>,
-    #[serde(rename = "userName", borrow, default)]
-    user_name: Text<'a>,
-    #[serde(rename = "accessKeyId", borrow, default)]
-    access_key_id: Text<'a>,
-    #[serde(rename = "sessionContext", default)]
-    session: Lenient<RawSession<'a>>,
-}
-
-#[derive(Deserialize, Default)]
-struct RawSession<'a> {
-    #[serde(rename = "sessionIssuer", borrow, default)]
-    issuer: Lenient<RawIssuer<'a>>,
-}
-
-#[derive(Deserialize, Default)]
-struct RawIssuer<'a> {
-    #[serde(borrow, default)]
-    arn: Text<'a>,
-}
-
-#[derive(Deserialize, Default)]
-struct RawParams<'a> {
-    #[serde(rename = "BucketName", borrow, default)]
-    bucket_upper: Text<'a>,
-    #[serde(rename = "bucketName", borrow, default)]
-    bucket_lower: Text<'a>,
-    #[serde(rename = "bucket", borrow, default)]
-    bucket: Text<'a>,
-    #[serde(rename = "ObjectName", borrow, default)]
-    object_upper: Text<'a>,
-    #[serde(rename = "objectName", borrow, default)]
-    object_lower: Text<'a>,
-    #[serde(rename = "key", borrow, default)]
-    key: Text<'a>,
-    #[serde(rename = "uploadId", borrow, default)]
-    upload_id: Text<'a>,
-    #[serde(rename = "UploadId", borrow, default)]
-    upload_id_upper: Text<'a>,
-    #[serde(rename = "partNumber", default)]
-    part_number: Num,
-    #[serde(rename = "PartNumber", default)]
-    part_number_upper: Num,
-    #[serde(rename = "LifecycleConfiguration", borrow, default)]
-    lifecycle: Option<&'a RawValue>,
-    #[serde(rename = "x-oss-copy-source", borrow, default)]
-    copy_source: Text<'a>,
-    #[serde(rename = "x-oss-server-side-encryption", borrow, default)]
-    sse: Text<'a>,
-    #[serde(rename = "x-oss-server-side-encryption-key-id", borrow, default)]
-    kms_key: Text<'a>,
-    #[serde(rename = "x-oss-copy-source-range", borrow, default)]
-    copy_range: Text<'a>,
-    #[serde(rename = "x-oss-forbid-overwrite", borrow, default)]
-    forbid_overwrite: Text<'a>,
-    #[serde(rename = "RoleName", borrow, default)]
-    role: Text<'a>,
-    #[serde(rename = "UserName", borrow, default)]
-    user: Text<'a>,
-    #[serde(rename = "KeyId", borrow, default)]
-    key_id: Text<'a>,
-}
-
-#[derive(Deserialize, Default)]
-struct RawResources<'a> {
-    #[serde(rename = "ACS::OSS::Bucket", borrow, default)]
-    buckets: Vec<Text<'a>>,
-    #[serde(rename = "ACS::OSS::Object", borrow, default)]
-    objects: Vec<Text<'a>>,
-}
+use raw::{RawEvent, RawIdentity, RawParams};
 
 /// The multipart operation an ActionTrail event name is, in any spelling seen or documented.
 fn operation(name: &str) -> Option<Op> {

@@ -1,0 +1,81 @@
+use super::*;
+
+#[test]
+fn symbols_follow_string_order_after_freezing() {
+    let interner = Interner::default();
+    let words = ["pear", "apple", "fig", "apple", "banana"];
+    let syms: Vec<Sym> = words.iter().map(|w| interner.sym(w)).collect();
+    assert_eq!(syms[1], syms[3]);
+    let (strings, renumber) = interner.freeze();
+    let fin: Vec<Sym> = syms.iter().map(|&s| renumber.sym(s)).collect();
+    for (w, s) in words.iter().zip(&fin) {
+        assert_eq!(&strings[*s], *w);
+    }
+    let mut sorted = fin.clone();
+    sorted.sort();
+    let order: Vec<&str> = sorted.iter().map(|&s| &strings[s]).collect();
+    assert_eq!(order, ["apple", "apple", "banana", "fig", "pear"]);
+}
+
+#[test]
+fn many_strings_keep_their_symbols_through_growth_and_freezing() {
+    let interner = Interner::default();
+    let words: Vec<String> = (0..20_000)
+        .map(|i| format!("key/{}", i * 7919 % 20_000))
+        .collect();
+    let first: Vec<Sym> = words.iter().map(|w| interner.sym(w)).collect();
+    // Asked again after every table has grown many times: the same symbols.
+    let again: Vec<Sym> = words.iter().map(|w| interner.sym(w)).collect();
+    assert_eq!(first, again);
+    assert_eq!(interner.sym(""), interner.sym(""));
+    let (strings, renumber) = interner.freeze();
+    for (w, &s) in words.iter().zip(&first) {
+        assert_eq!(&strings[renumber.sym(s)], w.as_str());
+    }
+    let mut distinct: Vec<Sym> = first.iter().map(|&s| renumber.sym(s)).collect();
+    distinct.sort();
+    distinct.dedup();
+    assert_eq!(distinct.len(), 20_000);
+}
+
+#[test]
+fn ids_round_trip() {
+    let interner = Interner::default();
+    let samples = [
+        "0c06e2ff-5e88-44e6-a081-57871bbe770b",
+        "0C06E2FF-5E88-44E6-A081-57871BBE770B",
+        "62A9N2AH4P4YKG2B",
+        "an event id that is longer than twenty-two bytes",
+        "",
+    ];
+    let ids: Vec<Id> = samples.iter().map(|s| interner.id(s)).collect();
+    assert!(matches!(ids[0], Id::Uuid(_)));
+    assert!(
+        matches!(ids[1], Id::Long(_)),
+        "upper case is not canonical: keep it as written"
+    );
+    assert!(matches!(ids[2], Id::Short(16, _)));
+    let (strings, renumber) = interner.freeze();
+    for (s, id) in samples.iter().zip(ids) {
+        assert_eq!(strings.id(renumber.id(id)).to_string(), *s);
+    }
+}
+
+#[test]
+fn equal_actors_become_one() {
+    let interner = Interner::default();
+    let alice = || Actor {
+        arn: Some("arn:aws:iam::1:user/alice".to_owned()),
+        ..Actor::default()
+    };
+    let a = interner.actor(br#"{"arn":"arn:aws:iam::1:user/alice"}"#, alice);
+    let b = interner.actor(br#"{ "arn": "arn:aws:iam::1:user/alice" }"#, alice);
+    let c = interner.actor(b"{}", Actor::default);
+    let (strings, renumber) = interner.freeze();
+    assert_eq!(renumber.actor(a), renumber.actor(b));
+    assert_ne!(renumber.actor(a), renumber.actor(c));
+    assert_eq!(
+        strings.actor(renumber.actor(a)).arn.as_deref(),
+        Some("arn:aws:iam::1:user/alice")
+    );
+}
