@@ -26,7 +26,15 @@ use crate::sources::{self, s3};
 pub fn run(args: Args) -> Result<()> {
     match args.command {
         Command::Analyze(a) => {
-            let config = Config::from_analyze(a)?;
+            let mut config = Config::from_analyze(a)?;
+            if config.format == Format::Html {
+                // The page draws every request of each upload with failures, parts included.
+                config.decode.keep_parts = true;
+                let (report, stories) = analyze_page(&config)?;
+                return write_output(&config, |out| {
+                    report::html::write(&report, Some(&stories), out)
+                });
+            }
             let mut report = analyze(&config)?;
             report.focus(&config.focus);
             write_output(&config, |out| {
@@ -35,9 +43,9 @@ pub fn run(args: Args) -> Result<()> {
         }
         Command::Timeline(a) => {
             let mut config = Config::from_analyze(a)?;
-            if !matches!(config.format, Format::Table | Format::Json) {
+            if !matches!(config.format, Format::Table | Format::Json | Format::Html) {
                 return Err(Error::Usage(
-                    "timeline writes --format table (text) or json".to_owned(),
+                    "timeline writes --format table (text), json or html".to_owned(),
                 ));
             }
             config.decode.keep_parts = true;
@@ -47,6 +55,7 @@ pub fn run(args: Args) -> Result<()> {
                     serde_json::to_writer_pretty(&mut *out, &timelines)?;
                     writeln!(out)
                 }
+                Format::Html => report::html::write_timelines(&timelines, out),
                 _ => timelines.write_text(out),
             })
         }
@@ -128,6 +137,18 @@ impl Analysis {
 /// Reads the sources and builds the answer.
 pub fn analyze(config: &Config) -> Result<Report> {
     on_pool(config, |rules| analysis(config, rules).map(|a| a.report()))
+}
+
+/// Reads the sources and builds the answer (narrowed to the focus) with the stories of the
+/// uploads whose failures it reports, for the HTML page.
+pub fn analyze_page(config: &Config) -> Result<(Report, TimelineReport)> {
+    on_pool(config, |rules| {
+        let a = analysis(config, rules)?;
+        let mut report = a.report();
+        report.focus(&config.focus);
+        let stories = timeline::of_failures(&a.ingested, &a.timelines, &report);
+        Ok((report, stories))
+    })
 }
 
 /// Reads the sources and tells the story of each upload in focus.

@@ -87,14 +87,7 @@ fn focus_narrows_what_is_reported_not_what_is_decided() {
 #[test]
 fn focus_works_on_access_logs_oss_and_parquet() {
     let env = TestEnv::new();
-    let out = env.path().join("export");
-    let export = run(&[
-        "export".to_owned(),
-        fixture("trail"),
-        "--out".into(),
-        out.display().to_string(),
-    ]);
-    assert_eq!(export.status, Some(0), "{}", export.stderr);
+    let out = exported(&env);
     for source in [
         vec![fixture("access-logs")],
         vec![
@@ -114,6 +107,19 @@ fn focus_works_on_access_logs_oss_and_parquet() {
             "{source:?}"
         );
     }
+}
+
+/// The fixture trail exported as Parquet under `env`: the folder.
+fn exported(env: &TestEnv) -> std::path::PathBuf {
+    let out = env.path().join("export");
+    let export = run(&[
+        "export".to_owned(),
+        fixture("trail"),
+        "--out".into(),
+        out.display().to_string(),
+    ]);
+    assert_eq!(export.status, Some(0), "{}", export.stderr);
+    out
 }
 
 fn timeline(args: &[String]) -> Value {
@@ -281,4 +287,69 @@ fn completions_and_the_man_page_come_from_the_command_definitions() {
         &man.stdout[..200.min(man.stdout.len())]
     );
     assert!(man.stdout.contains("timeline"));
+}
+
+#[test]
+fn the_html_report_shows_every_finding_of_every_input_and_reaches_nothing() {
+    let env = TestEnv::new();
+    let out = exported(&env);
+    for source in [
+        trail_args(),
+        vec![fixture("access-logs")],
+        vec![
+            fixture("oss/trail"),
+            fixture("oss/sls"),
+            fixture("oss/access-logs"),
+        ],
+        vec![out.join("events.parquet").display().to_string()],
+    ] {
+        let answer = analyze_json(&source);
+        let mut args = vec!["analyze".to_owned()];
+        args.extend(source.clone());
+        args.extend(["--format".into(), "html".into()]);
+        let page = run(&args);
+        assert_eq!(page.status, Some(0), "{}", page.stderr);
+        let html = page.stdout;
+        assert!(html.starts_with("<!DOCTYPE html>"));
+        assert!(html.contains("Content-Security-Policy\" content=\"default-src 'none'"));
+        for f in list(&answer, "failures") {
+            let id = f["event_id"]
+                .as_str()
+                .or(f["request_id"].as_str())
+                .expect("an ID");
+            assert!(
+                html.contains(&format!("data-event-id=\"{id}\"")),
+                "{source:?}: {id}"
+            );
+        }
+        for i in list(&answer, "incidents") {
+            let id = i["id"].as_str().expect("an ID");
+            assert!(
+                html.contains(&format!("id=\"incident-{id}\"")),
+                "{source:?}: {id}"
+            );
+        }
+        let reaches = [
+            "<script", "<img", "<link", "src=", "http://", "https://", "url(",
+        ];
+        for bad in reaches {
+            assert!(!html.contains(bad), "{source:?}: {bad}");
+        }
+    }
+    // The focus narrows the page as it narrows the answer; timelines render as a page too.
+    let mut args = vec!["analyze".to_owned()];
+    args.extend(with(&["--bucket", "backups", "--format", "html"]));
+    let page = run(&args).stdout;
+    assert!(!page.contains("s3://media-uploads/"));
+    assert!(page.contains("s3://backups/"));
+    let mut args = vec!["timeline".to_owned()];
+    args.extend(with(&[
+        "--key",
+        "videos/2026/launch-keynote",
+        "--format",
+        "html",
+    ]));
+    let timelines = run(&args);
+    assert_eq!(timelines.status, Some(0), "{}", timelines.stderr);
+    assert!(timelines.stdout.contains("<svg"));
 }

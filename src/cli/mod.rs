@@ -354,4 +354,7 @@ pub enum Format {
     Ndjson,
     /// One row per failure, safe to open in a spreadsheet.
     Csv,
+    /// One self-contained HTML page: summary, incidents, a swimlane per upload with failures,
+    /// other failures, incomplete uploads and notes (no network access of any kind).
+    Html,
 }

@@ -43,6 +43,24 @@ pub fn terminal(s: &str) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
+/// For HTML text and attribute values: the five characters HTML gives a meaning to become
+/// character references, and characters that change how text displays (controls, bidi
+/// overrides, invisible marks) become visible `\u{…}` escapes, as on a terminal.
+pub fn html(s: &str) -> String {
+    let mut out = String::with_capacity(s.len() + 8);
+    for c in terminal(s).chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
 /// For JSON shown on a terminal: unsafe characters that serde_json leaves raw (bidi and
 /// zero-width ones) become `\uXXXX` escapes, which denote the same characters in JSON.
 pub fn json_for_terminal(json: &str) -> Cow<'_, str> {
@@ -93,6 +111,17 @@ pub fn csv_cell(s: &str, terminal_output: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn html_leaves_no_markup_and_no_hidden_text() {
+        let key = "\"><img src=x onerror=alert(1)><script>alert('x')</script>&\u{202E}";
+        let safe = html(key);
+        assert!(!safe.contains(['<', '>', '"', '\'']), "{safe}");
+        assert_eq!(
+            safe,
+            "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;&amp;\\u{202e}"
+        );
+    }
 
     #[test]
     fn terminal_escapes_controls_bidi_and_invisibles() {

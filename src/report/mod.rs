@@ -9,6 +9,7 @@ mod csv;
 pub mod escape;
 mod failures;
 mod focus;
+pub mod html;
 mod json;
 mod other;
 mod table;
@@ -451,6 +452,7 @@ impl Report {
             Format::Json => json::write(self, terminal, out),
             Format::Ndjson => json::write_lines(self, terminal, out),
             Format::Table => table::write(self, color, out),
+            Format::Html => html::write(self, None, out),
             Format::Csv => csv::write(self, terminal, out),
         }
     }

@@ -97,6 +97,39 @@ pub fn build(
     report: &Report,
     focus: &Focus,
 ) -> Result<TimelineReport, TooMany> {
+    let t = collect(
+        ingested,
+        timelines,
+        report,
+        &|provider, bucket, key, id, caller| focus.upload(provider, bucket, key, id, caller),
+    );
+    if focus.is_empty() && t.timelines.len() > UNFOCUSED_LIMIT {
+        return Err(TooMany(t.timelines.len()));
+    }
+    Ok(t)
+}
+
+/// The timelines of the uploads the report's failures name (for the HTML report).
+pub fn of_failures(ingested: &Ingested, timelines: &Timelines, report: &Report) -> TimelineReport {
+    let named: std::collections::HashSet<(&str, &str)> = report
+        .failures
+        .iter()
+        .filter_map(|f| Some((f.bucket.as_str(), f.upload_id.as_deref()?)))
+        .collect();
+    collect(ingested, timelines, report, &|_, bucket, _, id, _| {
+        named.contains(&(bucket, id))
+    })
+}
+
+/// Which uploads to tell: by provider, bucket, key, upload ID and the caller of the first request.
+type Select<'s> = dyn Fn(Provider, &str, Option<&str>, &str, Option<&str>) -> bool + 's;
+
+fn collect(
+    ingested: &Ingested,
+    timelines: &Timelines,
+    report: &Report,
+    select: &Select<'_>,
+) -> TimelineReport {
     let strings = &ingested.strings;
     let mut parts: HashMap<(crate::strings::Sym, crate::strings::Sym), Vec<&Event>> =
         HashMap::new();
@@ -149,9 +182,10 @@ pub fn build(
             steps.push(&ingested.events[c.event]);
         }
         steps.extend(parts.get(&(u.bucket, u.upload_id)).into_iter().flatten());
+        steps.sort_by_key(|e| (e.time, e.op, e.part_number));
         let first = steps.iter().map(|e| e.actor).next();
         let item_actor = first.map(|a| strings.actor(a).display_name());
-        if !focus.upload(
+        if !select(
             provider,
             bucket,
             key.as_deref(),
@@ -160,7 +194,6 @@ pub fn build(
         ) {
             continue;
         }
-        steps.sort_by_key(|e| (e.time, e.op, e.part_number));
         let mut verdicts = verdicts.remove(&(bucket, upload_id)).unwrap_or_default();
         verdicts.sort_by_key(|v| v.time);
         out.push(TimelineOut {
@@ -172,9 +205,6 @@ pub fn build(
             verdicts,
         });
     }
-    if focus.is_empty() && out.len() > UNFOCUSED_LIMIT {
-        return Err(TooMany(out.len()));
-    }
     out.sort_by(|a, b| {
         let first = |t: &TimelineOut| t.events.first().map(|e| e.time);
         (a.provider, &a.bucket, &a.key, first(a), &a.upload_id).cmp(&(
@@ -185,11 +215,11 @@ pub fn build(
             &b.upload_id,
         ))
     });
-    Ok(TimelineReport {
+    TimelineReport {
         schema_version: super::SCHEMA_VERSION,
         inputs: ingested.inputs.clone(),
         timelines: out,
-    })
+    }
 }
 
 fn step(ingested: &Ingested, e: &Event) -> StepOut {

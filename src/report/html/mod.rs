@@ -1,0 +1,339 @@
+//! `--format html`: one self-contained page for people who would rather look: the summary, the
+//! incidents, each upload with failures drawn as a swimlane ([`svg`]), the other failures, the
+//! incomplete uploads with their cost and the rule that will remove them, and the notes.
+//!
+//! The page reaches nothing: inline CSS and SVG, no fonts, images or scripts, and a
+//! `Content-Security-Policy` that forbids them anyway. Every string from a log goes through
+//! [`escape::html`] whether it lands in text or in an attribute.
+
+mod svg;
+
+use std::io::{self, Write};
+
+use super::escape::html as h;
+use super::timeline::{TimelineOut, TimelineReport};
+use super::{FailureOut, Report};
+use crate::attribute::Cause;
+
+/// At most this many uploads are drawn; the rest are listed.
+pub const DRAWN: usize = 200;
+
+const STYLE: &str = "
+body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:0 auto;max-width:1100px;padding:1.5em;color:#1d1f23;background:#fff}
+h1{font-size:1.6em;margin:.2em 0}h2{font-size:1.25em;margin:1.6em 0 .5em;border-bottom:1px solid #d8dce2;padding-bottom:.2em}
+h3{font-size:1.02em;margin:1.2em 0 .2em;word-break:break-all}
+table{border-collapse:collapse;width:100%;margin:.4em 0}th,td{text-align:left;vertical-align:top;padding:.25em .5em;border-bottom:1px solid #eceef1}
+th{background:#f5f6f8;font-weight:600}td{overflow-wrap:anywhere}td.n{text-align:right;font-variant-numeric:tabular-nums}
+table.narrow{width:auto;min-width:16em}.t{white-space:nowrap}
+code,.id{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.92em;word-break:break-all}
+.lead{color:#4a5160}.small{font-size:.9em;color:#4a5160}
+.cause{display:inline-block;padding:0 .45em;border-radius:.6em;color:#fff;font-size:.9em;white-space:nowrap}
+.aborted{background:#c62828}.completed{background:#00838f}.lifecycle{background:#b26a00}.superseded{background:#8e24aa}
+.wrong_key{background:#1565c0}.unknown_upload{background:#616161}.unexplained{background:#37474f}
+.upload{border:1px solid #e1e4e8;border-radius:6px;padding:.2em .9em .6em;margin:1em 0;break-inside:avoid}
+svg{display:block;width:100%;height:auto;margin:.4em 0}svg text{font:11px system-ui,sans-serif;fill:#333}
+@media print{body{max-width:none;padding:0}.upload{border-color:#999}a{color:inherit;text-decoration:none}}
+";
+
+/// Writes the page for `report`, with the stories of the uploads that had failures.
+pub fn write(
+    report: &Report,
+    timelines: Option<&TimelineReport>,
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    head("uploadtrail report", out)?;
+    summary(report, out)?;
+    incidents(report, out)?;
+    if let Some(t) = timelines {
+        uploads(report, &t.timelines, out)?;
+    }
+    other_failures(report, out)?;
+    orphans(report, out)?;
+    notes(report, out)?;
+    writeln!(out, "</body>\n</html>")
+}
+
+/// Writes the page of `uploadtrail timeline --format html`.
+pub fn write_timelines(t: &TimelineReport, out: &mut dyn Write) -> io::Result<()> {
+    head("uploadtrail timelines", out)?;
+    writeln!(out, "<h1>Upload timelines</h1>")?;
+    writeln!(out, "<p class=\"lead\">{} uploads.</p>", t.timelines.len())?;
+    for (n, tl) in t.timelines.iter().enumerate().take(DRAWN) {
+        upload(n, tl, &[], out)?;
+    }
+    writeln!(out, "</body>\n</html>")
+}
+
+fn head(title: &str, out: &mut dyn Write) -> io::Result<()> {
+    write!(
+        out,
+        "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; img-src 'none'; script-src 'none'; base-uri 'none'; form-action 'none'\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <meta name=\"referrer\" content=\"no-referrer\">\n<title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n"
+    )
+}
+
+fn cause_badge(cause: Cause) -> String {
+    format!("<span class=\"cause {0}\">{0}</span>", cause.name())
+}
+
+fn summary(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    let s = &r.summary;
+    let i = &r.inputs;
+    writeln!(out, "<h1>uploadtrail</h1>")?;
+    writeln!(
+        out,
+        "<p class=\"lead\" id=\"headline\">{} NoSuchUpload failures in {} incidents, {} other failed requests, {} incomplete uploads.</p>",
+        s.failures, s.incidents, s.other_failures, s.orphans
+    )?;
+    let span = match (i.first_event, i.last_event) {
+        (Some(a), Some(b)) => format!(
+            " from {} to {} UTC",
+            a.format("%Y-%m-%d %H:%M:%S"),
+            b.format("%Y-%m-%d %H:%M:%S")
+        ),
+        _ => String::new(),
+    };
+    writeln!(
+        out,
+        "<p class=\"small\">Read {} files: {} records{span}, {} multipart events, {} duplicates removed, {} problems.</p>",
+        i.files,
+        i.records,
+        i.multipart_events,
+        i.duplicates,
+        i.problems.len()
+    )?;
+    writeln!(
+        out,
+        "<section id=\"causes\"><h2>Causes</h2><table class=\"narrow\"><tr><th>cause</th><th>failures</th></tr>"
+    )?;
+    for cause in Cause::ALL {
+        writeln!(
+            out,
+            "<tr><td>{}</td><td class=\"n\">{}</td></tr>",
+            cause_badge(cause),
+            s.by_cause.get(cause)
+        )?;
+    }
+    writeln!(out, "</table></section>")
+}
+
+fn incidents(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if r.incidents.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "<section id=\"incidents\"><h2>Incidents</h2><table>\n<tr><th>incident</th><th>cause</th><th>failures</th><th>uploads</th><th>first failure (UTC)</th><th>what happened</th></tr>"
+    )?;
+    for i in &r.incidents {
+        let kind = i
+            .abort_kind
+            .map(|k| format!(" ({})", k.name()))
+            .unwrap_or_default();
+        writeln!(
+            out,
+            "<tr class=\"incident\" id=\"incident-{id}\" data-incident=\"{id}\"><td class=\"id\">{id}</td><td>{}{kind}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td class=\"t\">{}</td><td>{}</td></tr>",
+            cause_badge(i.cause),
+            i.failures,
+            i.uploads,
+            i.first_failure.format("%Y-%m-%d %H:%M:%S"),
+            h(&i.summary),
+            id = h(&i.id),
+        )?;
+    }
+    writeln!(out, "</table></section>")
+}
+
+/// The uploads with failures: a swimlane and the failures of each, the first [`DRAWN`] drawn.
+fn uploads(r: &Report, timelines: &[TimelineOut], out: &mut dyn Write) -> io::Result<()> {
+    if r.failures.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "<section id=\"uploads\"><h2>Uploads with failures</h2>\n<p class=\"small\">Time runs left to right; one lane per identity. ● creation, ▪ part, ◆ completion, ✕ abort, ▲ failed request (coloured by cause), dashed line: lifecycle eligibility.</p>"
+    )?;
+    for (n, tl) in timelines.iter().enumerate().take(DRAWN) {
+        let failures: Vec<&FailureOut> = r
+            .failures
+            .iter()
+            .filter(|f| {
+                f.upload_id.as_deref() == Some(tl.upload_id.as_str()) && f.bucket == tl.bucket
+            })
+            .collect();
+        upload(n, tl, &failures, out)?;
+    }
+    if timelines.len() > DRAWN {
+        writeln!(
+            out,
+            "<p>{} more uploads with failures, not drawn:</p><ul>",
+            timelines.len() - DRAWN
+        )?;
+        for tl in &timelines[DRAWN..] {
+            writeln!(
+                out,
+                "<li><code>{}://{}/{}</code> <span class=\"id\">{}</span></li>",
+                tl.provider.scheme(),
+                h(&tl.bucket),
+                h(tl.key.as_deref().unwrap_or("")),
+                h(&tl.upload_id)
+            )?;
+        }
+        writeln!(out, "</ul>")?;
+    }
+    // Failures whose upload has no timeline (no upload ID): listed, so every failure is shown.
+    let orphaned: Vec<&FailureOut> = r
+        .failures
+        .iter()
+        .filter(|f| {
+            !timelines.iter().any(|tl| {
+                f.upload_id.as_deref() == Some(tl.upload_id.as_str()) && f.bucket == tl.bucket
+            })
+        })
+        .collect();
+    if !orphaned.is_empty() {
+        writeln!(out, "<h3>Failures without a drawn upload</h3>")?;
+        failure_table(&orphaned, out)?;
+    }
+    writeln!(out, "</section>")
+}
+
+fn upload(
+    n: usize,
+    tl: &TimelineOut,
+    failures: &[&FailureOut],
+    out: &mut dyn Write,
+) -> io::Result<()> {
+    writeln!(
+        out,
+        "<article class=\"upload\" id=\"upload-{n}\"><h3>{}://{}/{}</h3><p class=\"small\">upload <span class=\"id\">{}</span>, {} requests</p>",
+        tl.provider.scheme(),
+        h(&tl.bucket),
+        h(tl.key.as_deref().unwrap_or("(key unknown)")),
+        h(&tl.upload_id),
+        tl.events.len()
+    )?;
+    svg::swimlane(tl, failures, out)?;
+    if !failures.is_empty() {
+        failure_table(failures, out)?;
+    }
+    writeln!(out, "</article>")
+}
+
+fn failure_table(failures: &[&FailureOut], out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "<table><tr><th>time (UTC)</th><th>request</th><th>cause</th><th>incident</th><th>why</th></tr>"
+    )?;
+    for f in failures {
+        let id = f
+            .event_id
+            .as_deref()
+            .or(f.request_id.as_deref())
+            .unwrap_or("");
+        let part = f.part_number.map(|p| format!(" #{p}")).unwrap_or_default();
+        writeln!(
+            out,
+            "<tr class=\"failure\" data-event-id=\"{}\" data-incident=\"{}\"><td class=\"t\">{}</td><td>{}{part}<br><span class=\"id small\">{}</span></td><td>{} <span class=\"small\">{}</span></td><td class=\"id\"><a href=\"#incident-{}\">{}</a></td><td>{}<br><span class=\"small\">{}</span></td></tr>",
+            h(id),
+            h(&f.incident),
+            f.event_time.format("%Y-%m-%d %H:%M:%S"),
+            f.event_name,
+            h(id),
+            cause_badge(f.cause),
+            f.confidence.name(),
+            h(&f.incident),
+            h(&f.incident),
+            h(&f.explanation),
+            h(&f.advice),
+        )?;
+    }
+    writeln!(out, "</table>")
+}
+
+fn other_failures(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if r.other_failures.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "<section id=\"other-failures\"><h2>Other failed requests</h2><table>\n<tr><th>time (UTC)</th><th>object</th><th>request</th><th>error</th><th>diagnosis</th><th>why</th></tr>"
+    )?;
+    for f in &r.other_failures {
+        let id = f
+            .event_id
+            .as_deref()
+            .or(f.request_id.as_deref())
+            .unwrap_or("");
+        writeln!(
+            out,
+            "<tr class=\"other-failure\" data-event-id=\"{}\"><td class=\"t\">{}</td><td><code>{}://{}/{}</code></td><td>{}</td><td>{}</td><td>{} <span class=\"small\">{}</span></td><td>{}<br><span class=\"small\">{}</span></td></tr>",
+            h(id),
+            f.event_time.format("%Y-%m-%d %H:%M:%S"),
+            f.provider.scheme(),
+            h(&f.bucket),
+            h(f.key.as_deref().unwrap_or("")),
+            f.event_name,
+            h(&f.error_code),
+            f.diagnosis.name(),
+            f.confidence.name(),
+            h(&f.explanation),
+            h(&f.advice),
+        )?;
+    }
+    writeln!(out, "</table></section>")
+}
+
+fn orphans(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if r.orphans.is_empty() {
+        return Ok(());
+    }
+    writeln!(
+        out,
+        "<section id=\"orphans\"><h2>Incomplete uploads</h2><p class=\"small\">{} parts, {} bytes in all: billed until completed, aborted or removed by a lifecycle rule.</p><table>\n<tr><th>object</th><th>upload</th><th>initiated (UTC)</th><th>parts</th><th>bytes</th><th>removed by</th></tr>",
+        r.summary.orphan_parts, r.summary.orphan_bytes
+    )?;
+    for o in &r.orphans {
+        let rule = match &o.lifecycle_rule {
+            Some(rule) => format!(
+                "rule {} at {}",
+                h(rule.rule_id.as_deref().unwrap_or("(unnamed)")),
+                rule.eligible_at.format("%Y-%m-%d %H:%M")
+            ),
+            None => "no known rule: kept (and billed) until someone aborts it".to_owned(),
+        };
+        writeln!(
+            out,
+            "<tr class=\"orphan\"><td><code>{}://{}/{}</code></td><td class=\"id\">{}</td><td>{}</td><td class=\"n\">{}</td><td class=\"n\">{}</td><td>{rule}</td></tr>",
+            o.provider.scheme(),
+            h(&o.bucket),
+            h(o.key.as_deref().unwrap_or("")),
+            h(&o.upload_id),
+            o.initiated.format("%Y-%m-%d %H:%M:%S"),
+            o.parts,
+            o.bytes,
+        )?;
+    }
+    writeln!(out, "</table></section>")
+}
+
+fn notes(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+    if r.notes.is_empty() && r.inputs.problems.is_empty() {
+        return Ok(());
+    }
+    writeln!(out, "<section id=\"notes\"><h2>Notes</h2><ul>")?;
+    for n in &r.notes {
+        writeln!(out, "<li>{}</li>", h(&n.message))?;
+    }
+    for p in &r.inputs.problems {
+        writeln!(
+            out,
+            "<li><code>{}</code>: {}</li>",
+            h(&p.origin),
+            h(&p.error)
+        )?;
+    }
+    writeln!(out, "</ul></section>")
+}
