@@ -270,6 +270,45 @@ fn the_table_is_coloured_on_a_terminal_unless_no_color_is_set() {
 }
 
 #[test]
+fn the_table_follows_the_width_of_the_terminal() {
+    // The explanation under each upload ("why") is wrapped to the terminal's width.
+    let widest_why = |columns: u32| {
+        let command = format!(
+            "stty rows 50 cols {columns}; {} analyze {} --format table --no-progress --color never",
+            env!("CARGO_BIN_EXE_uploadtrail"),
+            fixture("trail")
+        );
+        let out = std::process::Command::new("script")
+            .args(["-qec", &command, "/dev/null"])
+            .output()
+            .expect("script(1) runs");
+        let text = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+        let mut in_why = false;
+        let mut widest = 0;
+        for line in text.lines() {
+            if line.starts_with("    why ") {
+                in_why = true;
+            } else if !line.starts_with("                ") {
+                in_why = false;
+            }
+            // A single word longer than the room (an ARN) cannot be wrapped.
+            let words = line
+                .trim_start()
+                .trim_start_matches("why")
+                .split_whitespace()
+                .count();
+            if in_why && words > 1 {
+                widest = widest.max(line.chars().count());
+            }
+        }
+        assert!(widest > 0, "no explanation in:\n{text}");
+        widest
+    };
+    assert!(widest_why(70) <= 70);
+    assert!(widest_why(160) > 100);
+}
+
+#[test]
 fn completions_and_the_man_page_come_from_the_command_definitions() {
     for shell in ["bash", "zsh", "fish", "powershell"] {
         let r = run(&["completions", shell]);

@@ -451,7 +451,7 @@ impl Report {
         match format {
             Format::Json => json::write(self, terminal, out),
             Format::Ndjson => json::write_lines(self, terminal, out),
-            Format::Table => table::write(self, color, out),
+            Format::Table => table::write(self, color, table::width(terminal), out),
             Format::Html => html::write(self, None, out),
             Format::Csv => csv::write(self, terminal, out),
         }

@@ -4,14 +4,14 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 
-use super::{labelled, object, paint, plural, shorten, terminal, thousands, time, wrapped};
+use super::{Page, labelled, object, paint, plural, shorten, terminal, thousands, time, wrapped};
 use crate::model::Provider;
 use crate::report::{CulpritOut, FailureOut, IncidentOut, OtherFailureOut, Report};
 
 /// At most this many incidents are listed; the rest are counted.
 const INCIDENTS_SHOWN: usize = 20;
 
-pub(super) fn incidents(r: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn incidents(r: &Report, color: bool, out: &mut Page<'_>) -> io::Result<()> {
     if r.incidents.is_empty() {
         return Ok(());
     }
@@ -32,7 +32,7 @@ pub(super) fn incidents(r: &Report, color: bool, out: &mut dyn Write) -> io::Res
     Ok(())
 }
 
-fn incident(i: &IncidentOut, color: bool, out: &mut dyn Write) -> io::Result<()> {
+fn incident(i: &IncidentOut, color: bool, out: &mut Page<'_>) -> io::Result<()> {
     let cause = paint(i.cause, i.cause.name(), color);
     let kind = match i.abort_kind {
         Some(kind) => format!("{cause} ({})", kind.name()),
@@ -237,7 +237,7 @@ impl Failed for OtherFailureOut {
     }
 }
 
-pub(super) fn failures(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn failures(r: &Report, out: &mut Page<'_>) -> io::Result<()> {
     if r.failures.is_empty() {
         return Ok(());
     }
@@ -245,7 +245,7 @@ pub(super) fn failures(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     blocks(&r.failures, out)
 }
 
-pub(super) fn other_failures(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+pub(super) fn other_failures(r: &Report, out: &mut Page<'_>) -> io::Result<()> {
     if r.other_failures.is_empty() {
         return Ok(());
     }
@@ -265,7 +265,7 @@ pub(super) fn other_failures(r: &Report, out: &mut dyn Write) -> io::Result<()> 
 }
 
 /// Failures grouped by upload (and group), each block once, groups in order.
-fn blocks<F: Failed>(failures: &[F], out: &mut dyn Write) -> io::Result<()> {
+fn blocks<F: Failed>(failures: &[F], out: &mut Page<'_>) -> io::Result<()> {
     // Advice is given whole once; a block whose advice was given already points to where.
     let mut given: HashMap<&str, &str> = HashMap::new();
     for (n, group) in by_upload(failures).iter().enumerate() {
@@ -301,7 +301,7 @@ fn by_upload<F: Failed>(failures: &[F]) -> Vec<Vec<&F>> {
 
 /// One upload's failures: what is common once, then a line per failed request. `advised` names
 /// the group whose block was given the same advice already, if one was.
-fn upload<F: Failed>(group: &[&F], advised: Option<&str>, out: &mut dyn Write) -> io::Result<()> {
+fn upload<F: Failed>(group: &[&F], advised: Option<&str>, out: &mut Page<'_>) -> io::Result<()> {
     let f = group[0];
     writeln!(
         out,

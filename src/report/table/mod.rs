@@ -11,12 +11,40 @@ use super::{OrphanOut, Report};
 use crate::attribute::Cause;
 use crate::model::{Provider, Time};
 
+/// The width of the table when it does not go to a terminal.
 const WIDTH: usize = 100;
 /// Detail lines under a row: a label in a fixed column, then wrapped text.
 const LABEL: usize = 12;
 
-/// Writes the report as text; `color` paints each cause in its colour.
-pub fn write(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
+/// Where the table goes, and how wide it may be.
+pub struct Page<'a> {
+    out: &'a mut dyn Write,
+    /// Text is wrapped to this many columns.
+    width: usize,
+}
+
+impl Write for Page<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.out.write(buf)
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        self.out.flush()
+    }
+}
+
+/// The width of the table: the terminal's when the report goes to one (within 60 to 200
+/// columns), else [`WIDTH`].
+pub fn width(terminal: bool) -> usize {
+    match terminal_size::terminal_size() {
+        Some((terminal_size::Width(w), _)) if terminal => usize::from(w).clamp(60, 200),
+        _ => WIDTH,
+    }
+}
+
+/// Writes the report as text, wrapped to `width` columns; `color` paints each cause in its
+/// colour.
+pub fn write(report: &Report, color: bool, width: usize, out: &mut dyn Write) -> io::Result<()> {
+    let out = &mut Page { out, width };
     header(report, out)?;
     causes(report, color, out)?;
     failures::incidents(report, color, out)?;
@@ -27,7 +55,7 @@ pub fn write(report: &Report, color: bool, out: &mut dyn Write) -> io::Result<()
     problems(report, out)
 }
 
-fn header(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn header(r: &Report, out: &mut Page<'_>) -> io::Result<()> {
     let s = &r.summary;
     let incidents = match s.incidents {
         0 => String::new(),
@@ -81,7 +109,7 @@ fn paint(cause: Cause, text: &str, color: bool) -> String {
     format!("\u{1b}[{code}m{text}\u{1b}[0m")
 }
 
-fn causes(r: &Report, color: bool, out: &mut dyn Write) -> io::Result<()> {
+fn causes(r: &Report, color: bool, out: &mut Page<'_>) -> io::Result<()> {
     if r.summary.failures == 0 {
         return writeln!(out, "\nNo request failed with NoSuchUpload in these logs.");
     }
@@ -111,7 +139,7 @@ fn meaning(cause: Cause) -> &'static str {
     }
 }
 
-fn orphans(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn orphans(r: &Report, out: &mut Page<'_>) -> io::Result<()> {
     if r.orphans.is_empty() {
         return Ok(());
     }
@@ -132,7 +160,7 @@ fn orphans(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn orphan(o: &OrphanOut, end: Option<Time>, out: &mut dyn Write) -> io::Result<()> {
+fn orphan(o: &OrphanOut, end: Option<Time>, out: &mut Page<'_>) -> io::Result<()> {
     let initiated = if o.initiated_known {
         time(o.initiated)
     } else {
@@ -168,7 +196,7 @@ fn orphan(o: &OrphanOut, end: Option<Time>, out: &mut dyn Write) -> io::Result<(
     )
 }
 
-fn notes(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn notes(r: &Report, out: &mut Page<'_>) -> io::Result<()> {
     if r.notes.is_empty() {
         return Ok(());
     }
@@ -187,7 +215,7 @@ fn notes(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     Ok(())
 }
 
-fn problems(r: &Report, out: &mut dyn Write) -> io::Result<()> {
+fn problems(r: &Report, out: &mut Page<'_>) -> io::Result<()> {
     let problems = &r.inputs.problems;
     if problems.is_empty() {
         return Ok(());
@@ -212,20 +240,20 @@ fn problems(r: &Report, out: &mut dyn Write) -> io::Result<()> {
 }
 
 /// A detail line under a failure: `    label       text…`, the text wrapped under itself.
-fn labelled(label: &str, text: &str, out: &mut dyn Write) -> io::Result<()> {
+fn labelled(label: &str, text: &str, out: &mut Page<'_>) -> io::Result<()> {
     let first = format!("    {label:<LABEL$}");
     let rest = " ".repeat(first.chars().count());
     write_wrapped(text, &first, &rest, out)
 }
 
-/// Writes `text`, escaped for the terminal, wrapped at [`WIDTH`] columns after `indent`.
-fn wrapped(text: &str, indent: &str, out: &mut dyn Write) -> io::Result<()> {
+/// Writes `text`, escaped for the terminal, wrapped at the page's width after `indent`.
+fn wrapped(text: &str, indent: &str, out: &mut Page<'_>) -> io::Result<()> {
     write_wrapped(text, indent, indent, out)
 }
 
-fn write_wrapped(text: &str, first: &str, rest: &str, out: &mut dyn Write) -> io::Result<()> {
+fn write_wrapped(text: &str, first: &str, rest: &str, out: &mut Page<'_>) -> io::Result<()> {
     let text = terminal(text);
-    let room = WIDTH.saturating_sub(rest.chars().count()).max(20);
+    let room = out.width.saturating_sub(rest.chars().count()).max(20);
     let mut indent = first;
     let mut line = String::new();
     for word in text.split(' ') {
