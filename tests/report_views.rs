@@ -142,7 +142,9 @@ fn a_timeline_is_every_request_of_an_upload_in_time_order_with_its_verdicts() {
         .as_str()
         .expect("an upload ID")
         .to_owned();
-    for source in [trail_args(), vec![fixture("access-logs")]] {
+    let env = TestEnv::new();
+    let parquet = exported(&env).join("events.parquet").display().to_string();
+    for source in [trail_args(), vec![fixture("access-logs")], vec![parquet]] {
         let mut args = source.clone();
         args.extend(["--upload-id".into(), id.clone()]);
         let t = timeline(&args);
