@@ -128,17 +128,31 @@ impl ContextKind {
 
     /// The kind a record of `service` named `name` is, if a diagnosis needs it.
     pub fn of(service: Service, name: &str) -> Option<ContextKind> {
-        // Every name starts with one of these verbs; most records' names start otherwise
-        // (`Get`, `Head`, `List`, `Describe`) and are turned away at the first byte.
-        if !matches!(
-            name.as_bytes().first(),
-            Some(b'P' | b'D' | b'A' | b'C' | b'S')
-        ) {
-            return None;
-        }
-        ContextKind::ALL
-            .into_iter()
-            .find(|k| k.name() == name && k.service() == service)
+        // One match on the name: most records' names are none of these and are turned away by
+        // their length and first bytes, without a comparison per kind.
+        let kind = match name {
+            "PutBucketPolicy" => ContextKind::PutBucketPolicy,
+            "DeleteBucketPolicy" => ContextKind::DeleteBucketPolicy,
+            "PutBucketAcl" => ContextKind::PutBucketAcl,
+            "PutPublicAccessBlock" => ContextKind::PutPublicAccessBlock,
+            "PutRolePolicy" => ContextKind::PutRolePolicy,
+            "DeleteRolePolicy" => ContextKind::DeleteRolePolicy,
+            "AttachRolePolicy" => ContextKind::AttachRolePolicy,
+            "DetachRolePolicy" => ContextKind::DetachRolePolicy,
+            "PutUserPolicy" => ContextKind::PutUserPolicy,
+            "DeleteUserPolicy" => ContextKind::DeleteUserPolicy,
+            "AttachUserPolicy" => ContextKind::AttachUserPolicy,
+            "DetachUserPolicy" => ContextKind::DetachUserPolicy,
+            "DeleteBucket" => ContextKind::DeleteBucket,
+            "DeleteObject" => ContextKind::DeleteObject,
+            "PutObject" => ContextKind::PutObject,
+            "CopyObject" => ContextKind::CopyObject,
+            "DisableKey" => ContextKind::DisableKey,
+            "ScheduleKeyDeletion" => ContextKind::ScheduleKeyDeletion,
+            "PutKeyPolicy" => ContextKind::PutKeyPolicy,
+            _ => return None,
+        };
+        (kind.service() == service).then_some(kind)
     }
 
     /// The access-log operation of the same request, for the kinds access logs show.

@@ -382,24 +382,20 @@ impl Interner {
 
 /// Parses a canonical lower-case UUID.
 fn parse_uuid(s: &str) -> Option<[u8; 16]> {
-    let b = s.as_bytes();
-    if b.len() != 36 || [8, 13, 18, 23].iter().any(|&i| b[i] != b'-') {
+    /// Where each byte's two hex digits start in `8-4-4-4-12`.
+    const AT: [usize; 16] = [0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34];
+    let b: &[u8; 36] = s.as_bytes().try_into().ok()?;
+    if b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
         return None;
     }
+    let digit = |c: u8| match c {
+        b'0'..=b'9' => Some(c - b'0'),
+        b'a'..=b'f' => Some(c - b'a' + 10),
+        _ => None,
+    };
     let mut out = [0u8; 16];
-    let mut nibbles = b.iter().filter(|&&c| c != b'-');
-    for byte in &mut out {
-        let mut v = 0;
-        for _ in 0..2 {
-            let c = *nibbles.next()?;
-            let d = match c {
-                b'0'..=b'9' => c - b'0',
-                b'a'..=b'f' => c - b'a' + 10,
-                _ => return None,
-            };
-            v = v << 4 | d;
-        }
-        *byte = v;
+    for (byte, &at) in out.iter_mut().zip(&AT) {
+        *byte = digit(b[at])? << 4 | digit(b[at + 1])?;
     }
     Some(out)
 }

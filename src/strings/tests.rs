@@ -79,3 +79,21 @@ fn equal_actors_become_one() {
         Some("arn:aws:iam::1:user/alice")
     );
 }
+
+#[test]
+fn event_ids_that_are_uuids_are_kept_as_16_bytes_and_read_back_the_same() {
+    let interner = Interner::default();
+    let id = "6b4c8b4a-1397-4d4d-aa24-d4ac65ed9e9b";
+    assert!(matches!(interner.id(id), Id::Uuid(_)));
+    let (strings, _) = interner.freeze();
+    let again = Interner::default().id(id);
+    assert_eq!(strings.id(again).to_string(), id);
+    for not_one in [
+        "6B4C8B4A-1397-4D4D-AA24-D4AC65ED9E9B",
+        "6b4c8b4a_1397-4d4d-aa24-d4ac65ed9e9b",
+        "6b4c8b4a-1397-4d4d-aa24-d4ac65ed9e9",
+        "6b4c8b4a-1397-4d4d-aa24-d4ac65ed9e9g",
+    ] {
+        assert!(parse_uuid(not_one).is_none(), "{not_one}");
+    }
+}

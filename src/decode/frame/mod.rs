@@ -49,6 +49,8 @@ enum Key {
     Event,
     /// A Log Service export row's `contents`.
     Contents,
+    /// A member `event.…` of a Log Service row whose event was flattened.
+    Flattened,
     Digest,
     Other,
 }
@@ -72,7 +74,7 @@ impl Key {
                     b"eventName" => Key::Name,
                     b"eventType" => Key::Type,
                     b"errorCode" => Key::Error,
-                    _ => Key::Other,
+                    _ => Key::other(name),
                 };
             }
             (11, b'e') => Key::Source,
@@ -84,7 +86,7 @@ impl Key {
                 return match name {
                     b"acsRegion" => Key::Alibaba,
                     b"awsRegion" => Key::Region,
-                    _ => Key::Other,
+                    _ => Key::other(name),
                 };
             }
             (12, b'u') => Key::Identity,
@@ -93,10 +95,19 @@ impl Key {
             (9, b'r') => Key::RequestId,
             (18, b'r') => Key::Account,
             (8, b'l') | (13..=15, b'd') => Key::Digest,
-            _ => return Key::Other,
+            _ => return Key::other(name),
         };
         if candidate.is(name) {
             candidate
+        } else {
+            Key::other(name)
+        }
+    }
+
+    /// A key that is none of the named ones: a flattened `event.…` member, or any other.
+    fn other(name: &[u8]) -> Key {
+        if name.len() > 6 && name[0] == b'e' && name[5] == b'.' && name.starts_with(b"event.") {
+            Key::Flattened
         } else {
             Key::Other
         }
@@ -132,6 +143,7 @@ impl Key {
             | Key::Error
             | Key::Alibaba
             | Key::Region
+            | Key::Flattened
             | Key::Other => false,
         }
     }
@@ -448,7 +460,7 @@ impl Framer<'_> {
                     head.identity = Some((v, end));
                     Ok(end)
                 }
-                (Key::Other, _) if key.bytes().starts_with(b"event.") => {
+                (Key::Flattened, _) => {
                     head.flattened = true;
                     skim::skip_nested(b, v, depth + 1)
                 }
