@@ -181,6 +181,26 @@ fn a_timeline_is_every_request_of_an_upload_in_time_order_with_its_verdicts() {
             assert_eq!(v["incident"], keynote["incident"]);
         }
         assert!(events.iter().all(|e| !list(e, "logs").is_empty()));
+        // The same story as text.
+        let mut args = vec!["timeline".to_owned()];
+        args.extend(source.clone());
+        args.extend([
+            "--upload-id".into(),
+            id.clone(),
+            "--format".into(),
+            "table".into(),
+        ]);
+        let text = run(&args);
+        assert_eq!(text.status, Some(0), "{}", text.stderr);
+        assert!(
+            text.stdout
+                .starts_with("s3://media-uploads/videos/2026/launch-keynote.mp4\n")
+        );
+        assert_eq!(
+            text.stdout.matches("=> aborted (certain, ").count(),
+            failed,
+            "{source:?}"
+        );
     }
     // The text form: a header per upload, a line per request, the verdict under each failure.
     let mut args = vec!["timeline".to_owned()];

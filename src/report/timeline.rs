@@ -64,6 +64,8 @@ pub struct StepOut {
     pub logs: Vec<&'static str>,
     /// Its event ID (an OSS request's request ID).
     pub event_id: Option<String>,
+    /// Its request ID (what an S3 access-log line has instead of an event ID).
+    pub request_id: Option<String>,
 }
 
 /// The verdict on one failed request of the upload.
@@ -71,6 +73,8 @@ pub struct StepOut {
 pub struct VerdictOut {
     /// The failed request's event ID.
     pub event_id: Option<String>,
+    /// Its request ID.
+    pub request_id: Option<String>,
     /// Its time.
     pub time: Time,
     /// Its error code.
@@ -146,6 +150,7 @@ fn collect(
                 .or_default()
                 .push(VerdictOut {
                     event_id: f.event_id.clone(),
+                    request_id: f.request_id.clone(),
                     time: f.event_time,
                     error_code: "NoSuchUpload".to_owned(),
                     verdict: f.cause.name().to_owned(),
@@ -162,6 +167,7 @@ fn collect(
                 .or_default()
                 .push(VerdictOut {
                     event_id: f.event_id.clone(),
+                    request_id: f.request_id.clone(),
                     time: f.event_time,
                     error_code: f.error_code.clone(),
                     verdict: f.diagnosis.name().to_owned(),
@@ -240,6 +246,17 @@ fn step(ingested: &Ingested, e: &Event) -> StepOut {
         },
         logs,
         event_id: e.event_id.map(|id| strings.id(id).to_string()),
+        request_id: e.request_id.map(|id| strings.id(id).to_string()),
+    }
+}
+
+impl StepOut {
+    /// Whether this is the request of these IDs (its event ID, else its request ID).
+    pub fn is(&self, event_id: &Option<String>, request_id: &Option<String>) -> bool {
+        match (&self.event_id, event_id) {
+            (Some(a), Some(b)) => a == b,
+            _ => request_id.is_some() && &self.request_id == request_id,
+        }
     }
 }
 
@@ -279,7 +296,7 @@ impl TimelineReport {
                 let verdict = tl
                     .verdicts
                     .iter()
-                    .find(|v| v.event_id.is_some() && v.event_id == e.event_id);
+                    .find(|v| e.is(&v.event_id, &v.request_id));
                 if let Some(v) = verdict {
                     let incident = v
                         .incident

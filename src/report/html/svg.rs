@@ -140,7 +140,7 @@ fn mark(
     if e.result != "ok" {
         let cause = failures
             .iter()
-            .find(|f| f.event_id.is_some() && f.event_id == e.event_id)
+            .find(|f| e.is(&f.event_id, &f.request_id))
             .map(|f| f.cause);
         let fill = cause.map_or("#263238", colour);
         return writeln!(
