@@ -68,6 +68,9 @@ struct State {
     lifecycle: Mutex<HashMap<String, Vec<ServedRule>>>,
     /// Buckets every request to which is refused with AccessDenied.
     denied: Mutex<Vec<String>>,
+    /// A delay before every answer to a GET of an object, and to a listing page: real S3's
+    /// latency, for the benchmark.
+    latency: Mutex<Option<(Duration, Duration)>>,
 }
 
 /// The running server.
@@ -160,6 +163,11 @@ impl S3Server {
     /// `BUCKET.localhost:PORT`.
     pub fn virtual_url(&self) -> String {
         format!("http://localhost:{}", self.addr.port())
+    }
+
+    /// Delays every answer: `object` for a GET of an object, `listing` for a listing page.
+    pub fn set_latency(&self, object: Duration, listing: Duration) {
+        *self.state.latency.lock().expect("the latency") = Some((object, listing));
     }
 
     /// Applies `faults`, one per request, to the next requests for `bucket/key`.
@@ -419,6 +427,17 @@ impl hyper::service::Service<Request<Incoming>> for Faulty {
                     .unwrap_or_default()
                     .to_owned(),
             });
+            let latency = *state.latency.lock().expect("the latency");
+            if let Some((object, listing)) = latency {
+                // A listing asks for the bucket (path style) or the root (virtual host).
+                let is_listing = path
+                    .trim_start_matches('/')
+                    .split_once('/')
+                    .is_none_or(|(_, key)| key.is_empty());
+                if req.method() == hyper::Method::GET {
+                    tokio::time::sleep(if is_listing { listing } else { object }).await;
+                }
+            }
             let bucket = path
                 .trim_start_matches('/')
                 .split('/')
