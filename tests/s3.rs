@@ -4,6 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -159,6 +160,28 @@ fn the_answer_from_s3_is_the_answer_from_disk() {
             .all(|k| !k.contains("CloudTrail-Digest")),
         "a digest was fetched"
     );
+}
+
+#[test]
+fn a_server_far_away_gives_the_same_answer_and_every_object_once() {
+    // Real S3 answers a GET in tens of milliseconds: requests in flight then grow past the
+    // first few. The answer and the objects fetched do not change.
+    let w = World::new();
+    w.server
+        .set_latency(Duration::from_millis(20), Duration::from_millis(50));
+    let remote = w.answer(&["s3://trail-logs", "--s3-requests", "64"]);
+    let local = w.local_answer("trail-logs", &[]);
+    assert!(remote == local, "s3:// at latency and disk differ");
+    let gets: Vec<String> = w
+        .server
+        .received()
+        .into_iter()
+        .filter(|r| r.method == "GET" && !r.query.contains("list-type"))
+        .map(|r| r.path)
+        .collect();
+    let distinct: BTreeSet<&String> = gets.iter().collect();
+    assert_eq!(distinct.len(), gets.len(), "an object was fetched twice");
+    assert!(!gets.is_empty());
 }
 
 #[test]

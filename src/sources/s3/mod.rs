@@ -15,6 +15,7 @@
 //! name and the run goes on.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
@@ -104,6 +105,9 @@ pub struct Settings {
     /// Bytes of fetched objects held at once, waiting for a decoding thread.
     pub memory: u64,
 }
+
+/// Requests in flight at the start (see `--s3-requests` for the most).
+const FIRST_REQUESTS: usize = 16;
 
 /// Fetched objects waiting for a decoding thread.
 const WAITING: usize = 16;
@@ -199,7 +203,14 @@ async fn run(
         })
     };
 
-    let requests = Arc::new(Semaphore::new(settings.requests.max(1)));
+    // Requests in flight start at a few and grow, up to `--s3-requests`, while the decoders wait
+    // for objects: far from S3 (tens of milliseconds a GET) many small objects need many requests
+    // in flight; near it, or with large objects, a few keep the decoders busy. The memory budget
+    // bounds the bytes in flight either way.
+    let ceiling = settings.requests.max(1);
+    let first = ceiling.min(FIRST_REQUESTS);
+    let requests = Arc::new(Semaphore::new(first));
+    let granted = Arc::new(AtomicUsize::new(first));
     // The memory budget in KiB, so that the permits fit a u32.
     let budget = u32::try_from((settings.memory >> 10).max(1)).unwrap_or(u32::MAX);
     let memory = Arc::new(Semaphore::new(budget as usize));
@@ -238,12 +249,23 @@ async fn run(
             break;
         };
         let (client, location, out) = (client.clone(), location.clone(), out.clone());
+        let (requests, granted) = (requests.clone(), granted.clone());
         fetches.spawn(async move {
             let body = match fetch(&client, &location, &object.key, object.size, limit).await {
                 Ok(bytes) => Body::Object(bytes),
                 Err(why) => Body::Unreadable(why),
             };
             drop(request);
+            // Nothing is queued for the decoders: they wait for the network, so one more
+            // request may be in flight.
+            let starving = out.capacity() == out.max_capacity();
+            if starving
+                && granted
+                    .fetch_update(Relaxed, Relaxed, |n| (n < ceiling).then_some(n + 1))
+                    .is_ok()
+            {
+                requests.add_permits(1);
+            }
             let _ = out
                 .send(Arrived {
                     input: Input { origin, body },
