@@ -43,12 +43,14 @@ Exit status:
   1  an error stopped the run (no readable input, unwritable output, a problem under --strict)
   2  the command line is wrong";
 
-/// uploadtrail: who or what killed your S3 multipart upload?
+/// uploadtrail: who or what killed your S3 or OSS multipart upload?
 ///
-/// Reads CloudTrail logs, follows every multipart upload by its upload ID and, for every request
-/// that failed with NoSuchUpload, names the cause: the principal that aborted or completed the
-/// upload first, the lifecycle rule that removed it, a request aimed at the wrong key, or an
-/// upload ID that never existed in the logs.
+/// Reads CloudTrail and ActionTrail logs and S3 and OSS access logs, follows every multipart upload
+/// by its upload ID and, for every request that failed with NoSuchUpload, names the cause: the
+/// principal that aborted or completed the upload first, the lifecycle rule that removed it, the
+/// sweep it died in, the writer that won the race for its key, a request aimed at the wrong key, or
+/// an upload ID that never existed in the logs; every other failed multipart request gets its
+/// diagnosis, its evidence and who.
 #[derive(Debug, Parser)]
 #[command(name = "uploadtrail", version, after_help = EXAMPLES, max_term_width = 100)]
 pub struct Args {
@@ -60,21 +62,14 @@ pub struct Args {
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Explain every NoSuchUpload failure and list incomplete uploads.
+    /// Explain every NoSuchUpload failure and every other failed multipart request, group them into
+    /// incidents, and list incomplete uploads.
     #[command(after_help = EXAMPLES)]
     Analyze(AnalyzeArgs),
     /// Print the story of each upload: every request of it in time order, who sent it, what
     /// came back, which log showed it, and the verdict of each failure.
     #[command(after_help = TIMELINE_EXAMPLES)]
     Timeline(AnalyzeArgs),
-    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
-    Completions {
-        /// The shell.
-        #[arg(value_enum)]
-        shell: clap_complete::Shell,
-    },
-    /// Print the manual page (roff), from the same definitions as --help.
-    Man,
     /// Write the analysis as Parquet: events, uploads and failures (and every record, flattened,
     /// with --all-records), for Athena, Spark, DuckDB or polars.
     #[command(after_help = EXPORT_EXAMPLES)]
@@ -83,6 +78,14 @@ pub enum Command {
     /// Spark; `uploadtrail analyze` reads its result.
     #[command(after_help = SQL_EXAMPLES)]
     Sql(SqlArgs),
+    /// Print a shell completion script (bash, zsh, fish, powershell, elvish).
+    Completions {
+        /// The shell.
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the manual page (roff), from the same definitions as --help.
+    Man,
 }
 
 const TIMELINE_EXAMPLES: &str = "\
