@@ -61,7 +61,31 @@ pub fn write_timelines(t: &TimelineReport, out: &mut dyn Write) -> io::Result<()
     for (n, tl) in t.timelines.iter().enumerate().take(DRAWN) {
         upload(n, tl, &[], out)?;
     }
+    not_drawn(&t.timelines, out)?;
     writeln!(out, "</body>\n</html>")
+}
+
+/// The uploads past the first [`DRAWN`], listed by name.
+fn not_drawn(timelines: &[TimelineOut], out: &mut dyn Write) -> io::Result<()> {
+    let Some(rest) = timelines.get(DRAWN..).filter(|rest| !rest.is_empty()) else {
+        return Ok(());
+    };
+    writeln!(
+        out,
+        "<p>{} more uploads, not drawn:</p><ul class=\"not-drawn\">",
+        rest.len()
+    )?;
+    for tl in rest {
+        writeln!(
+            out,
+            "<li><code>{}://{}/{}</code> <span class=\"id\">{}</span></li>",
+            tl.provider.scheme(),
+            h(&tl.bucket),
+            h(tl.key.as_deref().unwrap_or("")),
+            h(&tl.upload_id)
+        )?;
+    }
+    writeln!(out, "</ul>")
 }
 
 fn head(title: &str, out: &mut dyn Write) -> io::Result<()> {
@@ -165,24 +189,7 @@ fn uploads(r: &Report, timelines: &[TimelineOut], out: &mut dyn Write) -> io::Re
             .collect();
         upload(n, tl, &failures, out)?;
     }
-    if timelines.len() > DRAWN {
-        writeln!(
-            out,
-            "<p>{} more uploads with failures, not drawn:</p><ul>",
-            timelines.len() - DRAWN
-        )?;
-        for tl in &timelines[DRAWN..] {
-            writeln!(
-                out,
-                "<li><code>{}://{}/{}</code> <span class=\"id\">{}</span></li>",
-                tl.provider.scheme(),
-                h(&tl.bucket),
-                h(tl.key.as_deref().unwrap_or("")),
-                h(&tl.upload_id)
-            )?;
-        }
-        writeln!(out, "</ul>")?;
-    }
+    not_drawn(timelines, out)?;
     // Failures whose upload has no timeline (no upload ID): listed, so every failure is shown.
     let orphaned: Vec<&FailureOut> = r
         .failures
@@ -336,4 +343,48 @@ fn notes(r: &Report, out: &mut dyn Write) -> io::Result<()> {
         )?;
     }
     writeln!(out, "</ul></section>")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Provider;
+    use crate::report::timeline::StepOut;
+
+    #[test]
+    fn at_most_200_uploads_are_drawn_and_the_rest_listed() {
+        let at = crate::decode::parse_time("2026-11-03T09:00:00Z").expect("a time");
+        let timelines = (0..DRAWN + 5)
+            .map(|n| TimelineOut {
+                bucket: "media".to_owned(),
+                key: Some(format!("k/{n}<b>")),
+                upload_id: format!("U{n}"),
+                provider: Provider::Aws,
+                events: vec![StepOut {
+                    time: at,
+                    operation: "CreateMultipartUpload",
+                    part_number: None,
+                    bytes: None,
+                    identity: "arn:aws:iam::1:user/a".to_owned(),
+                    result: "ok".to_owned(),
+                    logs: vec!["cloudtrail"],
+                    event_id: None,
+                    request_id: None,
+                }],
+                verdicts: Vec::new(),
+            })
+            .collect();
+        let report = TimelineReport {
+            schema_version: 1,
+            inputs: Default::default(),
+            timelines,
+        };
+        let mut page = Vec::new();
+        write_timelines(&report, &mut page).expect("written");
+        let page = String::from_utf8(page).expect("UTF-8");
+        assert_eq!(page.matches("<svg").count(), DRAWN);
+        assert!(page.contains("5 more uploads, not drawn"));
+        assert_eq!(page.matches("<li>").count(), 5);
+        assert!(page.contains("k/204&lt;b&gt;") && !page.contains("<b>"));
+    }
 }
