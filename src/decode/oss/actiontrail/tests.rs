@@ -57,7 +57,7 @@ fn upload_ids_are_found_anywhere_in_a_response() {
 }
 
 #[test]
-fn flattened_rows_are_put_back_together() {
+fn flattened_rows_are_put_back_together() -> Result<(), Box<dyn std::error::Error>> {
     let members = [
         ("event.eventName", "UploadPart"),
         ("event.requestParameters.BucketName", "b"),
@@ -71,22 +71,26 @@ fn flattened_rows_are_put_back_together() {
             .iter()
             .map(|(k, v)| (Cow::Borrowed(*k), Cow::Borrowed(*v))),
     );
-    let raw: RawEvent = serde_json::from_str(&json).unwrap();
+    let raw: RawEvent = serde_json::from_str(&json)?;
     assert_eq!(raw.name.get(), Some("UploadPart"));
-    let params: RawParams = serde_json::from_str(raw.request.unwrap().get()).unwrap();
+    let params: RawParams = serde_json::from_str(raw.request.ok_or("no parameters")?.get())?;
     assert_eq!(
         (params.bucket_upper.get(), params.part_number.0),
         (Some("b"), Some(3))
     );
-    let resources = raw.resources.0.unwrap();
+    let resources = raw.resources.0.ok_or("no resources")?;
     assert_eq!(resources.buckets[0].get(), Some("b"));
+    Ok(())
 }
 
 #[test]
-fn lifecycle_parameters_as_xml_text_or_as_an_object() {
-    let xml = serde_json::to_string("<LifecycleConfiguration><Rule><ID>r</ID><Prefix>p/</Prefix><Status>Enabled</Status><AbortMultipartUpload><Days>2</Days></AbortMultipartUpload></Rule></LifecycleConfiguration>").unwrap();
-    assert_eq!(rules_of(&xml).unwrap()[0].abort_days, Some(2));
+fn lifecycle_parameters_as_xml_text_or_as_an_object() -> Result<(), Box<dyn std::error::Error>> {
+    let xml = serde_json::to_string(
+        "<LifecycleConfiguration><Rule><ID>r</ID><Prefix>p/</Prefix><Status>Enabled</Status><AbortMultipartUpload><Days>2</Days></AbortMultipartUpload></Rule></LifecycleConfiguration>",
+    )?;
+    assert_eq!(rules_of(&xml)?[0].abort_days, Some(2));
     let object = r#"{"Rule":{"ID":"r","Prefix":"","Status":"Enabled","AbortMultipartUpload":{"CreatedBeforeDate":"2026-01-01T00:00:00.000Z"}}}"#;
-    assert!(rules_of(object).unwrap()[0].created_before.is_some());
+    assert!(rules_of(object)?[0].created_before.is_some());
     assert!(rules_of(r#""<not xml""#).is_err());
+    Ok(())
 }
