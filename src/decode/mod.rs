@@ -247,6 +247,26 @@ impl Decoded {
         }
     }
 
+    /// Keeps the multipart event an access-log `line` holds, counted by its request ID (so that a
+    /// line and the trail's record of the same request count once), else by the line.
+    fn keep_line_event(&mut self, e: Event, line: &[u8]) {
+        match e.request_id {
+            Some(id) => self.tally_request(id, Category::Multipart),
+            None => self.tally(Category::Multipart, Some(line)),
+        }
+        self.events.push(e);
+    }
+
+    /// Keeps the context record an access-log `line` holds, counted as [`Self::keep_line_event`]
+    /// counts.
+    fn keep_line_context(&mut self, c: ContextEvent, line: &[u8]) {
+        match c.request_id {
+            Some(id) => self.tally_request(id, Category::Context),
+            None => self.tally(Category::Context, Some(line)),
+        }
+        self.context.push(c);
+    }
+
     fn tally_fields(&mut self, category: Category, fields: &[&[u8]]) {
         self.fingerprints.push(fingerprint_fields(fields, category));
     }

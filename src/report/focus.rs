@@ -2,7 +2,7 @@
 //! analysis still reads and decides everything (a failure's cause may lie in a request outside
 //! the focus); only what is reported is narrowed, and `summary` counts what is reported.
 
-use super::{ActorOut, FailureOut, OrphanOut, OtherFailureOut, Report, Summary, other};
+use super::{ActorOut, FailureOut, OrphanOut, OtherFailureOut, Report, Summary};
 use crate::model::Provider;
 
 /// What to report. Each list that is not empty must match (any of its entries); empty lists
@@ -132,19 +132,11 @@ impl Report {
         let kept: std::collections::BTreeSet<&str> =
             self.failures.iter().map(|f| f.incident.as_str()).collect();
         self.incidents.retain(|i| kept.contains(i.id.as_str()));
-        let mut summary = Summary::default();
-        for f in &self.failures {
-            summary.failures += 1;
-            summary.by_cause.add(f.cause);
-        }
-        summary.incidents = self.incidents.len() as u64;
-        summary.other_failures = self.other_failures.len() as u64;
-        (summary.by_diagnosis, summary.by_error_code) = other::counts(&self.other_failures);
-        for o in &self.orphans {
-            summary.orphans += 1;
-            summary.orphan_parts += o.parts;
-            summary.orphan_bytes += o.bytes;
-        }
-        self.summary = summary;
+        self.summary = Summary::of(
+            &self.failures,
+            &self.incidents,
+            &self.other_failures,
+            &self.orphans,
+        );
     }
 }

@@ -86,6 +86,31 @@ pub struct Summary {
     pub by_diagnosis: BTreeMap<&'static str, u64>,
 }
 
+impl Summary {
+    /// The counts of what a report holds.
+    fn of(
+        failures: &[FailureOut],
+        incidents: &[IncidentOut],
+        other_failures: &[OtherFailureOut],
+        orphans: &[OrphanOut],
+    ) -> Summary {
+        let mut summary = Summary {
+            failures: failures.len() as u64,
+            incidents: incidents.len() as u64,
+            other_failures: other_failures.len() as u64,
+            orphans: orphans.len() as u64,
+            orphan_parts: orphans.iter().map(|o| o.parts).sum(),
+            orphan_bytes: orphans.iter().map(|o| o.bytes).sum(),
+            ..Summary::default()
+        };
+        for f in failures {
+            summary.by_cause.add(f.cause);
+        }
+        (summary.by_diagnosis, summary.by_error_code) = other::counts(other_failures);
+        summary
+    }
+}
+
 /// Failures per cause.
 #[derive(Debug, Clone, Default, Serialize)]
 pub struct ByCause {
@@ -326,14 +351,11 @@ impl Report {
     ) -> Report {
         let (ingested, timelines) = (a.ingested, a.timelines);
         let (events, strings) = (&ingested.events, &ingested.strings);
-        let mut summary = Summary::default();
         let failures: Vec<FailureOut> = a
             .findings
             .iter()
             .enumerate()
             .map(|(n, f)| {
-                summary.failures += 1;
-                summary.by_cause.add(f.cause);
                 let incident = a.incidents.of_finding.get(n).copied().unwrap_or_default();
                 failures::failure(a, f, Incident::id(incident))
             })
@@ -345,22 +367,16 @@ impl Report {
             .enumerate()
             .map(|(index, i)| IncidentOut::new(index, i))
             .collect();
-        summary.incidents = incidents.len() as u64;
         let other_failures: Vec<OtherFailureOut> = a
             .other_failures
             .iter()
             .map(|o| other::other_failure(a, o))
             .collect();
-        summary.other_failures = other_failures.len() as u64;
-        (summary.by_diagnosis, summary.by_error_code) = other::counts(&other_failures);
         let orphans = a.orphans;
         let orphans: Vec<OrphanOut> = orphans
             .iter()
             .map(|o| {
                 let u = &timelines.uploads[o.upload];
-                summary.orphans += 1;
-                summary.orphan_parts += o.parts;
-                summary.orphan_bytes += o.bytes;
                 OrphanOut {
                     bucket: strings[u.bucket].to_owned(),
                     key: strings.owned(u.key),
@@ -429,7 +445,7 @@ impl Report {
         Report {
             schema_version: SCHEMA_VERSION,
             inputs: ingested.inputs.clone(),
-            summary,
+            summary: Summary::of(&failures, &incidents, &other_failures, &orphans),
             incidents,
             failures,
             other_failures,

@@ -142,40 +142,36 @@ fn collect(
             parts.entry((e.bucket, id)).or_default().push(e);
         }
     }
+    // The verdicts of the failed requests, by bucket and upload ID.
+    let nosuchupload = report.failures.iter().filter_map(|f| {
+        let verdict = VerdictOut {
+            event_id: f.event_id.clone(),
+            request_id: f.request_id.clone(),
+            time: f.event_time,
+            error_code: crate::model::NO_SUCH_UPLOAD.to_owned(),
+            verdict: f.cause.name().to_owned(),
+            confidence: f.confidence.name().to_owned(),
+            incident: Some(f.incident.clone()),
+            explanation: f.explanation.clone(),
+        };
+        Some(((f.bucket.as_str(), f.upload_id.as_deref()?), verdict))
+    });
+    let others = report.other_failures.iter().filter_map(|f| {
+        let verdict = VerdictOut {
+            event_id: f.event_id.clone(),
+            request_id: f.request_id.clone(),
+            time: f.event_time,
+            error_code: f.error_code.clone(),
+            verdict: f.diagnosis.name().to_owned(),
+            confidence: f.confidence.name().to_owned(),
+            incident: None,
+            explanation: f.explanation.clone(),
+        };
+        Some(((f.bucket.as_str(), f.upload_id.as_deref()?), verdict))
+    });
     let mut verdicts: HashMap<(&str, &str), Vec<VerdictOut>> = HashMap::new();
-    for f in &report.failures {
-        if let Some(id) = &f.upload_id {
-            verdicts
-                .entry((&f.bucket, id))
-                .or_default()
-                .push(VerdictOut {
-                    event_id: f.event_id.clone(),
-                    request_id: f.request_id.clone(),
-                    time: f.event_time,
-                    error_code: "NoSuchUpload".to_owned(),
-                    verdict: f.cause.name().to_owned(),
-                    confidence: f.confidence.name().to_owned(),
-                    incident: Some(f.incident.clone()),
-                    explanation: f.explanation.clone(),
-                });
-        }
-    }
-    for f in &report.other_failures {
-        if let Some(id) = &f.upload_id {
-            verdicts
-                .entry((&f.bucket, id))
-                .or_default()
-                .push(VerdictOut {
-                    event_id: f.event_id.clone(),
-                    request_id: f.request_id.clone(),
-                    time: f.event_time,
-                    error_code: f.error_code.clone(),
-                    verdict: f.diagnosis.name().to_owned(),
-                    confidence: f.confidence.name().to_owned(),
-                    incident: None,
-                    explanation: f.explanation.clone(),
-                });
-        }
+    for (upload, verdict) in nosuchupload.chain(others) {
+        verdicts.entry(upload).or_default().push(verdict);
     }
     let mut out = Vec::new();
     for u in &timelines.uploads {

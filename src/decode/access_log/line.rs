@@ -12,6 +12,41 @@ use crate::model::{
 use crate::strings::{ActorId, Interner, Sym};
 use crate::url::percent_decode;
 
+/// The bucket of the last line, with its symbol: the lines of one log object name one bucket.
+#[derive(Default)]
+pub(in crate::decode) struct LastBucket<'a>(Option<(&'a [u8], Sym)>);
+
+impl<'a> LastBucket<'a> {
+    /// The symbol of a bucket field of `provider`'s.
+    pub fn sym(&mut self, field: &'a [u8], provider: Provider, interner: &Interner) -> Sym {
+        match self.0 {
+            Some((last, sym)) if last == field => sym,
+            _ => {
+                let sym = interner.bucket(provider, &String::from_utf8_lossy(field));
+                self.0 = Some((field, sym));
+                sym
+            }
+        }
+    }
+}
+
+/// The error of a line: its error code, else (a failure without one) its HTTP status as text
+/// (`503`), else none.
+pub(in crate::decode) fn error_code(
+    code: Option<Cow<'_, str>>,
+    status: Option<Cow<'_, str>>,
+    interner: &Interner,
+) -> Option<ErrorCode> {
+    match code {
+        Some(code) if code == NO_SUCH_UPLOAD => Some(ErrorCode::NoSuchUpload),
+        Some(code) => Some(ErrorCode::Other(interner.sym(&code))),
+        None => status
+            .and_then(|s| s.parse::<u16>().ok())
+            .filter(|s| *s >= 400)
+            .map(|s| ErrorCode::Other(interner.sym(&s.to_string()))),
+    }
+}
+
 /// The actor an access log's requester field names: an ARN, a canonical user ID, an AWS service
 /// (`svc:…`, or `AmazonS3` for lifecycle actions), or `-` for an anonymous request.
 fn requester(field: Option<&[u8]>) -> Actor {
@@ -77,7 +112,7 @@ pub(super) struct Lines<'a, 'i> {
     pub origin: u32,
     pub opts: &'i Options,
     pub interner: &'i Interner,
-    bucket: Option<(&'a [u8], Sym)>,
+    bucket: LastBucket<'a>,
     requester: Option<(Option<&'a [u8]>, ActorId)>,
     identity: Vec<u8>,
 }
@@ -88,22 +123,9 @@ impl<'a, 'i> Lines<'a, 'i> {
             origin,
             opts,
             interner,
-            bucket: None,
+            bucket: LastBucket::default(),
             requester: None,
             identity: Vec::new(),
-        }
-    }
-
-    /// The symbol of a bucket field.
-    fn bucket(&mut self, field: &'a [u8]) -> Sym {
-        match self.bucket {
-            Some((last, sym)) if last == field => sym,
-            _ => {
-                let name = String::from_utf8_lossy(field);
-                let sym = self.interner.bucket(Provider::Aws, &name);
-                self.bucket = Some((field, sym));
-                sym
-            }
         }
     }
 
@@ -129,20 +151,12 @@ impl<'a, 'i> Lines<'a, 'i> {
         let key = f.get(KEY).map(percent_decode);
         crate::decode::check_names(&String::from_utf8_lossy(bucket_field), key.as_deref())?;
         let uri = f.get(REQUEST_URI).unwrap_or_default();
-        let status: Option<u16> = f.text(STATUS).and_then(|s| s.parse().ok());
-        let error = match f.text(ERROR_CODE) {
-            Some(code) if code == NO_SUCH_UPLOAD => Some(ErrorCode::NoSuchUpload),
-            Some(code) => Some(ErrorCode::Other(interner.sym(&code))),
-            // A failure without an error code is named by its status (`503`).
-            None => status
-                .filter(|s| *s >= 400)
-                .map(|s| ErrorCode::Other(interner.sym(&s.to_string()))),
-        };
+        let error = error_code(f.text(ERROR_CODE), f.text(STATUS), interner);
         let sym = |text: Option<Cow<str>>| text.map(|t| interner.sym(&t));
         Ok(Event {
             time,
             op,
-            bucket: self.bucket(bucket_field),
+            bucket: self.bucket.sym(bucket_field, Provider::Aws, interner),
             key: key.map(|k| interner.sym(&k)),
             upload_id: query_param(uri, "uploadId")
                 .filter(|id| !id.is_empty())
@@ -181,7 +195,9 @@ impl<'a, 'i> Lines<'a, 'i> {
         kind: ContextKind,
     ) -> Option<ContextEvent> {
         let interner = self.interner;
-        let bucket = self.bucket(f.get(BUCKET)?);
+        let bucket = self
+            .bucket
+            .sym(f.get(BUCKET)?, Provider::Aws, self.interner);
         let key = f.get(KEY);
         if kind.is_object() && key.is_none() {
             return None;

@@ -16,6 +16,32 @@ mod fields;
 mod line;
 
 pub use fields::{parse_time, query_param};
+pub(super) use line::{LastBucket, error_code};
+
+/// The buckets a log's lines name, told to the output once per run of lines of one bucket and
+/// kind of sighting: lines of a log object name one bucket, again and again.
+#[derive(Default)]
+pub(super) struct BucketSightings<'a> {
+    last: &'a [u8],
+    seen: u8,
+}
+
+impl<'a> BucketSightings<'a> {
+    /// A line names `bucket`; `data` when it shows a successful request in the window.
+    pub fn saw(&mut self, out: &mut Decoded, provider: Provider, bucket: &'a [u8], data: bool) {
+        if bucket != self.last {
+            (self.last, self.seen) = (bucket, 0);
+        }
+        let mut seen = BucketSeen::ACCESS_LOG.0;
+        if data {
+            seen |= BucketSeen::DATA.0;
+        }
+        if !bucket.is_empty() && seen & !self.seen != 0 {
+            out.saw_bucket(provider, &String::from_utf8_lossy(bucket), BucketSeen(seen));
+            self.seen |= seen;
+        }
+    }
+}
 
 use super::{BucketSeen, Category, Decoded, Options};
 use crate::model::{ContextKind, Op, Provider};
@@ -40,8 +66,7 @@ pub fn looks_like(b: &[u8]) -> bool {
 /// Reads every line of an access log into `out`.
 pub fn read(b: &[u8], out: &mut Decoded, origin: u32, opts: &Options, interner: &Interner) {
     let mut foreign = 0;
-    // Lines of one file are usually all of one bucket: record it once, with what was recorded.
-    let mut last_bucket: (&[u8], u8) = (&[], 0);
+    let mut sightings = BucketSightings::default();
     let mut lines = Lines::new(origin, opts, interner);
     let mut start = 0;
     while start < b.len() {
@@ -61,21 +86,7 @@ pub fn read(b: &[u8], out: &mut Decoded, origin: u32, opts: &Options, interner: 
         out.saw_time(time);
         let in_window = opts.contains(time);
         let bucket = f.get(BUCKET).unwrap_or_default();
-        if bucket != last_bucket.0 {
-            last_bucket = (bucket, 0);
-        }
-        let mut seen = BucketSeen::ACCESS_LOG.0;
-        if in_window && succeeded(&f) {
-            seen |= BucketSeen::DATA.0;
-        }
-        if seen & !last_bucket.1 != 0 {
-            out.saw_bucket(
-                Provider::Aws,
-                &String::from_utf8_lossy(bucket),
-                BucketSeen(seen),
-            );
-            last_bucket.1 |= seen;
-        }
+        sightings.saw(out, Provider::Aws, bucket, in_window && succeeded(&f));
         let operation = f.get(OPERATION).unwrap_or_default();
         let operation_text = std::str::from_utf8(operation).unwrap_or_default();
         let op = Op::from_access_log(operation_text);
@@ -83,12 +94,7 @@ pub fn read(b: &[u8], out: &mut Decoded, origin: u32, opts: &Options, interner: 
         let category = match op {
             None if in_window && succeeded(&f) && context.is_some() => {
                 if let Some(c) = context.and_then(|kind| lines.context(&f, time, kind)) {
-                    // Identified by its request ID, as the CloudTrail record of the request is.
-                    match c.request_id {
-                        Some(id) => out.tally_request(id, Category::Context),
-                        None => out.tally(Category::Context, Some(line)),
-                    }
-                    out.context.push(c);
+                    out.keep_line_context(c, line);
                     continue;
                 }
                 Category::Other
@@ -97,13 +103,7 @@ pub fn read(b: &[u8], out: &mut Decoded, origin: u32, opts: &Options, interner: 
             Some(_) if !in_window => Category::OutsideWindow,
             Some(op) => match lines.event(&f, time, op) {
                 Ok(e) => {
-                    // A multipart request is identified by its request ID, so that a line and
-                    // the CloudTrail record of the same request count once.
-                    match e.request_id {
-                        Some(id) => out.tally_request(id, Category::Multipart),
-                        None => out.tally(Category::Multipart, Some(line)),
-                    }
-                    out.events.push(e);
+                    out.keep_line_event(e, line);
                     continue;
                 }
                 Err(why) => {

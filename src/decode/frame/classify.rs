@@ -49,6 +49,18 @@ const CONTEXT_NAMES: [&str; 5] = ["bucketName", "key", "roleName", "userName", "
 impl Framer<'_> {
     /// One ActionTrail event: counted, and read by [`oss::actiontrail`] when it is of OSS.
     pub(super) fn actiontrail(&mut self, json: &[u8]) {
+        let index = self.count_record(json);
+        let read =
+            oss::actiontrail::event(json, index, self.out, self.origin, self.opts, self.interner);
+        match read.request {
+            Some(request) => self.out.tally_request(request, read.category),
+            None => self.out.tally(read.category, None),
+        }
+    }
+
+    /// Counts one record (CloudTrail's or ActionTrail's) and hands it, flattened, to the sink of
+    /// `export --all-records` when there is one; returns its index in the input.
+    fn count_record(&mut self, json: &[u8]) -> u64 {
         self.out.records += 1;
         let index = self.out.records;
         if let Some(sink) = self.sink {
@@ -59,12 +71,7 @@ impl Framer<'_> {
                     .problem(format!("record {index} cannot be flattened: {why}")),
             }
         }
-        let read =
-            oss::actiontrail::event(json, index, self.out, self.origin, self.opts, self.interner);
-        match read.request {
-            Some(request) => self.out.tally_request(request, read.category),
-            None => self.out.tally(read.category, None),
-        }
+        index
     }
 
     /// A Log Service row with its event flattened into `event.*` members: put back together and
@@ -87,16 +94,7 @@ impl Framer<'_> {
 
     /// One CloudTrail record: count it, classify it, and keep what the analysis needs.
     pub(super) fn record(&mut self, json: &[u8], head: &Head<'_>, b: &[u8], depth: usize) {
-        self.out.records += 1;
-        let index = self.out.records;
-        if let Some(sink) = self.sink {
-            match flat::flatten(json) {
-                Ok(flat) => sink.record(flat),
-                Err(why) => self
-                    .out
-                    .problem(format!("record {index} cannot be flattened: {why}")),
-            }
-        }
+        let index = self.count_record(json);
         let time = head.time.and_then(|t| time::parse_time_bytes(&t.bytes()));
         if let Some(t) = time {
             self.out.saw_time(t);

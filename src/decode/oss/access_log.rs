@@ -14,13 +14,13 @@
 //! An abort whose SyncRequest is `lifecycle` is OSS removing the upload under a lifecycle rule:
 //! the equivalent of S3's `S3.DELETE.UPLOAD`.
 
-use crate::decode::access_log::{parse_time, query_param};
-use crate::decode::{BucketSeen, Category, Decoded, Options};
+use crate::decode::access_log::{BucketSightings, LastBucket, error_code, parse_time, query_param};
+use crate::decode::{Category, Decoded, Options};
 use crate::model::{
-    Actor, ContextEvent, ContextKind, ErrorCode, Event, Evidence, Extra, IdentityKind,
-    NO_SUCH_UPLOAD, Op, Provider, Time, key_hash,
+    Actor, ContextEvent, ContextKind, Event, Evidence, Extra, IdentityKind, Op, Provider, Time,
+    key_hash,
 };
-use crate::strings::{ActorId, Interner, Sym};
+use crate::strings::{ActorId, Interner};
 use crate::url::percent_decode;
 
 /// At most this many fields are looked at.
@@ -143,37 +143,12 @@ pub fn looks_like(b: &[u8]) -> bool {
     f.is_oss_shaped() && f.get(TIME).and_then(parse_time).is_some()
 }
 
-/// The multipart operation an OSS operation name is, in either spelling.
+/// The multipart operation an OSS operation name is; an abort whose `SyncRequest` is
+/// `lifecycle` is OSS aborting the upload under a lifecycle rule.
 fn operation(name: &str, sync: Option<&[u8]>) -> Option<Op> {
-    let abort = || {
-        if sync == Some(b"lifecycle") {
-            Op::LifecycleAbort
-        } else {
-            Op::AbortMultipartUpload
-        }
-    };
-    Some(match name {
-        "InitiateMultipartUpload" => Op::CreateMultipartUpload,
-        "UploadPart" => Op::UploadPart,
-        "UploadPartCopy" => Op::UploadPartCopy,
-        "CompleteUploadPart" | "CompleteMultipartUpload" => Op::CompleteMultipartUpload,
-        "AbortMultiPartUpload" | "AbortMultipartUpload" => abort(),
-        "ListParts" => Op::ListParts,
-        "ListMultiPartUploads" | "ListMultipartUploads" => Op::ListMultipartUploads,
-        _ => return None,
-    })
-}
-
-/// The context record kind an OSS operation is, for the ones a diagnosis needs.
-fn context_kind(name: &str) -> Option<ContextKind> {
-    Some(match name {
-        "PutObject" | "PostObject" | "AppendObject" => ContextKind::PutObject,
-        "CopyObject" => ContextKind::CopyObject,
-        "DeleteObject" => ContextKind::DeleteObject,
-        "DeleteBucket" => ContextKind::DeleteBucket,
-        "PutBucketPolicy" => ContextKind::PutBucketPolicy,
-        "DeleteBucketPolicy" => ContextKind::DeleteBucketPolicy,
-        _ => return None,
+    super::operation(name).map(|op| match op {
+        Op::AbortMultipartUpload if sync == Some(b"lifecycle") => Op::LifecycleAbort,
+        op => op,
     })
 }
 
@@ -214,24 +189,12 @@ struct Lines<'a, 'i> {
     origin: u32,
     opts: &'i Options,
     interner: &'i Interner,
-    bucket: Option<(&'a [u8], Sym)>,
+    bucket: LastBucket<'a>,
     requester: Option<(Who<'a>, ActorId)>,
     identity: Vec<u8>,
 }
 
 impl<'a> Lines<'a, '_> {
-    fn bucket(&mut self, field: &'a [u8]) -> Sym {
-        match self.bucket {
-            Some((last, sym)) if last == field => sym,
-            _ => {
-                let name = String::from_utf8_lossy(field);
-                let sym = self.interner.bucket(Provider::Alibaba, &name);
-                self.bucket = Some((field, sym));
-                sym
-            }
-        }
-    }
-
     fn actor(&mut self, f: &Fields<'a>) -> ActorId {
         let who = (f.get(REQUESTER), f.get(ACCESS_KEY));
         match self.requester {
@@ -258,20 +221,13 @@ impl<'a> Lines<'a, '_> {
         let key = f.get(OBJECT).map(percent_decode);
         crate::decode::check_names(&String::from_utf8_lossy(bucket_field), key.as_deref())?;
         let url = f.get(REQUEST_URL).unwrap_or_default();
-        let status: Option<u16> = f.text(STATUS).and_then(|s| s.parse().ok());
-        let error = match f.text(ERROR_CODE) {
-            Some(code) if code == NO_SUCH_UPLOAD => Some(ErrorCode::NoSuchUpload),
-            Some(code) => Some(ErrorCode::Other(interner.sym(&code))),
-            None => status
-                .filter(|s| *s >= 400)
-                .map(|s| ErrorCode::Other(interner.sym(&s.to_string()))),
-        };
+        let error = error_code(f.text(ERROR_CODE), f.text(STATUS), interner);
         let sym = |text: Option<std::borrow::Cow<str>>| text.map(|t| interner.sym(&t));
         let request_id = f.text(REQUEST_ID).map(|id| interner.id(&id));
         Ok(Event {
             time,
             op,
-            bucket: self.bucket(bucket_field),
+            bucket: self.bucket.sym(bucket_field, Provider::Alibaba, interner),
             key: key.map(|k| interner.sym(&k)),
             upload_id: query_param(url, "uploadId")
                 .filter(|id| !id.is_empty())
@@ -306,7 +262,9 @@ impl<'a> Lines<'a, '_> {
     /// The context record of a line a diagnosis needs, when it names its bucket (and key).
     fn context(&mut self, f: &Fields<'a>, time: Time, kind: ContextKind) -> Option<ContextEvent> {
         let interner = self.interner;
-        let bucket = self.bucket(f.get(BUCKET)?);
+        let bucket = self
+            .bucket
+            .sym(f.get(BUCKET)?, Provider::Alibaba, self.interner);
         let key = f.get(OBJECT).map(percent_decode);
         if kind.is_object() && key.is_none() {
             return None;
@@ -349,12 +307,12 @@ pub fn read(
     interner: &Interner,
 ) {
     let mut foreign = 0;
-    let mut last_bucket: (&[u8], u8) = (&[], 0);
+    let mut sightings = BucketSightings::default();
     let mut lines = Lines {
         origin,
         opts,
         interner,
-        bucket: None,
+        bucket: LastBucket::default(),
         requester: None,
         identity: Vec::new(),
     };
@@ -394,32 +352,14 @@ pub fn read(
         out.saw_time(time);
         let in_window = opts.contains(time);
         let bucket = f.get(BUCKET).unwrap_or_default();
-        if bucket != last_bucket.0 {
-            last_bucket = (bucket, 0);
-        }
-        let mut seen = BucketSeen::ACCESS_LOG.0;
-        if in_window && succeeded(&f) {
-            seen |= BucketSeen::DATA.0;
-        }
-        if !bucket.is_empty() && seen & !last_bucket.1 != 0 {
-            out.saw_bucket(
-                Provider::Alibaba,
-                &String::from_utf8_lossy(bucket),
-                BucketSeen(seen),
-            );
-            last_bucket.1 |= seen;
-        }
+        sightings.saw(out, Provider::Alibaba, bucket, in_window && succeeded(&f));
         let operation = f.get(OPERATION).unwrap_or_default();
         let name = std::str::from_utf8(operation).unwrap_or_default();
         let category = match operation_of(name, &f) {
-            None => match context_kind(name).filter(|_| in_window && succeeded(&f)) {
+            None => match super::context_kind(name).filter(|_| in_window && succeeded(&f)) {
                 Some(kind) => match lines.context(&f, time, kind) {
                     Some(c) => {
-                        match c.request_id {
-                            Some(id) => out.tally_request(id, Category::Context),
-                            None => out.tally(Category::Context, Some(line)),
-                        }
-                        out.context.push(c);
+                        out.keep_line_context(c, line);
                         continue;
                     }
                     None => Category::Other,
@@ -429,11 +369,7 @@ pub fn read(
             Some(_) if !in_window => Category::OutsideWindow,
             Some(op) => match lines.event(&f, time, op) {
                 Ok(e) => {
-                    match e.request_id {
-                        Some(id) => out.tally_request(id, Category::Multipart),
-                        None => out.tally(Category::Multipart, Some(line)),
-                    }
-                    out.events.push(e);
+                    out.keep_line_event(e, line);
                     continue;
                 }
                 Err(why) => {

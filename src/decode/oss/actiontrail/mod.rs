@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 
 use serde_json::value::RawValue;
 
-use super::lifecycle;
+use super::{context_kind, lifecycle, operation};
 use crate::decode::lenient::Text;
 use crate::decode::record::visit_members;
 use crate::decode::{BucketSeen, Category, Decoded, Options, parse_time, quote, skim};
@@ -30,34 +30,6 @@ use crate::model::{
 };
 use crate::strings::{Id, Interner};
 use raw::{RawEvent, RawIdentity, RawParams};
-
-/// The multipart operation an ActionTrail event name is, in any spelling seen or documented.
-fn operation(name: &str) -> Option<Op> {
-    Some(match name {
-        "InitiateMultipartUpload" | "InitateMultipartUpload" => Op::CreateMultipartUpload,
-        "UploadPart" => Op::UploadPart,
-        "UploadPartCopy" | "UplaodPartCopy" => Op::UploadPartCopy,
-        "CompleteMultipartUpload" | "CompleteUploadPart" => Op::CompleteMultipartUpload,
-        "AbortMultipartUpload" | "AbortMultiPartUpload" => Op::AbortMultipartUpload,
-        "ListParts" => Op::ListParts,
-        "ListMultipartUploads" | "ListMultiPartUploads" => Op::ListMultipartUploads,
-        _ => return None,
-    })
-}
-
-/// The context record kind an OSS event is, for the ones a diagnosis needs.
-fn context_kind(name: &str) -> Option<ContextKind> {
-    Some(match name {
-        "PutObject" | "PostObject" | "AppendObject" => ContextKind::PutObject,
-        "CopyObject" => ContextKind::CopyObject,
-        "DeleteObject" => ContextKind::DeleteObject,
-        "DeleteBucket" => ContextKind::DeleteBucket,
-        "PutBucketPolicy" => ContextKind::PutBucketPolicy,
-        "DeleteBucketPolicy" => ContextKind::DeleteBucketPolicy,
-        "PutBucketAcl" => ContextKind::PutBucketAcl,
-        _ => return None,
-    })
-}
 
 /// The context record kind of a RAM policy change or a KMS key change: what a permission or
 /// key diagnosis compares, as IAM's and AWS KMS's are.
