@@ -6,7 +6,9 @@
 
 use std::io::Cursor;
 
-use polars::prelude::{Column, DataFrame, DataType, ParquetReader, SerReader, Series, TimeUnit};
+use polars::prelude::{
+    Column, DataFrame, DataType, ParquetReader, SerReader, Series, StringChunked, TimeUnit,
+};
 
 use super::{BucketSeen, Category, Decoded, Options, ROW_ORIGIN, check_names, parse_time};
 use crate::export::schema::{EVENTS, Kind};
@@ -15,6 +17,16 @@ use crate::model::{
     IdentityKind, LifecycleChange, NO_SUCH_UPLOAD, Op, Provider, Time, key_hash,
 };
 use crate::strings::Interner;
+
+/// The position of a column of the events schema, found when compiling (a name that is not a
+/// column does not compile).
+macro_rules! at {
+    ($name:literal) => {{
+        const AT: usize = crate::export::schema::at($name);
+        const _: () = assert!(AT < crate::export::schema::EVENTS.len(), "not a column");
+        AT
+    }};
+}
 
 /// Whether `b` is a Parquet file (it starts and ends with `PAR1`).
 pub fn is_parquet(b: &[u8]) -> bool {
@@ -58,16 +70,21 @@ impl Times {
 
 /// The columns of one file, by the schema's positions, as values of the schema's types.
 struct Columns {
-    text: Vec<Option<Series>>,
+    /// By position in [`EVENTS`]: the column as text.
+    text: Vec<Option<StringChunked>>,
     times: Times,
     coverage: [Option<Times>; 2],
 }
 
-fn text_of(column: Option<&Column>) -> Result<Option<Series>, String> {
+fn text_of(column: Option<&Column>) -> Result<Option<StringChunked>, String> {
     column
         .map(|c| {
-            c.as_materialized_series()
+            let text = c
+                .as_materialized_series()
                 .cast(&DataType::String)
+                .map_err(|e| format!("column {:?} is not text: {e}", c.name()))?;
+            text.str()
+                .cloned()
                 .map_err(|e| format!("column {:?} is not text: {e}", c.name()))
         })
         .transpose()
@@ -92,15 +109,17 @@ impl Columns {
         })
     }
 
-    /// A text cell (numbers as their decimal text), `None` when empty.
-    fn get(&self, name: &str, row: usize) -> Option<&str> {
-        let at = crate::export::schema::position(name)?;
-        let series = self.text.get(at)?.as_ref()?;
-        series.str().ok()?.get(row).filter(|s| !s.is_empty())
+    /// The text cell of column `at` (numbers as their decimal text), `None` when empty.
+    fn get(&self, at: usize, row: usize) -> Option<&str> {
+        self.text
+            .get(at)?
+            .as_ref()?
+            .get(row)
+            .filter(|s| !s.is_empty())
     }
 
-    fn number<T: std::str::FromStr>(&self, name: &str, row: usize) -> Option<T> {
-        self.get(name, row).and_then(|s| s.parse().ok())
+    fn number<T: std::str::FromStr>(&self, at: usize, row: usize) -> Option<T> {
+        self.get(at, row).and_then(|s| s.parse().ok())
     }
 
     fn time(&self, row: usize) -> Option<Time> {
@@ -118,15 +137,24 @@ impl Columns {
 
 /// Reads an events Parquet file into `out`.
 pub fn read(bytes: &[u8], out: &mut Decoded, origin: u32, opts: &Options, interner: &Interner) {
-    let df = match ParquetReader::new(Cursor::new(bytes)).finish() {
-        Ok(df) => df,
+    match ParquetReader::new(Cursor::new(bytes)).finish() {
+        Ok(df) => read_frame(&df, out, origin, opts, interner),
         Err(e) => {
             out.failed = true;
             out.problem(format!("an unreadable Parquet file: {e}"));
-            return;
         }
-    };
-    let columns = match Columns::of(&df) {
+    }
+}
+
+/// Reads rows of events (the columns of an events Parquet file) into `out`.
+pub fn read_frame(
+    df: &DataFrame,
+    out: &mut Decoded,
+    origin: u32,
+    opts: &Options,
+    interner: &Interner,
+) {
+    let columns = match Columns::of(df) {
         Ok(columns) => columns,
         Err(why) => {
             out.failed = true;
@@ -134,16 +162,20 @@ pub fn read(bytes: &[u8], out: &mut Decoded, origin: u32, opts: &Options, intern
             return;
         }
     };
+    // The log files rows name, numbered as they first appear.
     let mut origins: Vec<String> = Vec::new();
+    let mut numbers: std::collections::HashMap<String, u32> = std::collections::HashMap::new();
     let mut origin_of = |name: Option<&str>| match name {
         None => origin,
-        Some(name) => {
-            let k = origins.iter().position(|o| o == name).unwrap_or_else(|| {
+        Some(name) => match numbers.get(name) {
+            Some(&k) => ROW_ORIGIN + k,
+            None => {
+                let k = origins.len() as u32;
+                numbers.insert(name.to_owned(), k);
                 origins.push(name.to_owned());
-                origins.len() - 1
-            });
-            ROW_ORIGIN + k as u32
-        }
+                ROW_ORIGIN + k
+            }
+        },
     };
     for row in 0..df.height() {
         out.records += 1;
@@ -152,9 +184,9 @@ pub fn read(bytes: &[u8], out: &mut Decoded, origin: u32, opts: &Options, intern
         for t in time.into_iter().chain(columns.coverage(row)) {
             out.saw_time(t);
         }
-        let name = columns.get("event_name", row).unwrap_or_default();
+        let name = columns.get(at!("event_name"), row).unwrap_or_default();
         let in_window = time.is_none_or(|t| opts.contains(t));
-        let row_origin = origin_of(columns.get("origin", row));
+        let row_origin = origin_of(columns.get(at!("origin"), row));
         let category = if let Some(op) = Op::from_event_name(name).or(match name {
             "S3.DELETE.UPLOAD" => Some(Op::LifecycleAbort),
             _ => None,
@@ -168,7 +200,7 @@ pub fn read(bytes: &[u8], out: &mut Decoded, origin: u32, opts: &Options, intern
                         // The row came from an access log of its bucket, as a direct read records.
                         let access_log = e.evidence == Evidence::AccessLog
                             || e.also_in == Some(Evidence::AccessLog);
-                        if access_log && let Some(bucket) = columns.get("bucket", row) {
+                        if access_log && let Some(bucket) = columns.get(at!("bucket"), row) {
                             out.saw_bucket(e.provider, bucket, BucketSeen::ACCESS_LOG);
                         }
                         out.events.push(e);
@@ -188,7 +220,7 @@ pub fn read(bytes: &[u8], out: &mut Decoded, origin: u32, opts: &Options, intern
             }
         } else if let Some(kind) = context_kind(name) {
             match context(&columns, row, kind, time, row_origin, opts, interner) {
-                Some(c) if in_window && columns.get("error_code", row).is_none() => {
+                Some(c) if in_window && columns.get(at!("error_code"), row).is_none() => {
                     let request = c.request_id;
                     out.context.push(c);
                     match request {
@@ -221,7 +253,7 @@ pub fn read(bytes: &[u8], out: &mut Decoded, origin: u32, opts: &Options, intern
         } else {
             Category::Other
         };
-        let id = columns.get("event_id", row).map(str::as_bytes);
+        let id = columns.get(at!("event_id"), row).map(str::as_bytes);
         out.tally(category, id);
     }
     out.row_origins = origins;
@@ -244,26 +276,26 @@ fn context(
 ) -> Option<ContextEvent> {
     let sym = |name| columns.get(name, row).map(|s| interner.sym(s));
     let id = |name| columns.get(name, row).map(|s| interner.id(s));
-    let key = columns.get("key", row);
+    let key = columns.get(at!("key"), row);
     let actor = actor(columns, row);
     let provider = provider(columns, row);
     Some(ContextEvent {
         time: time?,
         kind,
         bucket: columns
-            .get("bucket", row)
+            .get(at!("bucket"), row)
             .map(|b| interner.bucket(provider, b)),
         key_hash: key.map(key_hash),
         key: key.filter(|_| opts.keep_parts).map(|k| interner.sym(k)),
-        target: sym("target"),
+        target: sym(at!("target")),
         actor: interner.actor(format!("parquet:{}", identity(&actor)).as_bytes(), || actor),
-        event_id: id("event_id"),
-        request_id: id("request_id"),
-        region: sym("region"),
-        account: sym("account"),
+        event_id: id(at!("event_id")),
+        request_id: id(at!("request_id")),
+        region: sym(at!("region")),
+        account: sym(at!("account")),
         origin,
         evidence: columns
-            .get("evidence", row)
+            .get(at!("evidence"), row)
             .and_then(Evidence::parse)
             .unwrap_or(Evidence::Cloudtrail),
         provider,
@@ -295,19 +327,19 @@ fn actor(columns: &Columns, row: usize) -> Actor {
     let get = |name| columns.get(name, row).map(str::to_owned);
     Actor {
         kind: columns
-            .get("actor_type", row)
+            .get(at!("actor_type"), row)
             .map(IdentityKind::parse)
             .unwrap_or_default(),
-        arn: get("actor_arn"),
-        account_id: get("actor_account_id"),
-        principal_id: get("actor_principal_id"),
-        issuer_arn: get("actor_role_arn"),
-        invoked_by: get("actor_invoked_by"),
-        user_name: get("actor_user_name"),
-        on_behalf_of: get("actor_on_behalf_of"),
+        arn: get(at!("actor_arn")),
+        account_id: get(at!("actor_account_id")),
+        principal_id: get(at!("actor_principal_id")),
+        issuer_arn: get(at!("actor_role_arn")),
+        invoked_by: get(at!("actor_invoked_by")),
+        user_name: get(at!("actor_user_name")),
+        on_behalf_of: get(at!("actor_on_behalf_of")),
         provider: provider(columns, row),
-        name: get("actor_name"),
-        access_key_id: get("actor_access_key_id"),
+        name: get(at!("actor_name")),
+        access_key_id: get(at!("actor_access_key_id")),
     }
 }
 
@@ -321,61 +353,63 @@ fn event(
 ) -> Result<Event, String> {
     let time = time.ok_or("the row has no event_time")?;
     let bucket = columns
-        .get("bucket", row)
+        .get(at!("bucket"), row)
         .ok_or("the row names no bucket")?;
-    let key = columns.get("key", row);
+    let key = columns.get(at!("key"), row);
     check_names(bucket, key)?;
     let sym = |name| columns.get(name, row).map(|s| interner.sym(s));
     let id = |name| columns.get(name, row).map(|s| interner.id(s));
     let actor = actor(columns, row);
     let identity = identity(&actor);
     let evidence = columns
-        .get("evidence", row)
+        .get(at!("evidence"), row)
         .and_then(Evidence::parse)
         .unwrap_or(Evidence::Cloudtrail);
     let provider = provider(columns, row);
     let date = columns
-        .get("abort_date", row)
+        .get(at!("abort_date"), row)
         .and_then(super::time::parse_http_date);
-    let rule_id = columns.get("abort_rule_id", row).map(str::to_owned);
+    let rule_id = columns.get(at!("abort_rule_id"), row).map(str::to_owned);
     Ok(Event {
         time,
         op,
         bucket: interner.bucket(provider, bucket),
         key: key.map(|k| interner.sym(k)),
-        upload_id: sym("upload_id"),
-        part_number: columns.number("part_number", row),
-        bytes: columns.number("bytes", row),
+        upload_id: sym(at!("upload_id")),
+        part_number: columns.number(at!("part_number"), row),
+        bytes: columns.number(at!("bytes"), row),
         actor: interner.actor(format!("parquet:{identity}").as_bytes(), || actor),
-        source_ip: sym("source_ip"),
-        user_agent: sym("user_agent"),
-        error: columns.get("error_code", row).map(|code| match code {
+        source_ip: sym(at!("source_ip")),
+        user_agent: sym(at!("user_agent")),
+        error: columns.get(at!("error_code"), row).map(|code| match code {
             NO_SUCH_UPLOAD => ErrorCode::NoSuchUpload,
             other => ErrorCode::Other(interner.sym(other)),
         }),
-        request_id: id("request_id"),
-        event_id: id("event_id"),
-        region: sym("region"),
-        account: sym("account"),
+        request_id: id(at!("request_id")),
+        event_id: id(at!("event_id")),
+        region: sym(at!("region")),
+        account: sym(at!("account")),
         extra: Extra {
             abort_hint: (date.is_some() || rule_id.is_some())
                 .then_some(AbortHint { date, rule_id }),
-            condition: columns.get("condition", row).and_then(Condition::parse),
-            referer: sym("referer"),
-            error_message: columns.get("error_message", row).map(str::to_owned),
+            condition: columns
+                .get(at!("condition"), row)
+                .and_then(Condition::parse),
+            referer: sym(at!("referer")),
+            error_message: columns.get(at!("error_message"), row).map(str::to_owned),
             kms: columns
-                .get("sse", row)
+                .get(at!("sse"), row)
                 .is_some_and(|s| s.starts_with("aws:kms")),
-            kms_key: columns.get("kms_key_id", row).map(str::to_owned),
-            copy_source: columns.get("copy_source", row).map(str::to_owned),
+            kms_key: columns.get(at!("kms_key_id"), row).map(str::to_owned),
+            copy_source: columns.get(at!("copy_source"), row).map(str::to_owned),
             copy_range: columns
-                .get("copy_source_range", row)
+                .get(at!("copy_source_range"), row)
                 .and_then(super::record::byte_range),
         }
         .boxed(),
         origin,
         evidence,
-        also_in: columns.get("also_in", row).and_then(Evidence::parse),
+        also_in: columns.get(at!("also_in"), row).and_then(Evidence::parse),
         provider,
     })
 }
@@ -383,7 +417,7 @@ fn event(
 /// The cloud of a row: tables written before the provider column are of S3.
 fn provider(columns: &Columns, row: usize) -> Provider {
     columns
-        .get("provider", row)
+        .get(at!("provider"), row)
         .and_then(Provider::parse)
         .unwrap_or_default()
 }
@@ -397,13 +431,13 @@ fn change(
 ) -> Result<LifecycleChange, String> {
     let time = time.ok_or("the row has no event_time")?;
     let bucket = columns
-        .get("bucket", row)
+        .get(at!("bucket"), row)
         .ok_or("the row names no bucket")?
         .to_owned();
     let rules = if name == "DeleteBucketLifecycle" {
         Some(Vec::new())
     } else {
-        match columns.get("lifecycle_configuration", row) {
+        match columns.get(at!("lifecycle_configuration"), row) {
             Some(json) if provider(columns, row) == Provider::Alibaba => {
                 let config = super::oss::lifecycle::from_json("LifecycleConfiguration", json)
                     .map_err(|why| format!("lifecycle_configuration is {why}"))?;
@@ -421,9 +455,9 @@ fn change(
         bucket,
         rules,
         event_name: name.to_owned(),
-        event_id: columns.get("event_id", row).map(str::to_owned),
+        event_id: columns.get(at!("event_id"), row).map(str::to_owned),
         actor: actor(columns, row),
-        error_code: columns.get("error_code", row).map(str::to_owned),
+        error_code: columns.get(at!("error_code"), row).map(str::to_owned),
         origin,
         provider: provider(columns, row),
     })

@@ -205,3 +205,22 @@ pub const EVENTS: [Column; 41] = [
 pub fn position(name: &str) -> Option<usize> {
     EVENTS.iter().position(|c| c.name == name)
 }
+
+/// [`position`] when compiling: the number of columns when `name` is none of them.
+pub const fn at(name: &str) -> usize {
+    let mut i = 0;
+    while i < EVENTS.len() {
+        let (a, b) = (EVENTS[i].name.as_bytes(), name.as_bytes());
+        if a.len() == b.len() {
+            let mut j = 0;
+            while j < a.len() && a[j] == b[j] {
+                j += 1;
+            }
+            if j == a.len() {
+                return i;
+            }
+        }
+        i += 1;
+    }
+    EVENTS.len()
+}
