@@ -68,8 +68,9 @@ pub enum Id {
     Uuid([u8; 16]),
     /// At most 22 bytes, kept as they are.
     Short(u8, [u8; 22]),
-    /// Anything longer.
-    Long(Sym),
+    /// Anything longer, interned, with a hash of its text that is the same in every run (the
+    /// symbol's number is not).
+    Long(Sym, [u8; 8]),
 }
 
 impl Id {
@@ -87,9 +88,10 @@ impl Id {
                 out[1] = len;
                 out[2..].copy_from_slice(&bytes);
             }
-            Id::Long(sym) => {
+            Id::Long(sym, hash) => {
                 out[0] = 2;
                 out[1..5].copy_from_slice(&sym.to_bits().to_le_bytes());
+                out[5..13].copy_from_slice(&hash);
             }
         }
         out
@@ -102,7 +104,8 @@ impl Id {
             1 if usize::from(b[1]) <= 22 => b[2..].try_into().ok().map(|s| Id::Short(b[1], s)),
             2 => {
                 let bits = u32::from_le_bytes(b[1..5].try_into().ok()?);
-                Sym::from_bits(bits).map(Id::Long)
+                let hash = b[5..13].try_into().ok()?;
+                Sym::from_bits(bits).map(|sym| Id::Long(sym, hash))
             }
             _ => None,
         }
@@ -255,6 +258,14 @@ impl Interner {
         self.sym_in(provider.namespace(), name)
     }
 
+    /// A hash of an interned string's text that is the same in every run (its symbol's number
+    /// is not).
+    pub fn text_hash(&self, sym: Sym) -> u64 {
+        let i = sym.index();
+        let shard = lock(&self.shards[i % SHARDS]);
+        xxhash_rust::xxh3::xxh3_64(shard.texts.get(i / SHARDS).unwrap_or_default().as_bytes())
+    }
+
     fn sym_in(&self, space: u8, s: &str) -> Sym {
         let hash = self.hash_in(space, s.as_bytes());
         let shard = shard_of_hash(hash);
@@ -290,7 +301,10 @@ impl Interner {
             bytes[..s.len()].copy_from_slice(s.as_bytes());
             return Id::Short(s.len() as u8, bytes);
         }
-        Id::Long(self.sym(s))
+        Id::Long(
+            self.sym(s),
+            xxhash_rust::xxh3::xxh3_64(s.as_bytes()).to_le_bytes(),
+        )
     }
 
     /// The actor whose `userIdentity` JSON is `raw`; `build` makes it the first time.
@@ -420,7 +434,7 @@ impl Renumber {
     /// The final form of an identifier.
     pub fn id(&self, id: Id) -> Id {
         match id {
-            Id::Long(sym) => Id::Long(self.sym(sym)),
+            Id::Long(sym, hash) => Id::Long(self.sym(sym), hash),
             other => other,
         }
     }
@@ -527,7 +541,7 @@ impl fmt::Display for IdText<'_> {
             Id::Short(len, bytes) => {
                 f.write_str(std::str::from_utf8(&bytes[..len as usize]).unwrap_or_default())
             }
-            Id::Long(sym) => f.write_str(&self.strings[sym]),
+            Id::Long(sym, _) => f.write_str(&self.strings[sym]),
         }
     }
 }
