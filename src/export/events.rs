@@ -20,35 +20,31 @@ const EVENT_ROWS: usize = 8_192;
 /// Writes `events.parquet`: multipart events, part uploads, lifecycle changes and context
 /// records, in the order of the analysis. Returns its rows.
 pub(super) fn write(path: &Path, ingested: &Ingested) -> Result<usize, String> {
-    let columns: Vec<_> = EVENTS
-        .iter()
-        .map(|c| (c.name, ColumnKind::Of(c.kind)))
-        .collect();
     let mut all: Vec<&Event> = ingested
         .events
         .iter()
         .chain(&ingested.part_events)
         .collect();
     all.sort_by(|a, b| compare_events(a, b, &ingested.origins));
-    let coverage = [
-        Value::Time(ingested.inputs.first_event),
-        Value::Time(ingested.inputs.last_event),
-    ];
+    let rows = Rows::new(
+        &ingested.strings,
+        &ingested.origins,
+        (ingested.inputs.first_event, ingested.inputs.last_event),
+    );
     let rows = all
         .into_iter()
-        .map(|e| event_row(e, &ingested.strings, &ingested.origins, &coverage))
-        .chain(
-            ingested
-                .lifecycle
-                .iter()
-                .map(|c| change_row(c, &ingested.origins, &coverage)),
-        )
-        .chain(
-            ingested
-                .context
-                .iter()
-                .map(|c| context_row(c, &ingested.strings, &ingested.origins, &coverage)),
-        );
+        .map(|e| rows.event(e))
+        .chain(ingested.lifecycle.iter().map(|c| rows.change(c)))
+        .chain(ingested.context.iter().map(|c| rows.context(c)));
+    write_rows(path, rows)
+}
+
+/// Writes rows of the columns of [`EVENTS`] to `path`, a row group at a time. Returns how many.
+pub fn write_rows(path: &Path, rows: impl Iterator<Item = Vec<Value>>) -> Result<usize, String> {
+    let columns: Vec<_> = EVENTS
+        .iter()
+        .map(|c| (c.name, ColumnKind::Of(c.kind)))
+        .collect();
     let mut table = Table::new(&columns);
     let mut file = None;
     let mut written = 0;
@@ -71,6 +67,44 @@ pub(super) fn write(path: &Path, ingested: &Ingested) -> Result<usize, String> {
     }
     table::finish(file, path)?;
     Ok(written)
+}
+
+/// Makes the rows of `events.parquet`.
+pub struct Rows<'a> {
+    strings: &'a Strings,
+    origins: &'a [String],
+    /// What the logs read cover (`logs_from`, `logs_to`).
+    coverage: [Value; 2],
+}
+
+impl<'a> Rows<'a> {
+    /// Rows of events named in `strings`, read from `origins`, of logs covering `span`.
+    pub fn new(
+        strings: &'a Strings,
+        origins: &'a [String],
+        span: (Option<crate::model::Time>, Option<crate::model::Time>),
+    ) -> Rows<'a> {
+        Rows {
+            strings,
+            origins,
+            coverage: [Value::Time(span.0), Value::Time(span.1)],
+        }
+    }
+
+    /// The row of a multipart event.
+    pub fn event(&self, e: &Event) -> Vec<Value> {
+        event_row(e, self.strings, self.origins, &self.coverage)
+    }
+
+    /// The row of a lifecycle change.
+    pub fn change(&self, c: &LifecycleChange) -> Vec<Value> {
+        change_row(c, self.origins, &self.coverage)
+    }
+
+    /// The row of a context record.
+    pub fn context(&self, c: &ContextEvent) -> Vec<Value> {
+        context_row(c, self.strings, self.origins, &self.coverage)
+    }
 }
 
 fn event_row(

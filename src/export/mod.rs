@@ -28,7 +28,7 @@ use crate::model::Op;
 use crate::report::{CulpritOut, OtherCulpritOut, Report};
 use schema::Kind;
 
-pub use events::rules_json;
+pub use events::{Rows, rules_json, write_rows};
 pub use table::{ColumnKind, Table, Value};
 
 /// A file written, and its rows.
