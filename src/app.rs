@@ -1,6 +1,7 @@
 //! Glue: runs the pipeline for one command line. Every stage lives in its own module; this file
 //! only calls them in order, applies the error policy, and writes the result.
 
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
@@ -15,6 +16,7 @@ use crate::diagnose;
 use crate::error::{Error, Result};
 use crate::export;
 use crate::incidents::{self, Incidents};
+use crate::ingest::state::{Pending, Session};
 use crate::ingest::{self, Ingested, Meter};
 use crate::lifecycle::{Lifecycle, RuleSource};
 use crate::model::{BucketName, Provider, Rule};
@@ -27,19 +29,32 @@ pub fn run(args: Args) -> Result<()> {
     match args.command {
         Command::Analyze(a) => {
             let mut config = Config::from_analyze(a)?;
-            if config.format == Format::Html {
-                // The page draws every request of each upload with failures, parts included.
-                config.decode.keep_parts = true;
-                let (report, stories) = analyze_page(&config)?;
-                return write_output(&config, |out| {
-                    report::html::write(&report, Some(&stories), out)
-                });
+            // The page draws every request of each upload with failures, parts included.
+            let html = config.format == Format::Html;
+            config.decode.keep_parts |= html;
+            let session = open_state(&config)?;
+            let (report, stories, pending) = on_pool(&config, |rules| {
+                let a = analysis(&config, rules, session.as_ref())?;
+                let mut report = a.report();
+                let reported = report.keys();
+                if let Some(session) = session.as_ref().filter(|_| config.new_only) {
+                    report.only_new(session.reported_before());
+                }
+                report.focus(&config.focus);
+                let stories =
+                    html.then(|| timeline::of_failures(&a.ingested, &a.timelines, &report));
+                Ok((report, stories, a.pending.map(|p| (p, reported))))
+            })?;
+            write_output(&config, |out| match &stories {
+                Some(stories) => report::html::write(&report, Some(stories), out),
+                None => report.write(config.format, config.output_is_terminal, config.color, out),
+            })?;
+            commit(session.as_ref(), pending)?;
+            let failures = (report.failures.len() + report.other_failures.len()) as u64;
+            match failures {
+                n if config.exit_code && n > 0 => Err(Error::Found(n)),
+                _ => Ok(()),
             }
-            let mut report = analyze(&config)?;
-            report.focus(&config.focus);
-            write_output(&config, |out| {
-                report.write(config.format, config.output_is_terminal, config.color, out)
-            })
         }
         Command::Timeline(a) => {
             let mut config = Config::from_analyze(a)?;
@@ -48,8 +63,15 @@ pub fn run(args: Args) -> Result<()> {
                     "timeline writes --format table (text), json or html".to_owned(),
                 ));
             }
+            if config.new_only || config.exit_code {
+                return Err(Error::Usage(
+                    "--new-only and --exit-code are for analyze: a timeline tells every request"
+                        .to_owned(),
+                ));
+            }
             config.decode.keep_parts = true;
-            let timelines = timeline(&config)?;
+            let session = open_state(&config)?;
+            let (timelines, pending) = timeline(&config, session.as_ref())?;
             write_output(&config, |out| match config.format {
                 Format::Json => {
                     serde_json::to_writer_pretty(&mut *out, &timelines)?;
@@ -57,7 +79,11 @@ pub fn run(args: Args) -> Result<()> {
                 }
                 Format::Html => report::html::write_timelines(&timelines, out),
                 _ => timelines.write_text(out),
-            })
+            })?;
+            commit(
+                session.as_ref(),
+                pending.map(|p| (p, reported_before(&session))),
+            )
         }
         Command::Completions { shell } => {
             let mut command = <crate::cli::Args as clap::CommandFactory>::command();
@@ -77,7 +103,13 @@ pub fn run(args: Args) -> Result<()> {
         }
         Command::Export(a) => {
             let (config, out, all_records) = Config::from_export(a)?;
-            for written in export(&config, &out, all_records)? {
+            let session = open_state(&config)?;
+            let (written, pending) = export(&config, &out, all_records, session.as_ref())?;
+            commit(
+                session.as_ref(),
+                pending.map(|p| (p, reported_before(&session))),
+            )?;
+            for written in written {
                 println!(
                     "wrote {} ({} rows)",
                     escape::terminal(&written.path.display().to_string()),
@@ -113,6 +145,8 @@ pub struct Analysis {
     pub lifecycle_buckets: Vec<BucketName>,
     /// Notes for the report (what `--fetch-lifecycle` found).
     pub notes: Vec<report::Note>,
+    /// With `--state`: the next state, to be put in place once the output is written.
+    pub pending: Option<Pending>,
 }
 
 impl Analysis {
@@ -134,41 +168,57 @@ impl Analysis {
     }
 }
 
-/// Reads the sources and builds the answer.
-pub fn analyze(config: &Config) -> Result<Report> {
-    on_pool(config, |rules| analysis(config, rules).map(|a| a.report()))
+/// Opens the state `--state` names, if it does.
+fn open_state(config: &Config) -> Result<Option<Session>> {
+    config
+        .state
+        .as_deref()
+        .map(|dir| Session::open(dir, config.identity.clone(), config.decode.since))
+        .transpose()
 }
 
-/// Reads the sources and builds the answer (narrowed to the focus) with the stories of the
-/// uploads whose failures it reports, for the HTML page.
-pub fn analyze_page(config: &Config) -> Result<(Report, TimelineReport)> {
-    on_pool(config, |rules| {
-        let a = analysis(config, rules)?;
-        let mut report = a.report();
-        report.focus(&config.focus);
-        let stories = timeline::of_failures(&a.ingested, &a.timelines, &report);
-        Ok((report, stories))
-    })
+/// What the state's last run reported, for a run that reports nothing new to remember.
+fn reported_before(session: &Option<Session>) -> BTreeSet<String> {
+    session
+        .as_ref()
+        .map(|s| s.reported_before().clone())
+        .unwrap_or_default()
+}
+
+/// Puts the next state in place, once the output is written.
+fn commit(session: Option<&Session>, pending: Option<(Pending, BTreeSet<String>)>) -> Result<()> {
+    match (session, pending) {
+        (Some(session), Some((pending, reported))) => pending.commit(session, reported),
+        _ => Ok(()),
+    }
 }
 
 /// Reads the sources and tells the story of each upload in focus.
-pub fn timeline(config: &Config) -> Result<TimelineReport> {
+pub fn timeline(
+    config: &Config,
+    session: Option<&Session>,
+) -> Result<(TimelineReport, Option<Pending>)> {
     on_pool(config, |rules| {
-        let a = analysis(config, rules)?;
+        let a = analysis(config, rules, session)?;
         let report = a.report();
-        timeline::build(&a.ingested, &a.timelines, &report, &config.focus).map_err(
-            |TooMany(n)| {
+        let timelines = timeline::build(&a.ingested, &a.timelines, &report, &config.focus)
+            .map_err(|TooMany(n)| {
                 Error::Usage(format!(
                     "{n} uploads: more than {UNFOCUSED_LIMIT} to print without a focus; narrow with --bucket, --key, --upload-id or --actor"
                 ))
-            },
-        )
+            })?;
+        Ok((timelines, a.pending))
     })
 }
 
 /// Reads the sources and writes the analysis as Parquet under `out` (every record too, with
 /// `all_records`).
-pub fn export(config: &Config, out: &Path, all_records: bool) -> Result<Vec<export::Written>> {
+pub fn export(
+    config: &Config,
+    out: &Path,
+    all_records: bool,
+    session: Option<&Session>,
+) -> Result<(Vec<export::Written>, Option<Pending>)> {
     let fail = |reason: String| Error::Export {
         target: out.display().to_string(),
         reason,
@@ -176,10 +226,10 @@ pub fn export(config: &Config, out: &Path, all_records: bool) -> Result<Vec<expo
     std::fs::create_dir_all(out).map_err(|e| fail(crate::error::plain(&e)))?;
     let mut config = config.clone();
     config.decode.keep_parts = true;
-    let mut written = on_pool(&config, |rules| {
-        let a = analysis(&config, rules)?;
+    let (mut written, pending) = on_pool(&config, |rules| {
+        let a = analysis(&config, rules, session)?;
         let report = a.report();
-        export::write_analysis(
+        let written = export::write_analysis(
             out,
             &a.ingested,
             &a.timelines,
@@ -187,14 +237,15 @@ pub fn export(config: &Config, out: &Path, all_records: bool) -> Result<Vec<expo
             &a.orphans,
             &report,
         )
-        .map_err(fail)
+        .map_err(fail)?;
+        Ok((written, a.pending))
     })?;
     if all_records {
         written.extend(on_pool(&config, |_| {
             export::records::write(&config, out).map_err(fail)
         })?);
     }
-    Ok(written)
+    Ok((written, pending))
 }
 
 /// A `--lifecycle` file read: the bucket, the file, its rules.
@@ -218,17 +269,25 @@ fn on_pool<T: Send>(
     pool.install(|| work(rules))
 }
 
-fn analysis(config: &Config, rules: Vec<LifecycleFile>) -> Result<Analysis> {
+fn analysis(
+    config: &Config,
+    rules: Vec<LifecycleFile>,
+    session: Option<&Session>,
+) -> Result<Analysis> {
     let bar = progress_bar(config);
     let inputs = sources::open(
         &config.sources,
         config.decode.max_decoded.min(decode::HOLD),
         &config.s3,
         &bar,
+        session.map(Session::resume),
     );
     bar.inc_length(inputs.known_bytes);
     let meter = Meter::new(bar);
-    let mut ingested = ingest::ingest(inputs.stream, &config.decode, &meter);
+    let (mut ingested, pending) = match session {
+        Some(session) => ingest::ingest_with_state(inputs.stream, &config.decode, &meter, session)?,
+        None => (ingest::ingest(inputs.stream, &config.decode, &meter), None),
+    };
     meter.finish();
 
     let summary = &ingested.inputs;
@@ -336,6 +395,7 @@ fn analysis(config: &Config, rules: Vec<LifecycleFile>) -> Result<Analysis> {
         orphans,
         lifecycle_buckets,
         notes,
+        pending,
     })
 }
 

@@ -48,6 +48,17 @@ pub enum Error {
         /// The I/O error.
         source: std::io::Error,
     },
+    /// The state of an incremental run (`--state`) cannot be used or written.
+    #[error("--state {}: {reason}", dir.display())]
+    State {
+        /// The state's folder, or the file of it at fault.
+        dir: PathBuf,
+        /// Why, and what to do.
+        reason: String,
+    },
+    /// `--exit-code` was given and the report holds failures.
+    #[error("the report holds {0} failure(s) (--exit-code)")]
+    Found(u64),
     /// The thread pool could not be started.
     #[error("cannot start {threads} threads: {source}")]
     Threads {

@@ -10,6 +10,8 @@ fn main() -> ExitCode {
     match app::run(args) {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) if app::is_broken_pipe(&err) => ExitCode::SUCCESS,
+        // The report says what was found: nothing to add.
+        Err(uploadtrail::error::Error::Found(_)) => ExitCode::from(3),
         Err(err) => {
             eprintln!("uploadtrail: {}", escape::terminal(&err.to_string()));
             ExitCode::from(if matches!(err, uploadtrail::error::Error::Usage(_)) {

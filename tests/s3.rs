@@ -42,20 +42,7 @@ impl World {
     /// The environment of a user of this server: its credentials, and nothing from this machine's
     /// AWS configuration.
     fn aws_env(&self) -> Vec<(String, String)> {
-        let none = self.env.path().join("no-aws-config").display().to_string();
-        [
-            ("AWS_ACCESS_KEY_ID", "test"),
-            ("AWS_SECRET_ACCESS_KEY", "test"),
-            ("AWS_REGION", "us-east-1"),
-            ("AWS_EC2_METADATA_DISABLED", "true"),
-            ("AWS_CONFIG_FILE", none.as_str()),
-            ("AWS_SHARED_CREDENTIALS_FILE", none.as_str()),
-            ("AWS_PROFILE", "default"),
-        ]
-        .into_iter()
-        .map(|(k, v)| (k.to_owned(), v.to_owned()))
-        .chain([("AWS_ENDPOINT_URL".to_owned(), self.server.url())])
-        .collect()
+        self.server.user_env(self.env.path())
     }
 
     fn analyze(&self, args: &[&str]) -> Run {

@@ -165,6 +165,25 @@ impl S3Server {
         format!("http://localhost:{}", self.addr.port())
     }
 
+    /// The environment of a user of this server: its credentials and endpoint, and nothing from
+    /// this machine's AWS configuration (`home` is a folder that holds none).
+    pub fn user_env(&self, home: &Path) -> Vec<(String, String)> {
+        let none = home.join("no-aws-config").display().to_string();
+        [
+            ("AWS_ACCESS_KEY_ID", "test"),
+            ("AWS_SECRET_ACCESS_KEY", "test"),
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+            ("AWS_CONFIG_FILE", none.as_str()),
+            ("AWS_SHARED_CREDENTIALS_FILE", none.as_str()),
+            ("AWS_PROFILE", "default"),
+            ("AWS_ENDPOINT_URL", self.url().as_str()),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+    }
+
     /// Delays every answer: `object` for a GET of an object, `listing` for a listing page.
     pub fn set_latency(&self, object: Duration, listing: Duration) {
         *self.state.latency.lock().expect("the latency") = Some((object, listing));

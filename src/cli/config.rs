@@ -51,6 +51,14 @@ pub struct Config {
     pub focus: Focus,
     /// Whether the table is coloured by cause.
     pub color: bool,
+    /// `--state`: the folder of the incremental state.
+    pub state: Option<PathBuf>,
+    /// What a state is for (see [`crate::ingest::state::Identity`]).
+    pub identity: crate::ingest::state::Identity,
+    /// `--new-only`: report only what the last run with the state did not.
+    pub new_only: bool,
+    /// `--exit-code`: exit with 3 when the report holds failures.
+    pub exit_code: bool,
 }
 
 impl Config {
@@ -67,9 +75,17 @@ impl Config {
                 output: None,
                 no_progress: args.no_progress,
                 color: ColorChoice::Never,
+                new_only: false,
+                exit_code: false,
             },
         };
-        Ok((Config::from_analyze(analyze)?, args.out, args.all_records))
+        let config = Config::from_analyze(analyze)?;
+        if args.all_records && config.state.is_some() {
+            return Err(Error::Usage(
+                "--all-records writes every record of every file, which a state does not keep: give it without --state".to_owned(),
+            ));
+        }
+        Ok((config, args.out, args.all_records))
     }
 
     /// Resolves the arguments of `analyze`.
@@ -135,6 +151,24 @@ impl Config {
             .iter()
             .map(|s| Source::parse(s).map_err(Error::Usage))
             .collect::<Result<Vec<_>>>()?;
+        if args.output.new_only && args.input.state.is_none() {
+            return Err(Error::Usage(
+                "--new-only needs --state DIR: the state remembers what was reported".to_owned(),
+            ));
+        }
+        if args.input.state.is_some() && sources.contains(&Source::Stdin) {
+            return Err(Error::Usage(
+                "--state cannot follow standard input (-): it keeps what was read of files and buckets".to_owned(),
+            ));
+        }
+        let identity = crate::ingest::state::Identity {
+            sources: args.sources.clone(),
+            until,
+            accounts: args.s3.account.clone(),
+            log_regions: args.s3.log_region.clone(),
+            max_decoded_mib: args.input.max_decoded_mib,
+            endpoint_url: args.s3.endpoint_url.clone(),
+        };
         let s3 = s3::Settings {
             profile: args.s3.profile,
             region: args.s3.region,
@@ -169,6 +203,10 @@ impl Config {
                 upload_ids: args.focus.upload_id,
                 actors: args.focus.actor,
             },
+            state: args.input.state,
+            identity,
+            new_only: args.output.new_only,
+            exit_code: args.output.exit_code,
             color: match args.output.color {
                 ColorChoice::Always => true,
                 ColorChoice::Never => false,

@@ -38,10 +38,17 @@ Examples:
     uploadtrail analyze trail-2026-11.tar.gz --format json --output answer.json
     zcat events.ndjson.gz | uploadtrail analyze - --format ndjson
 
+  Watch a trail every hour: read only the objects delivered since the last run, report only the
+  failures that are new, and exit with 3 when there is one:
+    uploadtrail analyze s3://org-trail-logs/AWSLogs/ --since 2026-11-01 \
+        --state /var/lib/uploadtrail/org --new-only --exit-code --format json
+
 Exit status:
   0  the analysis ran; failures found and problems with single files are in the report
-  1  an error stopped the run (no readable input, unwritable output, a problem under --strict)
-  2  the command line is wrong";
+  1  an error stopped the run (no readable input, unwritable output, a problem under --strict,
+     a --state that cannot be used)
+  2  the command line is wrong
+  3  with --exit-code: the report holds at least one failure (NoSuchUpload or other)";
 
 /// uploadtrail: who or what killed your S3 or OSS multipart upload?
 ///
@@ -268,6 +275,12 @@ pub struct InputArgs {
     /// time, not memory.
     #[arg(long, value_name = "MIB", default_value_t = DEFAULT_MAX_DECODED >> 20)]
     pub max_decoded_mib: u64,
+
+    /// Keep what this run read in DIR, and read only what is new next time: files not read
+    /// before (or changed), objects listed since; the answer is a full run's. DIR is locked while
+    /// a run uses it.
+    #[arg(long, value_name = "DIR")]
+    pub state: Option<PathBuf>,
 }
 
 /// Options for `s3://` sources and `--fetch-lifecycle`. Credentials come from the standard chain
@@ -334,6 +347,16 @@ pub struct OutputArgs {
     /// Colour the table by cause: auto (on a terminal, unless NO_COLOR is set), always or never.
     #[arg(long, value_enum, default_value_t = ColorChoice::Auto, value_name = "WHEN")]
     pub color: ColorChoice,
+
+    /// Report only the failures, other failures and incomplete uploads that the last run with
+    /// the same --state did not report (needs --state).
+    #[arg(long)]
+    pub new_only: bool,
+
+    /// Exit with status 3 when the report holds at least one failure or other failure (after
+    /// --new-only and the focus options).
+    #[arg(long)]
+    pub exit_code: bool,
 }
 
 /// When to colour the table.

@@ -132,6 +132,7 @@ pub fn write(config: &Config, out: &Path) -> Result<Vec<Written>, String> {
         config.decode.max_decoded.min(HOLD),
         &config.s3,
         &ProgressBar::hidden(),
+        None,
     );
     let (announce, announced) = channel::<(usize, Batches)>();
     let gate = Arc::new(Gate::default());

@@ -11,13 +11,14 @@ use std::sync::atomic::{AtomicU32, AtomicU64, Ordering as Atomic};
 
 use indicatif::ProgressBar;
 use rayon::prelude::*;
-use serde::Serialize;
 
 mod duplicates;
 mod objects;
 mod order;
 pub mod parts;
 mod read;
+pub mod state;
+mod summary;
 
 use crate::decode::{self, BucketSeen, BucketsSeen, CATEGORIES, Category, Decoded, Options};
 use crate::model::{ContextEvent, Event, LifecycleChange, Time, key_hash};
@@ -30,6 +31,8 @@ use objects::ObjectRecords;
 pub use order::compare_events;
 use order::{compare_changes, compare_context, context_identity, dedupe, identity};
 pub use read::{Read, read_input, release_buffers};
+pub use state::ingest_with_state;
+pub use summary::{InputSummary, Problem};
 
 /// Progress of the decode stage (files and bytes) on a bar that may be hidden.
 pub struct Meter {
@@ -68,64 +71,6 @@ impl Meter {
     pub fn finish(&self) {
         self.bar.finish_and_clear();
     }
-}
-
-/// One problem with one input, in plain words.
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
-pub struct Problem {
-    /// The file, bundle member or object.
-    pub origin: String,
-    /// What went wrong.
-    pub error: String,
-}
-
-/// What was read: the `inputs` object of the report.
-///
-/// `records` = `duplicates` + `multipart_events` + `lifecycle_events` + `other_records` +
-/// `insight_records` + `invalid_records` + `outside_window` + `context_events`.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
-pub struct InputSummary {
-    /// Inputs read (files, bundle members, objects), digest files included.
-    pub files: u64,
-    /// Inputs that could not be read to their end.
-    pub files_failed: u64,
-    /// CloudTrail records read, duplicates included.
-    pub records: u64,
-    /// Records whose `eventID` had already been read.
-    pub duplicates: u64,
-    /// Distinct multipart events (all seven operations, failed ones included).
-    pub multipart_events: u64,
-    /// Problems, sorted by origin.
-    pub problems: Vec<Problem>,
-    /// Distinct lifecycle-configuration changes.
-    pub lifecycle_events: u64,
-    /// Distinct records of other API calls (counted, not needed).
-    pub other_records: u64,
-    /// Distinct CloudTrail Insights events (skipped: not API calls).
-    pub insight_records: u64,
-    /// Distinct records that could not be used (each is named in `problems`).
-    pub invalid_records: u64,
-    /// Distinct multipart events outside `--since` / `--until`.
-    pub outside_window: u64,
-    /// CloudTrail digest files (skipped: they hold no records).
-    pub digest_files: u64,
-    /// JSON objects that are not CloudTrail records (S3 notifications, other clouds' logs…).
-    pub other_objects: u64,
-    /// Records sharing an `eventID` with another record whose content differs.
-    pub conflicting_duplicates: u64,
-    /// Problems not listed because a file had too many.
-    pub problems_not_listed: u64,
-    /// Bytes read, before decompression.
-    pub bytes_read: u64,
-    /// Bytes of JSON after decompression.
-    pub bytes_decoded: u64,
-    /// The earliest `eventTime` of any record read.
-    pub first_event: Option<Time>,
-    /// The latest `eventTime` of any record read.
-    pub last_event: Option<Time>,
-    /// Distinct records kept for a diagnosis that are not multipart events (permission changes,
-    /// deleted buckets and objects, writes of keys, KMS key changes).
-    pub context_events: u64,
 }
 
 /// Everything the later stages need.
@@ -171,6 +116,8 @@ struct Gathered {
     origins: Vec<(u32, String)>,
     buckets: BucketsSeen,
     span: Option<(Time, Time)>,
+    /// What an incremental run learns for its next state (nothing otherwise).
+    tracked: state::Tracked,
 }
 
 /// What the decoding threads share.
@@ -183,6 +130,8 @@ struct Shared<'a> {
     /// Part uploads folded per upload: one map for all threads, so that no thread keeps its own
     /// copy of every upload and nothing is merged.
     parts: parts::Shared,
+    /// The incremental run, with `--state`.
+    session: Option<&'a state::Session>,
 }
 
 impl Gathered {
@@ -199,16 +148,46 @@ impl Gathered {
         if matches!(input.body, Body::Bytes(_)) {
             meter.grow(size);
         }
-        match read_input(input, id, opts, interner, None) {
-            Read::Digest => self.summary.digest_files += 1,
+        // With --state: the unit the input belongs to, and the listing that found it.
+        let unit = shared.session.and_then(|s| s.tracker.unit_of(&input));
+        let listed = shared
+            .session
+            .and(input.listing.clone())
+            .zip(input.origin.key().map(str::to_owned));
+        let outcome = match read_input(input, id, opts, interner, None) {
+            Read::Digest => {
+                self.summary.digest_files += 1;
+                if let Some(unit) = unit {
+                    self.tracked.digest(unit);
+                }
+                state::Outcome::Read
+            }
             Read::Failed(why) => {
                 self.summary.files_failed += 1;
                 self.problem(&origin, why);
+                state::Outcome::Failed
             }
             Read::Decoded(decoded, bytes_read) => {
                 self.summary.bytes_read += bytes_read;
-                self.absorb(&origin, *decoded, shared);
+                let mut decoded = *decoded;
+                let rows = number_rows(&mut decoded, shared);
+                if let Some(unit) = unit {
+                    let ids = std::iter::once(id).chain(rows.iter().map(|(id, _)| *id));
+                    self.tracked
+                        .decoded(unit, &origin, ids, (&decoded, bytes_read));
+                }
+                self.origins.extend(rows);
+                self.absorb(&origin, decoded, shared);
+                state::Outcome::Read
             }
+        };
+        if let Some((listing, key)) = listed {
+            // A listing that failed is named by its prefix.
+            let outcome = match outcome {
+                state::Outcome::Failed if key == listing.prefix => state::Outcome::ListingFailed,
+                other => other,
+            };
+            self.tracked.listed(listing, key, outcome);
         }
         meter.file_done(size);
         self.origins.push((id, origin));
@@ -222,42 +201,23 @@ impl Gathered {
         });
     }
 
-    fn absorb(&mut self, origin: &str, mut d: Decoded, shared: &Shared<'_>) {
-        if !d.row_origins.is_empty() {
-            // Rows that name their own log file: give each name an origin of its own.
-            let first = shared
-                .row_ids
-                .fetch_add(d.row_origins.len() as u32, Atomic::Relaxed);
-            let global = |o: u32| match o.checked_sub(decode::ROW_ORIGIN) {
-                Some(k) => first + k,
-                None => o,
-            };
-            for e in &mut d.events {
-                e.origin = global(e.origin);
-            }
-            for c in &mut d.lifecycle {
-                c.origin = global(c.origin);
-            }
-            for c in &mut d.context {
-                c.origin = global(c.origin);
-            }
-            let names = std::mem::take(&mut d.row_origins);
-            self.origins.extend((first..).zip(names));
-        }
-        let s = &mut self.summary;
-        s.records += d.records;
-        s.files_failed += u64::from(d.failed);
-        s.digest_files += u64::from(d.digest);
-        s.other_objects += d.foreign_objects;
-        s.bytes_decoded += d.bytes_decoded;
-        s.problems_not_listed += d.problems_dropped;
-        for error in d.problems {
-            self.problem(origin, error);
-        }
+    /// Counts what one decoded input of `origin` holds, and keeps its events.
+    fn absorb(&mut self, origin: &str, d: Decoded, shared: &Shared<'_>) {
+        self.summary.count(origin, &d);
         for (slot, n) in self.unidentified.iter_mut().zip(d.unidentified) {
             *slot += n;
         }
-        self.fingerprints.extend(d.fingerprints);
+        self.buckets.merge(d.buckets.clone());
+        self.span = widen(self.span, d.span);
+        self.keep(d, shared, shared.opts.keep_parts);
+    }
+
+    /// Keeps the events, lifecycle changes and context records of a decoded input (its part
+    /// uploads folded, and kept as events too with `keep_parts`), and the fingerprints of its
+    /// records.
+    fn keep(&mut self, mut d: Decoded, shared: &Shared<'_>, keep_parts: bool) {
+        self.fingerprints
+            .extend(std::mem::take(&mut d.fingerprints));
         for e in d.events {
             if !parts::folds(&e) {
                 self.events.push(e);
@@ -266,7 +226,7 @@ impl Gathered {
             if let Some(id) = e.upload_id {
                 shared.parts.add((e.bucket, id), &e);
             }
-            if shared.opts.keep_parts {
+            if keep_parts {
                 self.part_events.push(e);
             }
         }
@@ -278,21 +238,10 @@ impl Gathered {
                 self.context.push(c);
             }
         }
-        self.buckets.merge(d.buckets);
-        self.span = widen(self.span, d.span);
     }
 
     fn merge(mut self, other: Gathered) -> Gathered {
-        let (a, b) = (&mut self.summary, other.summary);
-        a.files += b.files;
-        a.files_failed += b.files_failed;
-        a.records += b.records;
-        a.digest_files += b.digest_files;
-        a.other_objects += b.other_objects;
-        a.bytes_read += b.bytes_read;
-        a.bytes_decoded += b.bytes_decoded;
-        a.problems_not_listed += b.problems_not_listed;
-        a.problems.extend(b.problems);
+        self.summary.add(&other.summary);
         for (slot, n) in self.unidentified.iter_mut().zip(other.unidentified) {
             *slot += n;
         }
@@ -305,8 +254,34 @@ impl Gathered {
         self.origins.extend(other.origins);
         self.buckets.merge(other.buckets);
         self.span = widen(self.span, other.span);
+        self.tracked.merge(other.tracked);
         self
     }
+}
+
+/// Gives the log files that rows of a decoded input name (Parquet rows) origins of their own,
+/// and returns them with their numbers.
+fn number_rows(d: &mut Decoded, shared: &Shared<'_>) -> Vec<(u32, String)> {
+    if d.row_origins.is_empty() {
+        return Vec::new();
+    }
+    let first = shared
+        .row_ids
+        .fetch_add(d.row_origins.len() as u32, Atomic::Relaxed);
+    let global = |o: u32| match o.checked_sub(decode::ROW_ORIGIN) {
+        Some(k) => first + k,
+        None => o,
+    };
+    for e in &mut d.events {
+        e.origin = global(e.origin);
+    }
+    for c in &mut d.lifecycle {
+        c.origin = global(c.origin);
+    }
+    for c in &mut d.context {
+        c.origin = global(c.origin);
+    }
+    (first..).zip(std::mem::take(&mut d.row_origins)).collect()
 }
 
 /// Appends `b` to `a`, copying the shorter of the two.
@@ -330,13 +305,29 @@ pub fn ingest(
     opts: &Options,
     meter: &Meter,
 ) -> Ingested {
-    let shared = Shared {
-        opts,
-        interner: Interner::default(),
-        meter,
-        row_ids: AtomicU32::new(decode::ROW_ORIGIN),
-        parts: parts::Shared::default(),
-    };
+    let shared = Shared::new(opts, meter, None);
+    let gathered = gather(inputs, &shared);
+    match finish(gathered, shared) {
+        Ok((ingested, _)) => ingested,
+        // Only writing a state can fail, and there is none.
+        Err(_) => Ingested::default(),
+    }
+}
+
+impl<'a> Shared<'a> {
+    fn new(opts: &'a Options, meter: &'a Meter, session: Option<&'a state::Session>) -> Self {
+        Shared {
+            opts,
+            interner: Interner::default(),
+            meter,
+            row_ids: AtomicU32::new(decode::ROW_ORIGIN),
+            parts: parts::Shared::default(),
+            session,
+        }
+    }
+}
+
+fn gather(inputs: impl Iterator<Item = Input> + Send, shared: &Shared<'_>) -> Gathered {
     let gathered = inputs
         .enumerate()
         .par_bridge()
@@ -344,22 +335,31 @@ pub fn ingest(
             let id = u32::try_from(id)
                 .unwrap_or(u32::MAX)
                 .min(decode::ROW_ORIGIN - 1);
-            acc.add(id, input, &shared)
+            acc.add(id, input, shared)
         })
         .reduce(Gathered::default, Gathered::merge);
     release_buffers();
-    finish(gathered, shared.interner, shared.parts)
+    gathered
 }
 
-fn finish(mut g: Gathered, interner: Interner, parts: parts::Shared) -> Ingested {
+type Finished = crate::error::Result<(Ingested, Option<state::Pending>)>;
+
+fn finish(mut g: Gathered, shared: Shared<'_>) -> Finished {
     // Duplicates are counted over all records: the first copy of an eventID counts in its
     // category, the others are duplicates. The count runs beside everything else.
     let fingerprints = std::mem::take(&mut g.fingerprints);
     let mut distinct = g.unidentified;
-    let (tally, mut ingested) = rayon::join(
+    let Shared {
+        interner,
+        parts,
+        session,
+        ..
+    } = shared;
+    let (tally, assembled) = rayon::join(
         || fingerprints.tally(&mut distinct),
-        || assemble(g, interner, parts),
+        || assemble(g, interner, parts, session),
     );
+    let (mut ingested, pending) = assembled?;
     let s = &mut ingested.inputs;
     match tally {
         Ok(duplicates) => s.duplicates = duplicates,
@@ -383,12 +383,17 @@ fn finish(mut g: Gathered, interner: Interner, parts: parts::Shared) -> Ingested
     // By input, and within an input in the order they were found (record 2 before record 10).
     s.problems.sort_by(|a, b| a.origin.cmp(&b.origin));
     crate::memory::give_back();
-    ingested
+    Ok((ingested, pending))
 }
 
 /// Everything but the counts by category: strings frozen, events renumbered, in timeline order
-/// and without duplicates.
-fn assemble(mut g: Gathered, interner: Interner, parts: parts::Shared) -> Ingested {
+/// and without duplicates; and with a session, the next state written from them.
+fn assemble(
+    mut g: Gathered,
+    interner: Interner,
+    parts: parts::Shared,
+    session: Option<&state::Session>,
+) -> Finished {
     let (strings, renumber) = interner.freeze();
     let mut events = std::mem::take(&mut g.events);
     let mut part_events = std::mem::take(&mut g.part_events);
@@ -414,25 +419,77 @@ fn assemble(mut g: Gathered, interner: Interner, parts: parts::Shared) -> Ingest
         c.origin = dense(c.origin);
     }
     let mut context = std::mem::take(&mut g.context);
-    // Of the writes and deletions of objects, only those of objects a multipart request names.
-    let named = named_objects(&events, &strings);
-    let objects = std::mem::take(&mut g.objects).keep(|c| {
-        let bucket = strings.opt(renumber.opt(c.bucket)).map(key_hash);
+    // Writes and deletions of objects: the analysis needs those of objects a multipart request
+    // names; a state also keeps those this run read (a later request may name their key), and
+    // all of them when it is written whole.
+    let named = named_objects(&events, |s| key_hash(&strings[s]));
+    let is_named = |bucket: Option<crate::strings::Sym>, key: Option<u64>| {
+        let bucket = strings.opt(bucket).map(key_hash);
         bucket
-            .zip(c.key_hash)
+            .zip(key)
             .is_some_and(|object| named.contains(&object))
+    };
+    let whole = session.is_some_and(state::Session::compacts);
+    let fresh: HashSet<u32> = match session {
+        Some(_) if !whole => g.tracked.origins.iter().map(|(id, _)| *id).collect(),
+        _ => HashSet::new(),
+    };
+    let kept_objects = std::mem::take(&mut g.objects).keep(|c| {
+        whole || fresh.contains(&c.origin) || is_named(renumber.opt(c.bucket), c.key_hash)
     });
-    match objects {
-        Ok(objects) => context.extend(objects),
-        Err(e) => g.summary.problems.push(Problem {
+    let mut objects = kept_objects.unwrap_or_else(|e| {
+        g.summary.problems.push(Problem {
             origin: "(temporary file)".to_owned(),
             error: format!("cannot read back the object writes set aside for diagnoses: {e}"),
-        }),
-    }
-    context.par_iter_mut().for_each(|c| {
-        c.renumber(&renumber);
-        c.origin = dense(c.origin);
+        });
+        Vec::new()
     });
+    context
+        .par_iter_mut()
+        .chain(objects.par_iter_mut())
+        .for_each(|c| {
+            c.renumber(&renumber);
+            c.origin = dense(c.origin);
+        });
+    let mut origins = vec![String::new(); g.origins.len()];
+    for (id, name) in std::mem::take(&mut g.origins) {
+        if let Some(slot) = origins.get_mut(dense(id) as usize) {
+            *slot = name;
+        }
+    }
+    let pending = match session {
+        Some(session) => {
+            let mut unit_of_origin = vec![None; origins.len()];
+            let fresh = g.tracked.origins.iter().map(|&(id, unit)| (id, unit, true));
+            let kept = g
+                .tracked
+                .kept_origins
+                .iter()
+                .map(|&(id, unit)| (id, unit, false));
+            for (id, unit, fresh) in fresh.chain(kept) {
+                if let Some(slot) = unit_of_origin.get_mut(dense(id) as usize) {
+                    *slot = Some((unit, fresh));
+                }
+            }
+            let kept = state::Kept {
+                strings: &strings,
+                origins: &origins,
+                unit_of_origin: &unit_of_origin,
+                events: &events,
+                part_events: &part_events,
+                lifecycle: &g.lifecycle,
+                context: &context,
+                objects: &objects,
+            };
+            Some(session.write(&kept, &g.tracked, whole)?)
+        }
+        None => None,
+    };
+    context.extend(
+        objects
+            .into_iter()
+            .filter(|c| is_named(c.bucket, c.key_hash)),
+    );
     let parts = parts.finish(&renumber, &strings);
     // Buckets whose uploads can be followed: a successful multipart request names them.
     for bucket in events
@@ -452,13 +509,6 @@ fn assemble(mut g: Gathered, interner: Interner, parts: parts::Shared) -> Ingest
             BucketSeen::MANAGEMENT,
         );
     }
-    let mut origins = vec![String::new(); g.origins.len()];
-    for (id, name) in g.origins {
-        if let Some(slot) = origins.get_mut(dense(id) as usize) {
-            *slot = name;
-        }
-    }
-
     let s = &mut g.summary;
     (s.first_event, s.last_event) = g.span.unzip();
 
@@ -479,7 +529,7 @@ fn assemble(mut g: Gathered, interner: Interner, parts: parts::Shared) -> Ingest
         });
     }
     s.conflicting_duplicates = (conflicts.len() + lifecycle_conflicts.len()) as u64;
-    Ingested {
+    let ingested = Ingested {
         events,
         parts,
         part_events,
@@ -489,16 +539,21 @@ fn assemble(mut g: Gathered, interner: Interner, parts: parts::Shared) -> Ingest
         strings,
         buckets: g.buckets,
         inputs: g.summary,
-    }
+    };
+    Ok((ingested, pending))
 }
 
-/// The objects that multipart requests name, as hashes of bucket and key: the key each request
-/// writes, and the object a part copy reads.
-fn named_objects(events: &[Event], strings: &Strings) -> HashSet<(u64, u64)> {
+/// The objects that multipart requests name, as hashes of bucket and key ([`key_hash`] of their
+/// text, which `hash` gives for a symbol): the key each request writes, and the object a part
+/// copy reads.
+fn named_objects(
+    events: &[Event],
+    hash: impl Fn(crate::strings::Sym) -> u64,
+) -> HashSet<(u64, u64)> {
     let mut named = HashSet::new();
     for e in events {
         if let Some(key) = e.key {
-            named.insert((key_hash(&strings[e.bucket]), key_hash(&strings[key])));
+            named.insert((hash(e.bucket), hash(key)));
         }
         if let Some((bucket, key)) = e.extra().copy_source.as_deref().and_then(copy_source) {
             named.insert((key_hash(&bucket), key_hash(&key)));

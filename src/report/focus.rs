@@ -2,8 +2,10 @@
 //! analysis still reads and decides everything (a failure's cause may lie in a request outside
 //! the focus); only what is reported is narrowed, and `summary` counts what is reported.
 
+use std::collections::BTreeSet;
+
 use super::{ActorOut, FailureOut, OrphanOut, OtherFailureOut, Report, Summary};
-use crate::model::Provider;
+use crate::model::{Provider, Time};
 
 /// What to report. Each list that is not empty must match (any of its entries); empty lists
 /// match everything.
@@ -17,6 +19,47 @@ pub struct Focus {
     pub upload_ids: Vec<String>,
     /// Text found in an actor's name, ARN or role ARN.
     pub actors: Vec<String>,
+}
+
+/// The key of a failed request: its `eventID`, else its request ID, else what it was.
+fn request_key(
+    kind: &str,
+    (event_id, request_id): (Option<&str>, Option<&str>),
+    (time, name, bucket, key): (Time, &str, &str, Option<&str>),
+) -> String {
+    match event_id.or(request_id) {
+        Some(id) => format!("{kind}:{id}"),
+        None => format!(
+            "{kind}:{}|{name}|{bucket}|{}",
+            time.to_rfc3339(),
+            key.unwrap_or_default()
+        ),
+    }
+}
+
+fn failure_key(f: &FailureOut) -> String {
+    request_key(
+        "failure",
+        (f.event_id.as_deref(), f.request_id.as_deref()),
+        (f.event_time, f.event_name, &f.bucket, f.key.as_deref()),
+    )
+}
+
+fn other_key(f: &OtherFailureOut) -> String {
+    request_key(
+        "other",
+        (f.event_id.as_deref(), f.request_id.as_deref()),
+        (f.event_time, f.event_name, &f.bucket, f.key.as_deref()),
+    )
+}
+
+fn orphan_key(o: &OrphanOut) -> String {
+    format!(
+        "upload:{}:{}:{}",
+        o.provider.scheme(),
+        o.bucket,
+        o.upload_id
+    )
 }
 
 /// What one reported item names.
@@ -126,11 +169,45 @@ impl Report {
         if focus.is_empty() {
             return;
         }
-        self.failures.retain(|f| focus.failure(f));
-        self.other_failures.retain(|f| focus.other_failure(f));
-        self.orphans.retain(|o| focus.orphan(o));
-        let kept: std::collections::BTreeSet<&str> =
-            self.failures.iter().map(|f| f.incident.as_str()).collect();
+        self.narrow(
+            |f| focus.failure(f),
+            |f| focus.other_failure(f),
+            |o| focus.orphan(o),
+        );
+    }
+
+    /// What the report names, each by a key that stays the same from run to run: failures and
+    /// other failures by their `eventID` (else their request ID, else time, bucket, key and
+    /// operation), incomplete uploads by bucket and upload ID.
+    pub fn keys(&self) -> BTreeSet<String> {
+        let failures = self.failures.iter().map(failure_key);
+        let others = self.other_failures.iter().map(other_key);
+        let orphans = self.orphans.iter().map(orphan_key);
+        failures.chain(others).chain(orphans).collect()
+    }
+
+    /// Narrows the report to what `reported` (the [`Report::keys`] of an earlier report) does
+    /// not hold.
+    pub fn only_new(&mut self, reported: &BTreeSet<String>) {
+        self.narrow(
+            |f| !reported.contains(&failure_key(f)),
+            |f| !reported.contains(&other_key(f)),
+            |o| !reported.contains(&orphan_key(o)),
+        );
+    }
+
+    /// Keeps the failures, other failures and orphans the tests accept, the incidents of the
+    /// failures kept, and counts them.
+    fn narrow(
+        &mut self,
+        failure: impl Fn(&FailureOut) -> bool,
+        other: impl Fn(&OtherFailureOut) -> bool,
+        orphan: impl Fn(&OrphanOut) -> bool,
+    ) {
+        self.failures.retain(failure);
+        self.other_failures.retain(other);
+        self.orphans.retain(orphan);
+        let kept: BTreeSet<&str> = self.failures.iter().map(|f| f.incident.as_str()).collect();
         self.incidents.retain(|i| kept.contains(i.id.as_str()));
         self.summary = Summary::of(
             &self.failures,

@@ -57,20 +57,17 @@ pub fn members(
 }
 
 fn failed(bundle: &Path, why: String) -> Input {
-    Input {
-        origin: Origin::File(bundle.to_owned()),
-        body: Body::Unreadable(why),
-    }
+    Input::new(Origin::File(bundle.to_owned()), Body::Unreadable(why))
 }
 
 fn member(bundle: &Path, name: String, body: Body) -> Input {
-    Input {
-        origin: Origin::Member {
+    Input::new(
+        Origin::Member {
             bundle: bundle.to_owned(),
             member: name,
         },
         body,
-    }
+    )
 }
 
 /// Reads at most `limit` bytes of a member; more is an error that names the limit.

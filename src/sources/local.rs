@@ -31,13 +31,26 @@ impl Listed {
             Listed::Bundle(..) | Listed::Stdin => 0,
         }
     }
+
+    /// The file on disk it reads, if it is a regular file or a bundle.
+    pub fn path(&self) -> Option<&Path> {
+        match self {
+            Listed::Input(Input {
+                origin: Origin::File(path),
+                body: Body::File(_) | Body::Digest,
+                ..
+            })
+            | Listed::Bundle(path, _) => Some(path),
+            Listed::Input(_) | Listed::Stdin => None,
+        }
+    }
 }
 
 fn unreadable(path: &Path, why: String) -> Listed {
-    Listed::Input(Input {
-        origin: Origin::File(path.to_owned()),
-        body: Body::Unreadable(why),
-    })
+    Listed::Input(Input::new(
+        Origin::File(path.to_owned()),
+        Body::Unreadable(why),
+    ))
 }
 
 /// Lists a file, folder or bundle given on the command line.
@@ -105,10 +118,10 @@ fn visit(path: &Path, out: &mut Vec<Listed>, seen: &mut HashSet<(u64, u64)>, nam
         // A pipe named on the command line (`<(zcat …)`) is read as it comes; anything special
         // found in a folder could block forever, so it is skipped.
         if named && kind != "a socket" {
-            out.push(Listed::Input(Input {
-                origin: Origin::File(path.to_owned()),
-                body: Body::Pipe,
-            }));
+            out.push(Listed::Input(Input::new(
+                Origin::File(path.to_owned()),
+                Body::Pipe,
+            )));
         } else {
             out.push(unreadable(
                 path,
@@ -123,10 +136,10 @@ fn visit(path: &Path, out: &mut Vec<Listed>, seen: &mut HashSet<(u64, u64)>, nam
         } else {
             Body::File(meta.len())
         };
-        out.push(Listed::Input(Input {
-            origin: Origin::File(path.to_owned()),
+        out.push(Listed::Input(Input::new(
+            Origin::File(path.to_owned()),
             body,
-        }));
+        )));
     }
 }
 
@@ -158,10 +171,7 @@ pub fn read_into(path: &Path, limit: u64, bytes: &mut Vec<u8>) -> Result<(), Str
 
 /// Standard input, to be read as it is decoded.
 pub fn stdin() -> Input {
-    Input {
-        origin: Origin::Stdin,
-        body: Body::Stdin,
-    }
+    Input::new(Origin::Stdin, Body::Stdin)
 }
 
 /// Reads standard input whole, at most `limit` bytes.

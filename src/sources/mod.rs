@@ -7,14 +7,18 @@
 
 mod bundle;
 mod local;
+mod resume;
 pub mod s3;
 
 use std::fmt;
 use std::path::PathBuf;
+use std::sync::Arc;
 
 use indicatif::ProgressBar;
 
 use crate::model::Provider;
+
+pub use resume::{Listing, Mark, Resume, day_of_key, file_stamp};
 
 /// One source named on the command line.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -65,6 +69,16 @@ pub enum Origin {
     },
 }
 
+impl Origin {
+    /// The key of an object.
+    pub fn key(&self) -> Option<&str> {
+        match self {
+            Origin::Object { key, .. } => Some(key),
+            _ => None,
+        }
+    }
+}
+
 impl fmt::Display for Origin {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
@@ -107,9 +121,21 @@ pub struct Input {
     pub origin: Origin,
     /// What it holds.
     pub body: Body,
+    /// For an object (or a listing that failed), the listing that found it: what an incremental
+    /// run resumes from.
+    pub listing: Option<Arc<Listing>>,
 }
 
 impl Input {
+    /// An input found otherwise than by listing a bucket.
+    pub fn new(origin: Origin, body: Body) -> Input {
+        Input {
+            origin,
+            body,
+            listing: None,
+        }
+    }
+
     /// Puts the bytes of the input in `buf` (read from disk if need be, at most `limit` of
     /// them), reusing its memory.
     pub fn load_into(self, limit: u64, buf: &mut Vec<u8>) -> Result<(), String> {
@@ -171,13 +197,26 @@ enum Planned {
 
 /// Expands sources into inputs. Folders are listed now; bundles and stdin are read lazily; S3
 /// locations are listed and fetched in the background, their sizes added to `bar` as they are
-/// listed.
-pub fn open(sources: &[Source], limit: u64, s3: &s3::Settings, bar: &ProgressBar) -> Inputs {
+/// listed. With `resume`, what an earlier run read is left out (see [`Resume`]).
+pub fn open(
+    sources: &[Source],
+    limit: u64,
+    s3: &s3::Settings,
+    bar: &ProgressBar,
+    resume: Option<Arc<Resume>>,
+) -> Inputs {
     let mut listed = Vec::new();
     let mut planned = Vec::new();
     for source in sources {
         match source {
-            Source::Local(path) => local::list(path, &mut listed),
+            Source::Local(path) => {
+                let mut found = Vec::new();
+                local::list(path, &mut found);
+                if let Some(resume) = &resume {
+                    found.retain(|item| !item.path().is_some_and(|p| resume.read_before(p)));
+                }
+                listed.extend(found);
+            }
             Source::Stdin => listed.push(local::Listed::Stdin),
             Source::Bucket(location) => {
                 planned.extend(listed.drain(..).map(Planned::Local));
@@ -194,6 +233,7 @@ pub fn open(sources: &[Source], limit: u64, s3: &s3::Settings, bar: &ProgressBar
         })
         .sum();
     let (s3, bar) = (s3.clone(), bar.clone());
+    let resume = resume.unwrap_or_default();
     let stream =
         planned
             .into_iter()
@@ -206,7 +246,9 @@ pub fn open(sources: &[Source], limit: u64, s3: &s3::Settings, bar: &ProgressBar
                     Planned::Local(local::Listed::Stdin) => {
                         Box::new(std::iter::once(local::stdin()))
                     }
-                    Planned::S3(location) => s3::objects(location, s3.clone(), limit, bar.clone()),
+                    Planned::S3(location) => {
+                        s3::objects(location, s3.clone(), limit, bar.clone(), resume.clone())
+                    }
                 }
             });
     Inputs {

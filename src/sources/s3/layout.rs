@@ -11,9 +11,12 @@
 //! The objects of each page go to the fetcher as the page arrives: a region with years of logs
 //! starts downloading after its first thousand keys, not after its last. A listing that fails
 //! half-way is reported by its prefix; what it listed before is still read.
+//!
+//! An incremental run ([`Resume`]) lists each region or whole prefix after the key its mark
+//! names, skips the keys the mark says were read, and lists again whole the days it is told to.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 
 use aws_sdk_s3::Client;
 use chrono::{Days, NaiveDate};
@@ -21,9 +24,10 @@ use indicatif::ProgressBar;
 use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
+use super::listing::{Objects, Sink, list};
 use super::{Action, Arrived, Listed, Location, Settings, describe, failed};
 use crate::model::Time;
-use crate::sources::is_digest_path;
+use crate::sources::{Listing, Resume};
 
 /// At most this many listings at once.
 const LISTINGS: usize = 8;
@@ -46,6 +50,12 @@ enum Step {
     Trail { prefix: String, digest: bool },
     /// `…/REGION/`: the days of the window.
     Region { prefix: String, digest: bool },
+    /// One day of a region, `…/REGION/YYYY/MM/DD/`, listed whole to be read again.
+    Day {
+        region: String,
+        day: NaiveDate,
+        digest: bool,
+    },
     /// `…/AliyunLogs/`: its `Actiontrail/` folder.
     AliyunLogs(String),
     /// `…/Actiontrail/` (or a member account's folder under it): regions and directories.
@@ -188,115 +198,43 @@ fn day_bounds(
     (start_after, stop_at)
 }
 
-/// Where listed objects go: to the fetcher as soon as their page arrives, counted on the
-/// progress bar.
-#[derive(Clone)]
-struct Sink {
-    found: mpsc::UnboundedSender<Listed>,
-    bar: ProgressBar,
-    listed: Arc<AtomicU64>,
-}
-
-impl Sink {
-    /// Hands one page of objects on; `false` once the fetcher has stopped.
-    fn send(&self, objects: Vec<(String, u64)>, digest: bool) -> bool {
-        let count = objects.len() as u64;
-        for (key, size) in objects {
-            self.bar.inc_length(size);
-            let object = Listed {
-                digest: digest || is_digest_path(&key),
-                key,
-                size,
-            };
-            if self.found.send(object).is_err() {
-                return false;
-            }
-        }
-        let listed = self.listed.fetch_add(count, Ordering::Relaxed) + count;
-        self.bar.set_prefix(format!("{listed} objects listed, "));
-        true
-    }
-}
-
-/// Lists `prefix`: one level when `delimiter`, otherwise everything, between the bounds. Each
-/// page's objects go to `sink` as the page arrives, so that fetching starts before a long listing
-/// ends; the folders are returned.
-async fn list(
-    client: &Client,
-    location: &Location,
-    prefix: &str,
-    delimiter: bool,
-    (start_after, stop_at): (Option<String>, Option<String>),
-    sink: &Sink,
-    digest: bool,
-) -> Result<Vec<String>, String> {
-    let mut folders = Vec::new();
-    let mut token: Option<String> = None;
-    loop {
-        let mut request = client
-            .list_objects_v2()
-            .bucket(&location.bucket)
-            .prefix(prefix)
-            .set_start_after(start_after.clone())
-            .set_continuation_token(token.clone());
-        if delimiter {
-            request = request.delimiter("/");
-        }
-        let out = request
-            .send()
-            .await
-            .map_err(|e| describe(&e, &location.name(prefix), Action::List))?;
-        folders.extend(
-            out.common_prefixes()
-                .iter()
-                .filter_map(|folder| folder.prefix().map(str::to_owned)),
-        );
-        let mut objects = Vec::with_capacity(out.contents().len());
-        let mut past_the_end = false;
-        for object in out.contents() {
-            let Some(key) = object.key() else { continue };
-            if stop_at.as_deref().is_some_and(|stop| key >= stop) {
-                past_the_end = true;
-                break;
-            }
-            if !key.ends_with('/') {
-                let size = object
-                    .size()
-                    .and_then(|s| u64::try_from(s).ok())
-                    .unwrap_or(0);
-                objects.push((key.to_owned(), size));
-            }
-        }
-        if !sink.send(objects, digest) {
-            return Ok(folders);
-        }
-        match out.next_continuation_token() {
-            Some(next) if !past_the_end && out.is_truncated() == Some(true) => {
-                token = Some(next.to_owned());
-            }
-            _ => return Ok(folders),
-        }
-    }
-}
-
 /// Runs one step, sending the objects it lists to `sink`: the steps it leads to.
 async fn step(
     client: &Client,
     location: &Location,
-    settings: &Settings,
+    (settings, resume): (&Settings, &Resume),
     sink: &Sink,
     step: Step,
 ) -> Result<Vec<Step>, String> {
     let wanted_account =
         |name: &str| settings.accounts.is_empty() || settings.accounts.iter().any(|a| a == name);
     let folders = async |prefix: &str, digest: bool| {
-        list(client, location, prefix, true, (None, None), sink, digest).await
+        let objects = Objects::of(location, resume, prefix, false);
+        let bounds = (None, None);
+        list(
+            client,
+            location,
+            prefix,
+            true,
+            bounds,
+            &objects,
+            (sink, digest),
+        )
+        .await
     };
     // A listing without delimiter finds no folders: it leads nowhere.
-    let whole = async |prefix: &str, bounds, digest: bool| {
-        list(client, location, prefix, false, bounds, sink, digest)
-            .await
-            .map(|_| Vec::new())
+    let whole = async |prefix: &str, objects: &Objects<'_>, bounds, digest: bool| {
+        list(
+            client,
+            location,
+            prefix,
+            false,
+            bounds,
+            objects,
+            (sink, digest),
+        )
+        .await
+        .map(|_| Vec::new())
     };
     match step {
         Step::Discover { prefix, depth } => Ok(folders(&prefix, false)
@@ -367,8 +305,28 @@ async fn step(
             .map(|prefix| Step::Region { prefix, digest })
             .collect()),
         Step::Region { prefix, digest } => {
-            let bounds = day_bounds(&prefix, settings.since, settings.until);
-            whole(&prefix, bounds, digest).await
+            let objects = Objects::of(location, resume, &prefix, true);
+            let (after, stop) = day_bounds(&prefix, settings.since, settings.until);
+            let bounds = (objects.start_after(after), stop);
+            whole(&prefix, &objects, bounds, digest).await?;
+            // The days to read again, each listed whole.
+            let again = objects.again.into_iter().flatten();
+            Ok(again
+                .map(|&day| Step::Day {
+                    region: prefix.clone(),
+                    day,
+                    digest,
+                })
+                .collect())
+        }
+        Step::Day {
+            region,
+            day,
+            digest,
+        } => {
+            let objects = Objects::of(location, resume, &region, true).whole();
+            let folder = format!("{region}{}/", day.format("%Y/%m/%d"));
+            whole(&folder, &objects, (None, None), digest).await
         }
         Step::AliyunLogs(prefix) => Ok(folders(&prefix, false)
             .await?
@@ -404,7 +362,11 @@ async fn step(
             })
             .map(Step::ActionTrail)
             .collect()),
-        Step::Whole(prefix) => whole(&prefix, (None, None), false).await,
+        Step::Whole(prefix) => {
+            let objects = Objects::of(location, resume, &prefix, false);
+            let bounds = (objects.start_after(None), None);
+            whole(&prefix, &objects, bounds, false).await
+        }
     }
 }
 
@@ -414,6 +376,7 @@ pub(super) async fn walk(
     client: &Client,
     location: &Location,
     settings: &Settings,
+    resume: &Arc<Resume>,
     bar: &ProgressBar,
     found: mpsc::UnboundedSender<Listed>,
     out: &mpsc::Sender<Arrived>,
@@ -429,10 +392,11 @@ pub(super) async fn walk(
         while running.len() < LISTINGS
             && let Some(next) = todo.pop()
         {
-            let (client, location, settings, sink) = (
+            let (client, location, settings, resume, sink) = (
                 client.clone(),
                 location.clone(),
                 settings.clone(),
+                Arc::clone(resume),
                 sink.clone(),
             );
             let name = match &next {
@@ -443,27 +407,45 @@ pub(super) async fn walk(
                 | Step::Account(prefix)
                 | Step::Trail { prefix, .. }
                 | Step::Region { prefix, .. }
+                | Step::Day { region: prefix, .. }
                 | Step::AliyunLogs(prefix)
                 | Step::ActionTrail(prefix)
                 | Step::Directory(prefix)
                 | Step::Whole(prefix) => prefix.clone(),
             };
+            // A listing that fails is named with the listing whose objects it would have found.
+            let listing = match &next {
+                Step::Region { prefix, .. } | Step::Day { region: prefix, .. } => {
+                    Some((prefix.clone(), true))
+                }
+                Step::Whole(prefix) => Some((prefix.clone(), false)),
+                _ => Some((name.clone(), false)),
+            }
+            .map(|(prefix, by_day)| {
+                Arc::new(Listing {
+                    store: location.store(),
+                    prefix,
+                    by_day,
+                })
+            });
             running.spawn(async move {
-                let result = step(&client, &location, &settings, &sink, next).await;
-                (name, result)
+                let result = step(&client, &location, (&settings, &resume), &sink, next).await;
+                (name, listing, result)
             });
         }
         let Some(done) = running.join_next().await else {
             break;
         };
         match done {
-            Ok((_, Ok(steps))) => todo.extend(steps),
-            Ok((prefix, Err(why))) => {
-                let _ = out.send(failed(location, &prefix, why)).await;
+            Ok((_, _, Ok(steps))) => todo.extend(steps),
+            Ok((prefix, listing, Err(why))) => {
+                let _ = out.send(failed(location, &prefix, why, listing)).await;
             }
             Err(e) => {
                 let why = format!("listing stopped: {e}");
-                let _ = out.send(failed(location, &location.prefix, why)).await;
+                let _ = out
+                    .send(failed(location, &location.prefix, why, None))
+                    .await;
             }
         }
         if sink.found.is_closed() {

@@ -27,11 +27,15 @@ use indicatif::ProgressBar;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio::task::JoinSet;
 
-use super::{Body, Input, Origin};
-use crate::model::{Provider, Rule, Time};
+use super::{Body, Input, Listing, Origin, Resume};
+use crate::model::{Provider, Time};
 
 mod layout;
+mod lifecycle;
+mod listing;
 mod oss;
+
+pub use lifecycle::{Configuration, lifecycle_configurations};
 
 /// A bucket and key prefix named as `s3://bucket[/prefix]` or `oss://bucket[/prefix]`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -77,6 +81,11 @@ impl Location {
         }
     }
 
+    /// `s3://bucket`, `oss://bucket`.
+    fn store(&self) -> String {
+        format!("{}://{}", self.provider.scheme(), self.bucket)
+    }
+
     /// `s3://bucket/key`, `oss://bucket/key`.
     fn name(&self, key: &str) -> String {
         format!("{}://{}/{key}", self.provider.scheme(), self.bucket)
@@ -119,6 +128,8 @@ struct Listed {
     key: String,
     size: u64,
     digest: bool,
+    /// The listing that found it.
+    listing: Arc<Listing>,
 }
 
 /// A fetched object and the part of the memory budget it holds until a decoding thread takes it.
@@ -127,12 +138,14 @@ struct Arrived {
     _permit: Option<OwnedSemaphorePermit>,
 }
 
-/// The inputs under `location`, fetched in the background. `limit` caps one object.
+/// The inputs under `location`, fetched in the background, but for what `resume` says was read
+/// before. `limit` caps one object.
 pub fn objects(
     location: Location,
     settings: Settings,
     limit: u64,
     bar: ProgressBar,
+    resume: Arc<Resume>,
 ) -> Box<dyn Iterator<Item = Input> + Send> {
     let (tx, mut rx) = mpsc::channel::<Arrived>(WAITING);
     let name = location.name(&location.prefix);
@@ -144,18 +157,20 @@ pub fn objects(
                 .enable_all()
                 .build();
             match runtime {
-                Ok(runtime) => runtime.block_on(run(location, settings, limit, bar, tx)),
+                Ok(runtime) => {
+                    runtime.block_on(run(location, settings, limit, bar, resume, tx));
+                }
                 Err(e) => {
                     let why = format!("cannot start the network runtime: {e}");
-                    let _ = tx.blocking_send(failed(&location, &location.prefix, why));
+                    let _ = tx.blocking_send(failed(&location, &location.prefix, why, None));
                 }
             }
         });
     if let Err(e) = spawned {
-        let input = Input {
-            origin: Origin::Stdin,
-            body: Body::Unreadable(format!("cannot start a thread to read {name}: {e}")),
-        };
+        let input = Input::new(
+            Origin::Stdin,
+            Body::Unreadable(format!("cannot start a thread to read {name}: {e}")),
+        );
         return Box::new(std::iter::once(input));
     }
     Box::new(std::iter::from_fn(move || {
@@ -163,11 +178,13 @@ pub fn objects(
     }))
 }
 
-fn failed(location: &Location, key: &str, why: String) -> Arrived {
+/// An input that could not be read: an object, or a listing (named by its prefix).
+fn failed(location: &Location, key: &str, why: String, listing: Option<Arc<Listing>>) -> Arrived {
     Arrived {
         input: Input {
             origin: location.origin(key),
             body: Body::Unreadable(why),
+            listing,
         },
         _permit: None,
     }
@@ -178,6 +195,7 @@ async fn run(
     settings: Settings,
     limit: u64,
     bar: ProgressBar,
+    resume: Arc<Resume>,
     out: mpsc::Sender<Arrived>,
 ) {
     let client = match location.provider {
@@ -185,7 +203,9 @@ async fn run(
         Provider::Alibaba => match oss::connect(&settings).await {
             Ok(client) => client,
             Err(why) => {
-                let _ = out.send(failed(&location, &location.prefix, why)).await;
+                let _ = out
+                    .send(failed(&location, &location.prefix, why, None))
+                    .await;
                 return;
             }
         },
@@ -199,7 +219,7 @@ async fn run(
             out.clone(),
         );
         tokio::spawn(async move {
-            layout::walk(&client, &location, &settings, &bar, found_tx, &out).await
+            layout::walk(&client, &location, &settings, &resume, &bar, found_tx, &out).await
         })
     };
 
@@ -230,7 +250,11 @@ async fn run(
             None
         };
         if let Some(body) = unfetched {
-            let input = Input { origin, body };
+            let input = Input {
+                origin,
+                body,
+                listing: Some(object.listing),
+            };
             let _ = out
                 .send(Arrived {
                     input,
@@ -268,7 +292,11 @@ async fn run(
             }
             let _ = out
                 .send(Arrived {
-                    input: Input { origin, body },
+                    input: Input {
+                        origin,
+                        body,
+                        listing: Some(object.listing),
+                    },
                     _permit: Some(held),
                 })
                 .await;
@@ -339,97 +367,6 @@ enum Action {
     List,
     Read,
     Lifecycle,
-}
-
-/// What GetBucketLifecycleConfiguration said of a bucket.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Configuration {
-    /// Its rules.
-    Rules(Vec<Rule>),
-    /// It has no lifecycle configuration.
-    None,
-    /// It could not be read: why.
-    Failed(String),
-}
-
-/// The current lifecycle configuration of each bucket (`--fetch-lifecycle`).
-pub fn lifecycle_configurations(
-    settings: &Settings,
-    buckets: &[String],
-) -> Vec<(String, Configuration)> {
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build();
-    let runtime = match runtime {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            let why = format!("cannot start the network runtime: {e}");
-            return buckets
-                .iter()
-                .map(|b| (b.clone(), Configuration::Failed(why.clone())))
-                .collect();
-        }
-    };
-    runtime.block_on(async {
-        let mut out = Vec::new();
-        for bucket in buckets {
-            out.push((bucket.clone(), fetch_lifecycle(settings, bucket).await));
-        }
-        out
-    })
-}
-
-async fn fetch_lifecycle(settings: &Settings, bucket: &str) -> Configuration {
-    let client = connect(settings, bucket).await;
-    let request = client
-        .get_bucket_lifecycle_configuration()
-        .bucket(bucket)
-        .send()
-        .await;
-    match request {
-        Ok(out) => Configuration::Rules(out.rules().iter().map(rule).collect()),
-        Err(e)
-            if e.as_service_error().and_then(|s| s.code())
-                == Some("NoSuchLifecycleConfiguration") =>
-        {
-            Configuration::None
-        }
-        Err(e) => Configuration::Failed(describe(&e, &format!("s3://{bucket}"), Action::Lifecycle)),
-    }
-}
-
-/// A rule as the analysis reads it.
-fn rule(r: &aws_sdk_s3::types::LifecycleRule) -> Rule {
-    let filter = r.filter();
-    let and = filter.and_then(|f| f.and());
-    #[allow(deprecated)] // the legacy rule-level Prefix is still returned for old rules
-    let legacy = r.prefix();
-    let prefix = filter
-        .and_then(|f| f.prefix())
-        .or(and.and_then(|a| a.prefix()))
-        .or(legacy)
-        .unwrap_or_default();
-    let other_filters = filter.is_some_and(|f| {
-        f.tag().is_some()
-            || f.object_size_greater_than().is_some()
-            || f.object_size_less_than().is_some()
-    }) || and.is_some_and(|a| {
-        !a.tags().is_empty()
-            || a.object_size_greater_than().is_some()
-            || a.object_size_less_than().is_some()
-    });
-    Rule {
-        id: r.id().map(str::to_owned),
-        enabled: r.status().as_str() == "Enabled",
-        prefix: prefix.to_owned(),
-        abort_days: r
-            .abort_incomplete_multipart_upload()
-            .and_then(|a| a.days_after_initiation())
-            .and_then(|d| u32::try_from(d).ok()),
-        created_before: None,
-        excluded_prefixes: Vec::new(),
-        other_filters,
-    }
 }
 
 /// A failed request in plain words, naming the permission when access was denied.

@@ -1,0 +1,524 @@
+//! `--state`: a run reads only what is new (counted from the S3 server's request log, or proved by
+//! old files changed behind the state's back), and answers exactly as a full run; `--new-only`,
+//! `--exit-code`, retention by `--since`, the lock, a killed run, and every refusal.
+
+use std::collections::BTreeSet;
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use serde_json::Value;
+
+use crate::s3_server::{self, S3Server};
+use crate::util::{Run, TestEnv, repo, run, run_env};
+
+/// The day a fixture file belongs to (`…/2026/11/DD/…`).
+fn day_of(path: &str) -> u32 {
+    path.split("/2026/11/")
+        .nth(1)
+        .and_then(|rest| rest.get(..2))
+        .and_then(|d| d.parse().ok())
+        .expect("a day in the path")
+}
+
+/// Copies the files of the fixture trail whose day `wanted` accepts to `to`, keeping their
+/// paths under `AWSLogs/`; returns their keys.
+fn copy_days(to: &Path, wanted: impl Fn(u32) -> bool) -> BTreeSet<String> {
+    let base = repo().join("fixtures/trail");
+    let mut files = Vec::new();
+    s3_server::walk(&base, &base, &mut files);
+    let mut copied = BTreeSet::new();
+    for (key, ..) in files {
+        let target = to.join(&key);
+        if wanted(day_of(&key)) && !target.exists() {
+            fs::create_dir_all(target.parent().expect("a folder")).expect("a folder");
+            fs::copy(base.join(&key), &target).expect("copying a file");
+            copied.insert(key);
+        }
+    }
+    copied
+}
+
+fn analyze(args: &[&str]) -> Run {
+    let mut all = vec!["analyze"];
+    all.extend(args);
+    all.extend(["--format", "json", "--no-progress"]);
+    run(&all)
+}
+
+fn ok(run: &Run) -> String {
+    assert_eq!(run.status, Some(0), "the run failed:\n{}", run.stderr);
+    run.stdout.clone()
+}
+
+fn state_arg(env: &TestEnv) -> String {
+    env.path().join("state").display().to_string()
+}
+
+#[test]
+fn a_folder_read_again_reads_only_new_and_changed_files() {
+    let env = TestEnv::new();
+    let trail = env.path().join("trail");
+    copy_days(&trail, |d| d <= 6);
+    let (logs, state) = (trail.display().to_string(), state_arg(&env));
+    ok(&analyze(&[&logs, "--state", &state]));
+
+    copy_days(&trail, |d| d > 6);
+    let second = ok(&analyze(&[&logs, "--state", &state]));
+    let full = ok(&analyze(&[&logs]));
+    assert_eq!(second, full, "the second run answers as a full run");
+
+    // An old file overwritten with noise, its size and time kept: the state does not read it
+    // again, so its answer stays the full run's; a full run now reads the noise.
+    let mut files = Vec::new();
+    s3_server::walk(&trail, &trail, &mut files);
+    let (key, _, modified) = files
+        .iter()
+        .find(|(k, ..)| k.contains("/CloudTrail/") && day_of(k) == 2)
+        .expect("a file of day 2");
+    let path = trail.join(key);
+    let size = fs::metadata(&path).expect("the file").len() as usize;
+    fs::write(&path, vec![b'x'; size]).expect("overwriting");
+    fs::File::options()
+        .write(true)
+        .open(&path)
+        .and_then(|f| f.set_modified(*modified))
+        .expect("keeping its time");
+    assert_eq!(ok(&analyze(&[&logs, "--state", &state])), full);
+    let noisy = ok(&analyze(&[&logs]));
+    assert_ne!(noisy, full, "a full run reads the noise");
+
+    // Touched, the file counts as changed: read again, the answer is the full run's again.
+    fs::File::options()
+        .write(true)
+        .open(&path)
+        .and_then(|f| f.set_modified(std::time::SystemTime::now()))
+        .expect("touching");
+    assert_eq!(ok(&analyze(&[&logs, "--state", &state])), noisy);
+
+    // A file removed leaves the state with it.
+    fs::remove_file(&path).expect("removing");
+    assert_eq!(
+        ok(&analyze(&[&logs, "--state", &state])),
+        ok(&analyze(&[&logs]))
+    );
+}
+
+/// A server with one bucket, read as `source`.
+struct Bucket {
+    env: TestEnv,
+    server: S3Server,
+    name: &'static str,
+    source: &'static str,
+}
+
+impl Bucket {
+    /// The bucket `trail`, with the days of the fixture trail that `wanted` accepts.
+    fn new(wanted: impl Fn(u32) -> bool) -> Bucket {
+        Bucket::with("trail", "s3://trail/AWSLogs/", |root| {
+            copy_days(root, wanted);
+        })
+    }
+
+    /// The bucket `name`, filled by `fill`, read as `source`.
+    fn with(name: &'static str, source: &'static str, fill: impl FnOnce(&Path)) -> Bucket {
+        let env = TestEnv::new();
+        fill(&env.path().join("s3").join(name));
+        let server = S3Server::start(&env.path().join("s3"));
+        Bucket {
+            env,
+            server,
+            name,
+            source,
+        }
+    }
+
+    fn root(&self) -> PathBuf {
+        self.env.path().join("s3").join(self.name)
+    }
+
+    /// The environment of a user of this server.
+    fn aws_env(&self) -> Vec<(String, String)> {
+        self.server.user_env(self.env.path())
+    }
+
+    fn run(&self, args: &[&str]) -> Run {
+        let mut all = vec!["analyze", self.source];
+        all.extend(args);
+        all.extend(["--format", "json", "--no-progress"]);
+        run_env(&all, &self.aws_env())
+    }
+
+    /// Keys fetched (GET of an object) since the last `clear`.
+    fn fetched(&self) -> BTreeSet<String> {
+        let prefix = format!("/{}/", self.name);
+        self.server
+            .received()
+            .into_iter()
+            .filter(|r| r.method == "GET" && !r.query.contains("list-type"))
+            .filter_map(|r| r.path.strip_prefix(&prefix).map(str::to_owned))
+            .filter(|key| !key.is_empty())
+            .collect()
+    }
+}
+
+#[test]
+fn a_bucket_read_again_fetches_only_new_objects_and_late_ones() {
+    let bucket = Bucket::new(|d| d <= 6);
+    let state = state_arg(&bucket.env);
+    ok(&bucket.run(&["--state", &state]));
+
+    // New days arrive, and a file delivered late into day 6, the last day read.
+    let mut new = copy_days(&bucket.root(), |d| d > 6);
+    let late_from = new
+        .iter()
+        .find(|k| k.contains("/CloudTrail/us-east-1/2026/11/07/"))
+        .expect("a file of day 7")
+        .clone();
+    let late = late_from.replace("/2026/11/07/", "/2026/11/06/");
+    fs::rename(bucket.root().join(&late_from), bucket.root().join(&late)).expect("moving");
+    new.remove(&late_from);
+    new.insert(late.clone());
+    // Digest files are listed and counted, never fetched.
+    new.retain(|k| !k.contains("CloudTrail-Digest"));
+
+    bucket.server.clear();
+    let second = ok(&bucket.run(&["--state", &state]));
+    assert_eq!(bucket.fetched(), new, "exactly the new objects are fetched");
+    let full = ok(&bucket.run(&[]));
+    assert_eq!(second, full, "the second run answers as a full run");
+
+    // Nothing new: nothing fetched, the same answer.
+    bucket.server.clear();
+    assert_eq!(ok(&bucket.run(&["--state", &state])), full);
+    assert!(bucket.fetched().is_empty(), "{:?}", bucket.fetched());
+}
+
+#[test]
+fn a_window_that_moves_drops_what_it_leaves_and_reads_again_what_it_cuts() {
+    let bucket = Bucket::new(|_| true);
+    let state = state_arg(&bucket.env);
+    ok(&bucket.run(&["--state", &state, "--since", "2026-11-02"]));
+    let keys_of_day = |day: &str| -> BTreeSet<String> {
+        let mut files = Vec::new();
+        s3_server::walk(&bucket.root(), &bucket.root(), &mut files);
+        files
+            .into_iter()
+            .map(|(k, ..)| k)
+            .filter(|k| k.contains(day) && k.contains("/CloudTrail/"))
+            .collect()
+    };
+
+    bucket.server.clear();
+    let moved = ok(&bucket.run(&["--state", &state, "--since", "2026-11-05T12:00"]));
+    // Day 5 holds records before the new start: its objects are read again, and only they.
+    assert_eq!(bucket.fetched(), keys_of_day("/2026/11/05/"));
+    let full = ok(&bucket.run(&["--since", "2026-11-05T12:00"]));
+    assert_eq!(moved, full, "the moved window answers as a full run");
+
+    // Most of what the state holds leaves it: it is written again whole, into one file.
+    let late = ["--since", "2026-11-10"];
+    let moved = ok(&bucket.run(&[&["--state", &state][..], &late[..]].concat()));
+    assert_eq!(moved, ok(&bucket.run(&late)));
+    let current = fs::read_to_string(Path::new(&state).join("CURRENT")).expect("CURRENT");
+    let files: Vec<String> = fs::read_dir(Path::new(&state).join(current.trim()))
+        .expect("the generation")
+        .map(|e| {
+            e.expect("an entry")
+                .file_name()
+                .to_string_lossy()
+                .into_owned()
+        })
+        .filter(|name| name.starts_with("events-"))
+        .collect();
+    assert_eq!(files.len(), 1, "{files:?}");
+
+    // An earlier start is refused: what it needs was dropped.
+    let earlier = bucket.run(&["--state", &state, "--since", "2026-11-02"]);
+    assert_eq!(earlier.status, Some(1), "{}", earlier.stderr);
+    assert!(
+        earlier
+            .stderr
+            .contains("an earlier start needs what it dropped"),
+        "{}",
+        earlier.stderr
+    );
+}
+
+fn failure_ids(report: &Value) -> BTreeSet<String> {
+    let ids = |list: &Value| -> Vec<String> {
+        list.as_array()
+            .expect("a list")
+            .iter()
+            .map(|f| {
+                f["event_id"]
+                    .as_str()
+                    .or(f["request_id"].as_str())
+                    .expect("an ID")
+                    .to_owned()
+            })
+            .collect()
+    };
+    let mut all: BTreeSet<String> = ids(&report["failures"]).into_iter().collect();
+    all.extend(ids(&report["other_failures"]));
+    all
+}
+
+#[test]
+fn new_only_reports_what_is_new_and_exit_code_says_whether_anything_is() {
+    let env = TestEnv::new();
+    let trail = env.path().join("trail");
+    copy_days(&trail, |d| d <= 6);
+    let (logs, state) = (trail.display().to_string(), state_arg(&env));
+    let watch = [&logs, "--state", &state, "--new-only", "--exit-code"];
+
+    let first = analyze(&watch);
+    assert_eq!(
+        first.status,
+        Some(3),
+        "failures found: exit 3\n{}",
+        first.stderr
+    );
+    let first: Value = serde_json::from_str(&first.stdout).expect("JSON");
+    let first_ids = failure_ids(&first);
+    assert!(!first_ids.is_empty());
+
+    copy_days(&trail, |d| d > 6);
+    let second = analyze(&watch);
+    assert_eq!(second.status, Some(3), "{}", second.stderr);
+    let second: Value = serde_json::from_str(&second.stdout).expect("JSON");
+    let full: Value = serde_json::from_str(&ok(&analyze(&[&logs]))).expect("JSON");
+    let expected: BTreeSet<String> = failure_ids(&full).difference(&first_ids).cloned().collect();
+    assert!(!expected.is_empty());
+    assert_eq!(
+        failure_ids(&second),
+        expected,
+        "only what the first run did not report"
+    );
+    assert_eq!(
+        second["summary"]["failures"].as_u64(),
+        second["failures"].as_array().map(|a| a.len() as u64)
+    );
+    assert_eq!(
+        second["inputs"], full["inputs"],
+        "inputs count what was read"
+    );
+
+    // Nothing new: an empty report and exit 0.
+    let third = analyze(&watch);
+    assert_eq!(third.status, Some(0), "{}", third.stderr);
+    let third: Value = serde_json::from_str(&third.stdout).expect("JSON");
+    assert!(failure_ids(&third).is_empty());
+
+    // Without --new-only, --exit-code still says 3: the report holds failures.
+    assert_eq!(
+        analyze(&[&logs, "--state", &state, "--exit-code"]).status,
+        Some(3)
+    );
+    assert_eq!(analyze(&[&logs, "--exit-code"]).status, Some(3));
+    // --new-only without a state is a usage error.
+    assert_eq!(analyze(&[&logs, "--new-only"]).status, Some(2));
+}
+
+#[test]
+fn a_killed_run_leaves_the_state_whole() {
+    let bucket = Bucket::new(|d| d <= 4);
+    let state = state_arg(&bucket.env);
+    ok(&bucket.run(&["--state", &state]));
+    let current = fs::read_to_string(Path::new(&state).join("CURRENT")).expect("CURRENT");
+
+    // A slow run, killed while it reads.
+    copy_days(&bucket.root(), |d| d > 4);
+    bucket
+        .server
+        .set_latency(Duration::from_millis(50), Duration::from_millis(50));
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_uploadtrail"))
+        .args([
+            "analyze",
+            "s3://trail/AWSLogs/",
+            "--state",
+            &state,
+            "--no-progress",
+        ])
+        .args(["--s3-requests", "1", "--output", "/dev/null"])
+        .envs(bucket.aws_env())
+        .spawn()
+        .expect("the binary starts");
+    std::thread::sleep(Duration::from_millis(1500));
+    // While it runs, the state is locked: a second run refuses and says why.
+    let second = bucket.run(&["--state", &state]);
+    assert_eq!(second.status, Some(1), "{}", second.stderr);
+    assert!(
+        second
+            .stderr
+            .contains("another uploadtrail run is using it"),
+        "{}",
+        second.stderr
+    );
+    child.kill().expect("killing the run");
+    let _ = child.wait();
+    assert_eq!(
+        fs::read_to_string(Path::new(&state).join("CURRENT")).expect("CURRENT"),
+        current,
+        "the state is the one before"
+    );
+    // What a run killed while writing leaves behind: a temporary folder.
+    fs::create_dir_all(Path::new(&state).join("tmp-1-1")).expect("a folder");
+    fs::write(Path::new(&state).join("tmp-1-1/manifest.json"), "{").expect("a file");
+
+    bucket
+        .server
+        .set_latency(Duration::from_millis(0), Duration::from_millis(0));
+    assert_eq!(ok(&bucket.run(&["--state", &state])), ok(&bucket.run(&[])));
+    assert!(!Path::new(&state).join("tmp-1-1").exists(), "cleaned up");
+}
+
+#[test]
+fn a_state_for_another_run_or_damaged_is_refused_with_the_reason() {
+    let env = TestEnv::new();
+    let trail = env.path().join("trail");
+    copy_days(&trail, |d| d <= 3);
+    let (logs, state) = (trail.display().to_string(), state_arg(&env));
+    ok(&analyze(&[&logs, "--state", &state]));
+    let refused = |args: &[&str], why: &str| {
+        let run = analyze(args);
+        assert_eq!(run.status, Some(1), "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains(why), "{args:?}: {}", run.stderr);
+        assert!(run.stderr.contains("--state"), "{}", run.stderr);
+    };
+    let other = env.path().join("other").display().to_string();
+    fs::create_dir_all(&other).expect("a folder");
+    refused(&[&logs, &other, "--state", &state], "different sources");
+    refused(
+        &[&logs, "--state", &state, "--until", "2026-11-30"],
+        "different --until",
+    );
+    refused(
+        &[&logs, "--state", &state, "--max-decoded-mib", "5"],
+        "different --max-decoded-mib",
+    );
+    // A lifecycle file changes the analysis, not what is read: the state still serves.
+    let lifecycle = format!(
+        "backups={}",
+        repo().join("fixtures/lifecycle/backups.json").display()
+    );
+    assert_eq!(
+        ok(&analyze(&[
+            &logs,
+            "--state",
+            &state,
+            "--lifecycle",
+            &lifecycle
+        ])),
+        ok(&analyze(&[&logs, "--lifecycle", &lifecycle]))
+    );
+
+    let current = fs::read_to_string(Path::new(&state).join("CURRENT")).expect("CURRENT");
+    let generation = Path::new(&state).join(current.trim());
+    let manifest = generation.join("manifest.json");
+    let text = fs::read_to_string(&manifest).expect("the manifest");
+    fs::write(
+        &manifest,
+        text.replace("\"version\":\"", "\"version\":\"0.0.0-"),
+    )
+    .expect("editing");
+    refused(&[&logs, "--state", &state], "not by this version");
+    fs::write(&manifest, &text[..text.len() / 2]).expect("cutting");
+    refused(&[&logs, "--state", &state], "manifest.json: corrupt");
+    fs::write(&manifest, &text).expect("restoring");
+    let fingerprints = generation.join("fingerprints-1.bin");
+    let bytes = fs::read(&fingerprints).expect("the fingerprints");
+    fs::write(&fingerprints, &bytes[..bytes.len() / 2]).expect("cutting");
+    refused(&[&logs, "--state", &state], "fingerprints-1.bin: corrupt");
+    fs::write(&fingerprints, &bytes).expect("restoring");
+    fs::write(
+        generation.join("events-1.parquet"),
+        b"PAR1 not parquet PAR1",
+    )
+    .expect("spoiling");
+    refused(&[&logs, "--state", &state], "events-1.parquet: corrupt");
+
+    // Standard input cannot be followed; a state with --all-records is refused.
+    assert_eq!(analyze(&["-", "--state", &state]).status, Some(2));
+    let out = env.path().join("out").display().to_string();
+    let export = run(&[
+        "export",
+        &logs,
+        "--out",
+        &out,
+        "--all-records",
+        "--state",
+        &state,
+    ]);
+    assert_eq!(export.status, Some(2), "{}", export.stderr);
+}
+
+/// Copies the files under `from` that `wanted` accepts (by their path under it) to `to`.
+fn copy_some(from: &Path, to: &Path, wanted: impl Fn(usize, &str) -> bool) -> BTreeSet<String> {
+    let mut files = Vec::new();
+    s3_server::walk(from, from, &mut files);
+    files.sort();
+    let mut copied = BTreeSet::new();
+    for (i, (key, ..)) in files.into_iter().enumerate() {
+        let target = to.join(&key);
+        if wanted(i, &key) && !target.exists() {
+            fs::create_dir_all(target.parent().expect("a folder")).expect("a folder");
+            fs::copy(from.join(&key), &target).expect("copying a file");
+            copied.insert(key);
+        }
+    }
+    copied
+}
+
+#[test]
+fn oss_logs_read_in_two_runs_give_the_answer_of_one() {
+    // ActionTrail and the OSS access logs of the same requests, every other file first: a
+    // request seen in both logs is counted once across the two runs, as in one.
+    let env = TestEnv::new();
+    let logs = env.path().join("oss");
+    let state = state_arg(&env);
+    let args = |logs: &Path| {
+        [
+            logs.join("trail").display().to_string(),
+            logs.join("access-logs").display().to_string(),
+        ]
+    };
+    for part in ["trail", "access-logs"] {
+        copy_some(
+            &repo().join("fixtures/oss").join(part),
+            &logs.join(part),
+            |i, _| i % 2 == 0,
+        );
+    }
+    let [trail, access] = args(&logs);
+    ok(&analyze(&[&trail, &access, "--state", &state]));
+    for part in ["trail", "access-logs"] {
+        copy_some(
+            &repo().join("fixtures/oss").join(part),
+            &logs.join(part),
+            |_, _| true,
+        );
+    }
+    let second = ok(&analyze(&[&trail, &access, "--state", &state]));
+    assert_eq!(second, ok(&analyze(&[&trail, &access])));
+}
+
+#[test]
+fn access_logs_in_a_bucket_are_listed_from_where_the_last_run_stopped() {
+    let source = repo().join("fixtures/access-logs/s3/media-uploads");
+    let day = |key: &str| {
+        key.get(8..10)
+            .and_then(|d| d.parse::<u32>().ok())
+            .unwrap_or(0)
+    };
+    let bucket = Bucket::with("access-logs", "s3://access-logs/", |root| {
+        copy_some(&source, root, |_, k| day(k) <= 6);
+    });
+    let state = state_arg(&bucket.env);
+    ok(&bucket.run(&["--state", &state]));
+    let new = copy_some(&source, &bucket.root(), |_, k| day(k) > 6);
+    bucket.server.clear();
+    let second = ok(&bucket.run(&["--state", &state]));
+    assert_eq!(bucket.fetched(), new);
+    assert_eq!(second, ok(&bucket.run(&[])));
+}
