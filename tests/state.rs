@@ -522,3 +522,31 @@ fn access_logs_in_a_bucket_are_listed_from_where_the_last_run_stopped() {
     assert_eq!(bucket.fetched(), new);
     assert_eq!(second, ok(&bucket.run(&[])));
 }
+
+#[test]
+fn an_export_with_a_state_writes_what_a_full_export_writes() {
+    let env = TestEnv::new();
+    let trail = env.path().join("trail");
+    copy_days(&trail, |d| d <= 6);
+    let (logs, state) = (trail.display().to_string(), state_arg(&env));
+    let out = |name: &str| env.path().join(name).display().to_string();
+    let export = |args: &[&str]| {
+        let run = run(&[&["export", logs.as_str(), "--no-progress"][..], args].concat());
+        assert_eq!(run.status, Some(0), "{}", run.stderr);
+    };
+    export(&["--out", &out("first"), "--state", &state]);
+    copy_days(&trail, |d| d > 6);
+    export(&["--out", &out("with-state"), "--state", &state]);
+    export(&["--out", &out("full")]);
+    // The events written read back to the same answer.
+    let answer = |folder: &str| ok(&analyze(&[&format!("{}/events.parquet", out(folder))]));
+    assert_eq!(answer("with-state"), answer("full"));
+    for table in ["uploads", "failures", "other_failures", "incidents"] {
+        let bytes =
+            |folder: &str| fs::read(format!("{}/{table}.parquet", out(folder))).expect("the table");
+        assert!(
+            bytes("with-state") == bytes("full"),
+            "{table}.parquet differs"
+        );
+    }
+}
