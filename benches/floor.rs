@@ -1,9 +1,10 @@
-//! The physical floor the benchmark compares `analyze` with: read every file and inflate it with
-//! flate2 and its zlib-rs backend (output sized from the gzip trailer), on the same number of
-//! threads, and nothing else.
+//! The physical floors the benchmark compares `analyze` with: read every file and inflate it, on
+//! the same number of threads, and nothing else; with flate2 and its zlib-rs backend as a stream
+//! (output sized from the gzip trailer), or with libdeflate into one buffer (what `analyze` does
+//! with an intact single-member file: `uploadtrail::decode::gzip::gunzip`).
 //!
 //! ```text
-//! cargo run --release --example floor -- DIR THREADS
+//! cargo run --release --example floor -- DIR THREADS [flate2|libdeflate]
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -32,8 +33,16 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(dir), Some(Ok(threads))) = (args.first(), args.get(1).map(|t| t.parse::<usize>()))
     else {
-        eprintln!("usage: floor DIR THREADS");
+        eprintln!("usage: floor DIR THREADS [flate2|libdeflate]");
         return ExitCode::from(2);
+    };
+    let libdeflate = match args.get(2).map(String::as_str) {
+        None | Some("flate2") => false,
+        Some("libdeflate") => true,
+        Some(other) => {
+            eprintln!("floor: {other:?}: write flate2 or libdeflate");
+            return ExitCode::from(2);
+        }
     };
     let started = Instant::now();
     let mut list = Vec::new();
@@ -56,10 +65,14 @@ fn main() -> ExitCode {
                 return;
             };
             let mut out = Vec::with_capacity(u32::from_le_bytes(*trailer) as usize + 1);
-            if MultiGzDecoder::new(&bytes[..])
-                .read_to_end(&mut out)
-                .is_ok()
-            {
+            let ok = if libdeflate {
+                uploadtrail::decode::gzip::gunzip(&bytes, u64::MAX, &mut out).is_none()
+            } else {
+                MultiGzDecoder::new(&bytes[..])
+                    .read_to_end(&mut out)
+                    .is_ok()
+            };
+            if ok {
                 inflated.fetch_add(out.len() as u64, Ordering::Relaxed);
             }
         })
