@@ -550,3 +550,59 @@ fn an_export_with_a_state_writes_what_a_full_export_writes() {
         );
     }
 }
+
+#[test]
+fn an_oss_bucket_read_again_fetches_only_new_objects() {
+    // ActionTrail's delivery layout in an OSS bucket, through virtual-hosted addressing.
+    let env = TestEnv::new();
+    let trail = repo().join("fixtures/oss/trail");
+    let root = env.path().join("trail-bucket/audit");
+    copy_some(&trail, &root, |_, k| day_of(k) <= 6);
+    let server = S3Server::start(env.path());
+    let state = state_arg(&env);
+    let none = env.path().join("none").display().to_string();
+    let vars: Vec<(String, String)> = [
+        ("ALIBABA_CLOUD_ACCESS_KEY_ID", s3_server::ACCESS_KEY),
+        ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", s3_server::SECRET_KEY),
+        ("AWS_CONFIG_FILE", none.as_str()),
+        ("AWS_SHARED_CREDENTIALS_FILE", none.as_str()),
+        ("AWS_EC2_METADATA_DISABLED", "true"),
+    ]
+    .into_iter()
+    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+    .collect();
+    let endpoint = server.virtual_url();
+    let run = |extra: &[&str]| {
+        let mut args = vec![
+            "analyze",
+            "oss://trail-bucket/audit",
+            "--endpoint-url",
+            &endpoint,
+        ];
+        args.extend([
+            "--region",
+            "cn-hangzhou",
+            "--format",
+            "json",
+            "--no-progress",
+        ]);
+        args.extend(extra);
+        ok(&run_env(&args, &vars))
+    };
+    run(&["--state", &state]);
+    let new: BTreeSet<String> = copy_some(&trail, &root, |_, k| day_of(k) > 6)
+        .into_iter()
+        .map(|key| format!("audit/{key}"))
+        .collect();
+    server.clear();
+    let second = run(&["--state", &state]);
+    let fetched: BTreeSet<String> = server
+        .received()
+        .into_iter()
+        .filter(|r| r.method == "GET" && !r.query.contains("list-type"))
+        .filter_map(|r| r.path.strip_prefix('/').map(str::to_owned))
+        .filter(|key| !key.is_empty())
+        .collect();
+    assert_eq!(fetched, new, "exactly the new objects are fetched");
+    assert_eq!(second, run(&[]));
+}
