@@ -606,3 +606,41 @@ fn an_oss_bucket_read_again_fetches_only_new_objects() {
     assert_eq!(fetched, new, "exactly the new objects are fetched");
     assert_eq!(second, run(&[]));
 }
+
+#[test]
+fn what_cannot_be_read_of_a_kept_file_is_kept_with_it() {
+    // A bundle with a member over the limit, and a file that is not a regular file: each a
+    // problem a full run reports every time, so the state keeps it with its file.
+    let env = TestEnv::new();
+    let trail = env.path().join("trail");
+    copy_days(&trail, |d| d <= 3);
+    let big = crate::synth::layout::File {
+        path: "big.json".into(),
+        bytes: vec![b' '; 2 << 20],
+    };
+    let good = crate::synth::layout::File {
+        path: "good.json".into(),
+        bytes: br#"{"Records": []}"#.to_vec(),
+    };
+    fs::write(
+        trail.join("with-big-member.tar"),
+        crate::synth::layout::tar(&[big, good]),
+    )
+    .expect("a bundle");
+    let socket = trail.join("a.sock");
+    let _listener = std::os::unix::net::UnixListener::bind(&socket).expect("a socket");
+    let (logs, state) = (trail.display().to_string(), state_arg(&env));
+    let limited = ["--max-decoded-mib", "1"];
+    let first = ok(&analyze(
+        &[&[logs.as_str(), "--state", &state][..], &limited[..]].concat(),
+    ));
+    assert!(first.contains("larger than the limit") && first.contains("not a regular file"));
+    copy_days(&trail, |d| d > 3);
+    let second = ok(&analyze(
+        &[&[logs.as_str(), "--state", &state][..], &limited[..]].concat(),
+    ));
+    assert_eq!(
+        second,
+        ok(&analyze(&[&[logs.as_str()][..], &limited[..]].concat()))
+    );
+}

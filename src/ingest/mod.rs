@@ -164,6 +164,9 @@ impl Gathered {
             }
             Read::Failed(why) => {
                 self.summary.files_failed += 1;
+                if let Some(unit) = unit {
+                    self.tracked.failed(unit, &origin, &why);
+                }
                 self.problem(&origin, why);
                 state::Outcome::Failed
             }

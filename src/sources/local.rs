@@ -32,12 +32,11 @@ impl Listed {
         }
     }
 
-    /// The file on disk it reads, if it is a regular file or a bundle.
+    /// The file on disk it names (a file, a bundle, or one that cannot be read), if any.
     pub fn path(&self) -> Option<&Path> {
         match self {
             Listed::Input(Input {
                 origin: Origin::File(path),
-                body: Body::File(_) | Body::Digest,
                 ..
             })
             | Listed::Bundle(path, _) => Some(path),

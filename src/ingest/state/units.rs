@@ -218,10 +218,12 @@ impl Tracker {
     }
 
     /// The unit of an input, or `None` when what it holds cannot be kept: standard input, a
-    /// pipe, or an input that could not be read (it is read again next time).
+    /// pipe, or an object that could not be fetched (it is fetched again next time). A local
+    /// file or bundle member that cannot be read belongs to its unit all the same: its problem
+    /// is kept, and comes back until the file changes.
     pub fn unit_of(&self, input: &Input) -> Option<u32> {
         let key = match (&input.origin, &input.body) {
-            (_, Body::Unreadable(_) | Body::Stdin | Body::Pipe) => return None,
+            (_, Body::Stdin | Body::Pipe) | (Origin::Stdin, _) => return None,
             (Origin::File(path) | Origin::Member { bundle: path, .. }, _) => {
                 let (size, modified) = file_stamp(path)?;
                 UnitKey::File {
@@ -230,6 +232,7 @@ impl Tracker {
                     modified,
                 }
             }
+            (Origin::Object { .. }, Body::Unreadable(_)) => return None,
             (Origin::Object { key, .. }, _) => {
                 let listing = input.listing.as_deref()?;
                 let day = key
@@ -240,7 +243,6 @@ impl Tracker {
                     day,
                 }
             }
-            (Origin::Stdin, _) => return None,
         };
         let mut guard = self.units.lock().unwrap_or_else(PoisonError::into_inner);
         let (index, keys) = &mut *guard;
@@ -288,6 +290,17 @@ impl Tracked {
         self.fingerprints
             .extend(d.fingerprints.iter().map(|&fp| (fp, unit)));
         self.origins.extend(ids.map(|id| (id, unit)));
+    }
+
+    /// Records an input of `unit`, named `origin`, that could not be read, and why.
+    pub fn failed(&mut self, unit: u32, origin: &str, why: &str) {
+        let counts = self.counts.entry(unit).or_default();
+        counts.summary.files += 1;
+        counts.summary.files_failed += 1;
+        counts.summary.problems.push(Problem {
+            origin: origin.to_owned(),
+            error: why.to_owned(),
+        });
     }
 
     /// Records a digest file of `unit`.
