@@ -30,7 +30,7 @@ use crate::model::Time;
 use crate::sources::{Listing, Resume};
 
 /// At most this many listings at once.
-const LISTINGS: usize = 8;
+const LISTINGS: usize = 64;
 
 /// A step of the listing.
 #[derive(Debug, Clone, PartialEq, Eq)]
