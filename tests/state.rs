@@ -309,6 +309,32 @@ fn new_only_reports_what_is_new_and_exit_code_says_whether_anything_is() {
     assert_eq!(third.status, Some(0), "{}", third.stderr);
     let third: Value = serde_json::from_str(&third.stdout).expect("JSON");
     assert!(failure_ids(&third).is_empty());
+    // A note says what was left out, and the table does not say that nothing failed.
+    let note = third["notes"]
+        .as_array()
+        .and_then(|n| n.iter().find(|n| n["kind"] == "new_only"))
+        .expect("a new_only note");
+    let all = full["summary"]["failures"].as_u64().expect("a count");
+    assert!(
+        note["message"]
+            .as_str()
+            .is_some_and(|m| m.contains(&format!("{all} failure(s)"))),
+        "{note}"
+    );
+    let table = run(&[
+        "analyze",
+        &logs,
+        "--state",
+        &state,
+        "--new-only",
+        "--format",
+        "table",
+    ]);
+    assert!(
+        table.stdout.contains("that the last run did not report"),
+        "{}",
+        table.stdout
+    );
 
     // Without --new-only, --exit-code still says 3: the report holds failures.
     assert_eq!(

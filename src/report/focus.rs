@@ -188,12 +188,25 @@ impl Report {
 
     /// Narrows the report to what `reported` (the [`Report::keys`] of an earlier report) does
     /// not hold.
+    /// A `new_only` note says how much was left out.
     pub fn only_new(&mut self, reported: &BTreeSet<String>) {
+        let before = self.summary.clone();
         self.narrow(
             |f| !reported.contains(&failure_key(f)),
             |f| !reported.contains(&other_key(f)),
             |o| !reported.contains(&orphan_key(o)),
         );
+        let left_out = |all: u64, now: u64| all - now.min(all);
+        self.notes.push(super::Note {
+            kind: "new_only",
+            bucket: None,
+            message: format!(
+                "Only what the last run with this state did not report (--new-only): {} failure(s), {} other failure(s) and {} incomplete upload(s) reported before are left out.",
+                left_out(before.failures, self.summary.failures),
+                left_out(before.other_failures, self.summary.other_failures),
+                left_out(before.orphans, self.summary.orphans),
+            ),
+        });
     }
 
     /// Keeps the failures, other failures and orphans the tests accept, the incidents of the

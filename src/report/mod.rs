@@ -285,7 +285,8 @@ pub struct OrphanOut {
 /// A fact about the evidence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Note {
-    /// `no_data_events`, `no_data_events_at_all`, `lifecycle_fetched` or `unpaired_creations`.
+    /// `no_data_events`, `no_data_events_at_all`, `lifecycle_fetched`, `unpaired_creations` or
+    /// `new_only`.
     pub kind: &'static str,
     /// The bucket it is about, if any.
     pub bucket: Option<String>,

@@ -111,7 +111,16 @@ fn paint(cause: Cause, text: &str, color: bool) -> String {
 
 fn causes(r: &Report, color: bool, out: &mut Page<'_>) -> io::Result<()> {
     if r.summary.failures == 0 {
-        return writeln!(out, "\nNo request failed with NoSuchUpload in these logs.");
+        let new_only = r.notes.iter().any(|n| n.kind == "new_only");
+        return writeln!(
+            out,
+            "\nNo request failed with NoSuchUpload in these logs{}.",
+            if new_only {
+                " that the last run did not report"
+            } else {
+                ""
+            }
+        );
     }
     writeln!(out, "\nCauses")?;
     for cause in Cause::ALL {
