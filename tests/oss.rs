@@ -570,20 +570,7 @@ fn oss_sources_are_read_through_virtual_hosted_addressing() {
     synth::layout::copy_tree(&repo().join("fixtures/oss/trail"), &bucket.join("audit"));
     synth::layout::copy_tree(&repo().join("fixtures/oss/sls"), &bucket.join("sls"));
     let server = S3Server::start(env.path());
-    let none = env.path().join("none").display().to_string();
-    let vars: Vec<(String, String)> = [
-        ("ALIBABA_CLOUD_ACCESS_KEY_ID", crate::s3_server::ACCESS_KEY),
-        (
-            "ALIBABA_CLOUD_ACCESS_KEY_SECRET",
-            crate::s3_server::SECRET_KEY,
-        ),
-        ("AWS_CONFIG_FILE", none.as_str()),
-        ("AWS_SHARED_CREDENTIALS_FILE", none.as_str()),
-        ("AWS_EC2_METADATA_DISABLED", "true"),
-    ]
-    .into_iter()
-    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-    .collect();
+    let vars = server.oss_user_env(env.path());
     let analyze_oss = |extra: &[&str]| {
         let mut args = vec![
             "analyze".to_owned(),

@@ -73,14 +73,7 @@ impl World {
 
     /// Object keys of `bucket` fetched since the last `clear`.
     fn fetched(&self, bucket: &str) -> BTreeSet<String> {
-        let prefix = format!("/{bucket}/");
-        self.server
-            .received()
-            .into_iter()
-            .filter(|r| r.method == "GET" && !r.query.contains("list-type"))
-            .filter_map(|r| r.path.strip_prefix(&prefix).map(str::to_owned))
-            .filter(|key| !key.is_empty())
-            .collect()
+        self.server.fetched(&format!("/{bucket}/"))
     }
 
     /// Keys of the files under `bucket/prefix` on disk.

@@ -11,6 +11,7 @@
 //!
 //! It runs on its own tokio runtime and thread and stops when dropped.
 
+use std::collections::BTreeSet;
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::path::Path;
@@ -182,6 +183,32 @@ impl S3Server {
         .into_iter()
         .map(|(k, v)| (k.to_owned(), v.to_owned()))
         .collect()
+    }
+
+    /// The environment of a user of this server as an OSS endpoint (Alibaba Cloud's variables).
+    pub fn oss_user_env(&self, home: &Path) -> Vec<(String, String)> {
+        let none = home.join("no-aws-config").display().to_string();
+        [
+            ("ALIBABA_CLOUD_ACCESS_KEY_ID", ACCESS_KEY),
+            ("ALIBABA_CLOUD_ACCESS_KEY_SECRET", SECRET_KEY),
+            ("AWS_CONFIG_FILE", none.as_str()),
+            ("AWS_SHARED_CREDENTIALS_FILE", none.as_str()),
+            ("AWS_EC2_METADATA_DISABLED", "true"),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_owned(), v.to_owned()))
+        .collect()
+    }
+
+    /// The objects fetched (a GET of an object) since the last `clear` whose path starts with
+    /// `prefix` (`/bucket/` for path-style requests, `/` for virtual-hosted ones), without it.
+    pub fn fetched(&self, prefix: &str) -> BTreeSet<String> {
+        self.received()
+            .into_iter()
+            .filter(|r| r.method == "GET" && !r.query.contains("list-type"))
+            .filter_map(|r| r.path.strip_prefix(prefix).map(str::to_owned))
+            .filter(|key| !key.is_empty())
+            .collect()
     }
 
     /// Delays every answer: `object` for a GET of an object, `listing` for a listing page.
