@@ -211,6 +211,16 @@ fn accounts_and_regions_prune_an_organisation_trail() {
         synth::SECOND_ACCOUNT
     );
     assert_eq!(w.fetched("org-trail"), w.keys("org-trail", &prefix));
+    // The region asked for is listed without listing the regions first.
+    let region_lists: Vec<String> = w
+        .server
+        .received()
+        .into_iter()
+        .filter(|r| r.query.contains("list-type") && r.query.contains("delimiter"))
+        .map(|r| r.query)
+        .filter(|q| q.contains("CloudTrail%2F&") || q.ends_with("CloudTrail%2F"))
+        .collect();
+    assert!(region_lists.is_empty(), "{region_lists:?}");
     // The short story of that account: one abort by a cleanup job, one failing part.
     assert_eq!(report["summary"]["failures"], 1);
     assert_eq!(report["failures"][0]["cause"], "aborted");

@@ -292,16 +292,18 @@ async fn step(
                 digest: true,
             },
         ]),
+        // The regions asked for are listed straight away: finding them costs a round trip.
+        Step::Trail { prefix, digest } if !settings.log_regions.is_empty() => Ok(settings
+            .log_regions
+            .iter()
+            .map(|region| Step::Region {
+                prefix: format!("{prefix}{region}/"),
+                digest,
+            })
+            .collect()),
         Step::Trail { prefix, digest } => Ok(folders(&prefix, digest)
             .await?
             .into_iter()
-            .filter(|folder| {
-                settings.log_regions.is_empty()
-                    || settings
-                        .log_regions
-                        .iter()
-                        .any(|r| r == folder_name(folder))
-            })
             .map(|prefix| Step::Region { prefix, digest })
             .collect()),
         Step::Region { prefix, digest } => {
