@@ -21,4 +21,5 @@ mod report_views; // focus, timelines, colour, completions and the man page
 mod s3; // s3:// sources against a real S3-compatible server: same answers, pruning, faults
 mod s3_server; // that server: s3s over a folder, in process, with a request log and injected faults
 mod shapes; // every input shape yields the same records
-mod state; // --state: only what is new is read, and the answer is a full run's
+mod state; // --state on folders: only what is new is read, and the answer is a full run's
+mod state_buckets; // --state on s3:// and oss://: only new objects are fetched
