@@ -36,14 +36,15 @@ pub fn run(args: Args) -> Result<()> {
             let (report, stories, pending) = on_pool(&config, |rules| {
                 let a = analysis(&config, rules, session.as_ref())?;
                 let mut report = a.report();
-                let reported = report.keys();
+                // What the next state remembers as reported: the whole answer, before narrowing.
+                let pending = a.pending.map(|p| (p, report.keys()));
                 if let Some(session) = session.as_ref().filter(|_| config.new_only) {
                     report.only_new(session.reported_before());
                 }
                 report.focus(&config.focus);
                 let stories =
                     html.then(|| timeline::of_failures(&a.ingested, &a.timelines, &report));
-                Ok((report, stories, a.pending.map(|p| (p, reported))))
+                Ok((report, stories, pending))
             })?;
             write_output(&config, |out| match &stories {
                 Some(stories) => report::html::write(&report, Some(stories), out),

@@ -1,5 +1,13 @@
 //! Percent-encoding, as S3 writes it in access logs and in `x-amz-copy-source`.
 
+/// [`percent_decode`], borrowing the text when there is nothing to decode (most keys).
+pub fn percent_decoded(s: &[u8]) -> std::borrow::Cow<'_, str> {
+    match std::str::from_utf8(s) {
+        Ok(text) if memchr::memchr(b'%', s).is_none() => std::borrow::Cow::Borrowed(text),
+        _ => std::borrow::Cow::Owned(percent_decode(s)),
+    }
+}
+
 /// Decodes `%XX` escapes (invalid ones are kept as written; `+` stays `+`).
 pub fn percent_decode(s: &[u8]) -> String {
     let mut out = Vec::with_capacity(s.len());

@@ -244,7 +244,7 @@ impl Gathered {
     }
 
     fn merge(mut self, other: Gathered) -> Gathered {
-        self.summary.add(&other.summary);
+        self.summary.add(other.summary);
         for (slot, n) in self.unidentified.iter_mut().zip(other.unidentified) {
             *slot += n;
         }
@@ -310,11 +310,7 @@ pub fn ingest(
 ) -> Ingested {
     let shared = Shared::new(opts, meter, None);
     let gathered = gather(inputs, &shared);
-    match finish(gathered, shared) {
-        Ok((ingested, _)) => ingested,
-        // Only writing a state can fail, and there is none.
-        Err(_) => Ingested::default(),
-    }
+    finish(gathered, shared).0
 }
 
 impl<'a> Shared<'a> {
@@ -345,7 +341,9 @@ fn gather(inputs: impl Iterator<Item = Input> + Send, shared: &Shared<'_>) -> Ga
     gathered
 }
 
-type Finished = crate::error::Result<(Ingested, Option<state::Pending>)>;
+/// What was read, and with a session the next state written beside its own (or why it could
+/// not be).
+type Finished = (Ingested, Option<crate::error::Result<state::Pending>>);
 
 fn finish(mut g: Gathered, shared: Shared<'_>) -> Finished {
     // Duplicates are counted over all records: the first copy of an eventID counts in its
@@ -362,7 +360,7 @@ fn finish(mut g: Gathered, shared: Shared<'_>) -> Finished {
         || fingerprints.tally(&mut distinct),
         || assemble(g, interner, parts, session),
     );
-    let (mut ingested, pending) = assembled?;
+    let (mut ingested, pending) = assembled;
     let s = &mut ingested.inputs;
     match tally {
         Ok(duplicates) => s.duplicates = duplicates,
@@ -386,7 +384,7 @@ fn finish(mut g: Gathered, shared: Shared<'_>) -> Finished {
     // By input, and within an input in the order they were found (record 2 before record 10).
     s.problems.sort_by(|a, b| a.origin.cmp(&b.origin));
     crate::memory::give_back();
-    Ok((ingested, pending))
+    (ingested, pending)
 }
 
 /// Everything but the counts by category: strings frozen, events renumbered, in timeline order
@@ -484,7 +482,7 @@ fn assemble(
                 context: &context,
                 objects: &objects,
             };
-            Some(session.write(&kept, &g.tracked, whole)?)
+            Some(session.write(&kept, &g.tracked, whole))
         }
         None => None,
     };
@@ -543,7 +541,7 @@ fn assemble(
         buckets: g.buckets,
         inputs: g.summary,
     };
-    Ok((ingested, pending))
+    (ingested, pending)
 }
 
 /// The objects that multipart requests name, as hashes of bucket and key ([`key_hash`] of their

@@ -67,7 +67,7 @@ pub struct InputSummary {
 impl InputSummary {
     /// Adds what adds up: inputs, records, bytes and problems, and widens the span. The counts
     /// by category are not among them: they are decided once, over every fingerprint.
-    pub(crate) fn add(&mut self, other: &InputSummary) {
+    pub(crate) fn add(&mut self, other: InputSummary) {
         self.files += other.files;
         self.files_failed += other.files_failed;
         self.records += other.records;
@@ -76,9 +76,14 @@ impl InputSummary {
         self.bytes_read += other.bytes_read;
         self.bytes_decoded += other.bytes_decoded;
         self.problems_not_listed += other.problems_not_listed;
-        self.problems.extend(other.problems.iter().cloned());
-        let span = |s: &InputSummary| s.first_event.zip(s.last_event);
-        (self.first_event, self.last_event) = widen(span(self), span(other)).unzip();
+        self.problems.extend(other.problems);
+        self.widen(other.first_event.zip(other.last_event));
+    }
+
+    /// Widens the span of the records' times to hold `span`.
+    pub(crate) fn widen(&mut self, span: Option<(Time, Time)>) {
+        let now = self.first_event.zip(self.last_event);
+        (self.first_event, self.last_event) = widen(now, span).unzip();
     }
 
     /// Counts what one decoded input of `origin` holds (its records, bytes, problems), but not

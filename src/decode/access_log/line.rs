@@ -10,7 +10,7 @@ use crate::model::{
     IdentityKind, NO_SUCH_UPLOAD, Op, Provider, Time, key_hash,
 };
 use crate::strings::{ActorId, Interner, Sym};
-use crate::url::percent_decode;
+use crate::url::percent_decoded;
 
 /// The bucket of the last line, with its symbol: the lines of one log object name one bucket.
 #[derive(Default)]
@@ -148,7 +148,7 @@ impl<'a, 'i> Lines<'a, 'i> {
     pub fn event(&mut self, f: &Fields<'a>, time: Time, op: Op) -> Result<Event, String> {
         let interner = self.interner;
         let bucket_field = f.get(BUCKET).ok_or("the line names no bucket")?;
-        let key = f.get(KEY).map(percent_decode);
+        let key = f.get(KEY).map(percent_decoded);
         crate::decode::check_names(&String::from_utf8_lossy(bucket_field), key.as_deref())?;
         let uri = f.get(REQUEST_URI).unwrap_or_default();
         let error = error_code(f.text(ERROR_CODE), f.text(STATUS), interner);
@@ -198,16 +198,11 @@ impl<'a, 'i> Lines<'a, 'i> {
         let bucket = self
             .bucket
             .sym(f.get(BUCKET)?, Provider::Aws, self.interner);
-        let key = f.get(KEY);
+        let key = f.get(KEY).map(percent_decoded);
         if kind.is_object() && key.is_none() {
             return None;
         }
-        // Most keys need no decoding: hash them where they lie.
-        let plain = key
-            .filter(|k| memchr::memchr(b'%', k).is_none())
-            .and_then(|k| std::str::from_utf8(k).ok());
-        let decoded = key.filter(|_| plain.is_none()).map(percent_decode);
-        let key = plain.or(decoded.as_deref());
+        let key = key.as_deref();
         Some(ContextEvent {
             time,
             kind,

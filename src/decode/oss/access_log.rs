@@ -21,7 +21,7 @@ use crate::model::{
     key_hash,
 };
 use crate::strings::{ActorId, Interner};
-use crate::url::percent_decode;
+use crate::url::percent_decoded;
 
 /// At most this many fields are looked at.
 const MAX_FIELDS: usize = 32;
@@ -218,7 +218,7 @@ impl<'a> Lines<'a, '_> {
     fn event(&mut self, f: &Fields<'a>, time: Time, op: Op) -> Result<Event, String> {
         let interner = self.interner;
         let bucket_field = f.get(BUCKET).ok_or("the line names no bucket")?;
-        let key = f.get(OBJECT).map(percent_decode);
+        let key = f.get(OBJECT).map(percent_decoded);
         crate::decode::check_names(&String::from_utf8_lossy(bucket_field), key.as_deref())?;
         let url = f.get(REQUEST_URL).unwrap_or_default();
         let error = error_code(f.text(ERROR_CODE), f.text(STATUS), interner);
@@ -265,7 +265,7 @@ impl<'a> Lines<'a, '_> {
         let bucket = self
             .bucket
             .sym(f.get(BUCKET)?, Provider::Alibaba, self.interner);
-        let key = f.get(OBJECT).map(percent_decode);
+        let key = f.get(OBJECT).map(percent_decoded);
         if kind.is_object() && key.is_none() {
             return None;
         }

@@ -366,7 +366,7 @@ impl Session {
                     .map(|r| r.counts.clone())
                     .unwrap_or_default();
                 if let Some(new) = tracked.counts.get(&(i as u32)) {
-                    counts.add(new);
+                    counts.add(new.clone());
                 }
                 UnitRecord {
                     unit,

@@ -38,7 +38,8 @@ pub fn ingest_with_state(
         (!session.compacts()).then(|| named_objects(&g.events, |s| shared.interner.text_hash(s)));
     let objects = read_kept(session, KeptRows::Objects(named.as_ref()), &kept, &shared)?;
     g = g.merge(objects);
-    finish(g, shared)
+    let (ingested, pending) = finish(g, shared);
+    Ok((ingested, pending.transpose()?))
 }
 
 /// What a state kept, as if its units had been read again: their counts, the fingerprints of
@@ -46,11 +47,11 @@ pub fn ingest_with_state(
 fn seed(session: &Session, opts: &Options, shared: &Shared<'_>) -> Result<Gathered> {
     let mut g = Gathered::default();
     for counts in session.kept_counts() {
-        g.summary.add(&counts.summary);
+        g.summary.add(counts.summary.clone());
         for (slot, n) in g.unidentified.iter_mut().zip(counts.unidentified) {
             *slot += n;
         }
-        g.buckets.merge(counts.buckets_seen());
+        g.buckets.merge(counts.buckets.clone());
         let span = counts.summary.first_event.zip(counts.summary.last_event);
         g.span = widen(g.span, span);
     }

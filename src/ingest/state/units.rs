@@ -61,8 +61,8 @@ pub struct Counts {
     pub summary: InputSummary,
     /// Records without an ID, by category.
     pub unidentified: [u64; CATEGORIES],
-    /// Buckets seen, as (cloud, name, how).
-    pub buckets: Vec<(Provider, String, u8)>,
+    /// Buckets seen, and how.
+    pub buckets: BucketsSeen,
 }
 
 impl Counts {
@@ -71,40 +71,20 @@ impl Counts {
         self.summary.files += 1;
         self.summary.bytes_read += bytes_read;
         self.summary.count(origin, d);
-        let mut span = InputSummary::default();
-        (span.first_event, span.last_event) = d.span.unzip();
-        self.summary.add(&span);
+        self.summary.widen(d.span);
         for (slot, n) in self.unidentified.iter_mut().zip(d.unidentified) {
             *slot += n;
         }
-        self.add_buckets(&d.buckets);
-    }
-
-    fn add_buckets(&mut self, seen: &BucketsSeen) {
-        let mut all = self.buckets_seen();
-        all.merge(seen.clone());
-        self.buckets = all
-            .iter()
-            .map(|(bucket, how)| (bucket.provider, bucket.name, how.0))
-            .collect();
+        self.buckets.merge(d.buckets.clone());
     }
 
     /// Adds what another holder of the unit's counts holds.
-    pub fn add(&mut self, other: &Counts) {
-        self.summary.add(&other.summary);
+    pub fn add(&mut self, other: Counts) {
+        self.summary.add(other.summary);
         for (slot, n) in self.unidentified.iter_mut().zip(other.unidentified) {
             *slot += n;
         }
-        self.add_buckets(&other.buckets_seen());
-    }
-
-    /// The buckets seen.
-    pub fn buckets_seen(&self) -> BucketsSeen {
-        let mut seen = BucketsSeen::default();
-        for (provider, name, how) in &self.buckets {
-            seen.saw(*provider, name, BucketSeen(*how));
-        }
-        seen
+        self.buckets.merge(other.buckets);
     }
 }
 
@@ -164,7 +144,11 @@ impl From<Counts> for CountsFile {
             first_event: s.first_event,
             last_event: s.last_event,
             unidentified: c.unidentified,
-            buckets: c.buckets,
+            buckets: c
+                .buckets
+                .iter()
+                .map(|(bucket, how)| (bucket.provider, bucket.name, how.0))
+                .collect(),
         }
     }
 }
@@ -187,7 +171,13 @@ impl From<CountsFile> for Counts {
                 ..InputSummary::default()
             },
             unidentified: f.unidentified,
-            buckets: f.buckets,
+            buckets: {
+                let mut seen = BucketsSeen::default();
+                for (provider, name, how) in &f.buckets {
+                    seen.saw(*provider, name, BucketSeen(*how));
+                }
+                seen
+            },
         }
     }
 }
@@ -318,7 +308,7 @@ impl Tracked {
     /// Takes in what another thread gathered.
     pub fn merge(&mut self, other: Tracked) {
         for (unit, counts) in other.counts {
-            self.counts.entry(unit).or_default().add(&counts);
+            self.counts.entry(unit).or_default().add(counts);
         }
         self.fingerprints.extend(other.fingerprints);
         self.origins.extend(other.origins);
