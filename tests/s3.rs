@@ -4,7 +4,7 @@
 
 use std::collections::BTreeSet;
 use std::path::PathBuf;
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
@@ -140,6 +140,43 @@ fn the_answer_from_s3_is_the_answer_from_disk() {
             .all(|k| !k.contains("CloudTrail-Digest")),
         "a digest was fetched"
     );
+}
+
+#[test]
+fn the_clients_region_is_listed_before_the_regions_are_known() {
+    // The client is in us-east-1: that region is listed beside the listing that finds the
+    // regions, not after its answer, so its objects come a round trip sooner. It is listed once.
+    let w = World::new();
+    let page = Duration::from_millis(200);
+    w.server.set_latency(Duration::ZERO, page);
+    let remote = w.answer(&["s3://trail-logs/AWSLogs/"]);
+    assert!(remote == w.local_answer("trail-logs", &[]));
+    let trail = "AWSLogs%2F111122223333%2FCloudTrail%2F";
+    let listings: Vec<(String, Instant)> = w
+        .server
+        .received()
+        .into_iter()
+        .filter(|r| r.query.contains("list-type"))
+        .filter_map(|r| {
+            let prefix = r.query.split('&').find_map(|p| p.strip_prefix("prefix="))?;
+            Some((prefix.strip_prefix(trail)?.to_owned(), r.at))
+        })
+        .collect();
+    let when = |prefix: &str| {
+        let mut at = listings
+            .iter()
+            .filter(|(p, _)| p == prefix)
+            .map(|(_, at)| *at);
+        let first = at
+            .next()
+            .unwrap_or_else(|| panic!("{prefix} not listed: {listings:?}"));
+        assert!(at.next().is_none(), "{prefix} listed twice: {listings:?}");
+        first
+    };
+    let (regions, home, other) = (when(""), when("us-east-1%2F"), when("eu-west-1%2F"));
+    // A listing that waits for the regions starts a page's latency after them.
+    assert!(other >= regions + page, "{listings:?}");
+    assert!(home < regions + page, "{listings:?}");
 }
 
 #[test]

@@ -16,7 +16,7 @@ use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use hyper::body::Incoming;
 use hyper::{Request, Response, StatusCode};
@@ -56,6 +56,8 @@ pub struct Received {
     pub query: String,
     /// The `Host` header: `BUCKET.localhost:PORT` for a virtual-hosted request.
     pub host: String,
+    /// When it arrived.
+    pub at: Instant,
 }
 
 /// A lifecycle rule to serve: ID, prefix, enabled, DaysAfterInitiation.
@@ -472,6 +474,7 @@ impl hyper::service::Service<Request<Incoming>> for Faulty {
                     .and_then(|h| h.to_str().ok())
                     .unwrap_or_default()
                     .to_owned(),
+                at: Instant::now(),
             });
             let latency = *state.latency.lock().expect("the latency");
             if let Some((object, listing)) = latency {

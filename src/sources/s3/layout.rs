@@ -3,7 +3,8 @@
 //! in an OSS bucket, `[prefix/]AliyunLogs/Actiontrail/[rd-ID/ACCOUNT/]REGION/YYYY/MM/DD/`.
 //!
 //! A listing starts where the prefix the user gave reaches into the layout; from there, accounts
-//! and regions are found with delimiter listings, and a region's days are listed between two
+//! and regions are found with delimiter listings (the client's own region is listed at once,
+//! without waiting for the listing of regions), and a region's days are listed between two
 //! keys (`StartAfter` the first day of the window, stop at the day after its day of slack), so
 //! one paginated listing per region covers any window. Prefixes outside the layout are looked
 //! into for `AWSLogs/` a few levels deep, then listed whole.
@@ -26,7 +27,7 @@ use tokio::task::JoinSet;
 
 use super::listing::{Objects, Sink, list};
 use super::{Action, Arrived, Listed, Location, Settings, describe, failed};
-use crate::model::Time;
+use crate::model::{Provider, Time};
 use crate::sources::{Listing, Resume};
 
 /// At most this many listings at once.
@@ -46,8 +47,12 @@ enum Step {
     Organisation(String),
     /// `…/ACCOUNT/`: its `CloudTrail/` and `CloudTrail-Digest/` folders.
     Account(String),
-    /// `…/CloudTrail/` or `…/CloudTrail-Digest/`: regions.
-    Trail { prefix: String, digest: bool },
+    /// `…/CloudTrail/` or `…/CloudTrail-Digest/`: regions, but for the one already `listing`.
+    Trail {
+        prefix: String,
+        digest: bool,
+        listing: Option<String>,
+    },
     /// `…/REGION/`: the days of the window.
     Region { prefix: String, digest: bool },
     /// One day of a region, `…/REGION/YYYY/MM/DD/`, listed whole to be read again.
@@ -105,6 +110,7 @@ fn start(prefix: &str) -> Step {
         [account, trail] if is_account(account) && trail_folder(trail).is_some() => Step::Trail {
             prefix: format!("{base}{account}/{trail}/"),
             digest: trail_folder(trail) == Some(true),
+            listing: None,
         },
         [account, trail, region] if is_account(account) && trail_folder(trail).is_some() => {
             Step::Region {
@@ -282,18 +288,35 @@ async fn step(
                 }
             })
             .collect()),
-        Step::Account(prefix) => Ok(vec![
-            Step::Trail {
-                prefix: format!("{prefix}CloudTrail/"),
+        Step::Account(prefix) => {
+            let trail = format!("{prefix}CloudTrail/");
+            // The client's region (the bucket's own) is listed at once, beside the listing that
+            // finds the others: it usually holds most of a trail, and fetching starts a round
+            // trip sooner. A guess that is wrong costs one empty listing.
+            let guess = match (location.provider, settings.log_regions.is_empty()) {
+                (Provider::Aws, true) => client.config().region().map(|r| format!("{trail}{r}/")),
+                _ => None,
+            };
+            let mut steps = vec![
+                Step::Trail {
+                    prefix: format!("{prefix}CloudTrail-Digest/"),
+                    digest: true,
+                    listing: None,
+                },
+                Step::Trail {
+                    prefix: trail,
+                    digest: false,
+                    listing: guess.clone(),
+                },
+            ];
+            steps.extend(guess.map(|prefix| Step::Region {
+                prefix,
                 digest: false,
-            },
-            Step::Trail {
-                prefix: format!("{prefix}CloudTrail-Digest/"),
-                digest: true,
-            },
-        ]),
+            }));
+            Ok(steps)
+        }
         // The regions asked for are listed straight away: finding them costs a round trip.
-        Step::Trail { prefix, digest } if !settings.log_regions.is_empty() => Ok(settings
+        Step::Trail { prefix, digest, .. } if !settings.log_regions.is_empty() => Ok(settings
             .log_regions
             .iter()
             .map(|region| Step::Region {
@@ -301,9 +324,14 @@ async fn step(
                 digest,
             })
             .collect()),
-        Step::Trail { prefix, digest } => Ok(folders(&prefix, digest)
+        Step::Trail {
+            prefix,
+            digest,
+            listing,
+        } => Ok(folders(&prefix, digest)
             .await?
             .into_iter()
+            .filter(|region| listing.as_ref() != Some(region))
             .map(|prefix| Step::Region { prefix, digest })
             .collect()),
         Step::Region { prefix, digest } => {
@@ -511,7 +539,8 @@ mod tests {
             start("AWSLogs/111122223333/CloudTrail/"),
             Step::Trail {
                 prefix: "AWSLogs/111122223333/CloudTrail/".into(),
-                digest: false
+                digest: false,
+                listing: None,
             }
         );
         assert_eq!(
