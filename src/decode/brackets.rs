@@ -3,10 +3,12 @@
 //! Most of the bytes of a CloudTrail file sit in nested objects the analysis never reads
 //! (`userIdentity`, `requestParameters`, `responseElements`, …). To skip one, only brackets
 //! outside strings matter. Each 64-byte block is turned into bitmasks of its quotes and brackets
-//! (with SSE2 on x86_64, where it is always present; with plain integer code elsewhere); a
-//! prefix-XOR over the quote mask marks the bytes inside strings; the remaining brackets are
-//! matched by depth, checking that each closes the kind it opened. Blocks that hold a backslash
-//! are classified byte by byte, which handles escapes simply and is rare in CloudTrail.
+//! (with AVX-512 where the CPU has it, one comparison a mask; else with SSE2 on x86_64, where it
+//! is always present; with plain integer code elsewhere); a prefix-XOR over the quote mask (one
+//! carry-less multiplication with AVX-512's companion PCLMULQDQ) marks the bytes inside strings;
+//! the remaining brackets are matched by depth, checking that each closes the kind it opened.
+//! Blocks that hold a backslash are classified byte by byte, which handles escapes simply and is
+//! rare in CloudTrail.
 //!
 //! Unlike [`super::skim::skip_value`], this does not check commas, colons and literals inside
 //! the skipped value; serde checks them for every record that is parsed.
@@ -27,6 +29,7 @@ struct Masks {
 }
 
 #[cfg(target_arch = "x86_64")]
+#[inline(always)]
 fn masks(block: &[u8; BLOCK]) -> Masks {
     use std::arch::x86_64::{
         __m128i, _mm_cmpeq_epi8, _mm_loadu_si128, _mm_movemask_epi8, _mm_or_si128, _mm_set1_epi8,
@@ -58,6 +61,7 @@ fn masks(block: &[u8; BLOCK]) -> Masks {
 }
 
 #[cfg(not(target_arch = "x86_64"))]
+#[inline(always)]
 fn masks(block: &[u8; BLOCK]) -> Masks {
     let mut m = Masks::default();
     for (i, &c) in block.iter().enumerate() {
@@ -84,6 +88,34 @@ fn prefix_xor(mut x: u64) -> u64 {
     x
 }
 
+/// [`masks`] with AVX-512: one comparison gives the 64-bit mask of a whole block.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512bw")]
+fn masks_avx512(block: &[u8; BLOCK]) -> Masks {
+    use std::arch::x86_64::{
+        __m512i, _mm512_cmpeq_epi8_mask, _mm512_loadu_si512, _mm512_or_si512, _mm512_set1_epi8,
+    };
+    // SAFETY: the load reads the 64 bytes of `block`, an array of 64 bytes.
+    let v = unsafe { _mm512_loadu_si512(block.as_ptr().cast::<__m512i>()) };
+    let folded = _mm512_or_si512(v, _mm512_set1_epi8(0x20));
+    let bits = |x, c: u8| _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(c as i8));
+    Masks {
+        quote: bits(v, b'"'),
+        backslash: bits(v, b'\\'),
+        open: bits(folded, b'{'),
+        close: bits(folded, b'}'),
+    }
+}
+
+/// [`prefix_xor`] as one carry-less multiplication by all ones.
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "pclmulqdq")]
+fn prefix_xor_clmul(x: u64) -> u64 {
+    use std::arch::x86_64::{_mm_clmulepi64_si128, _mm_cvtsi128_si64, _mm_set_epi64x};
+    let product = _mm_clmulepi64_si128(_mm_set_epi64x(0, x as i64), _mm_set_epi64x(0, -1), 0);
+    _mm_cvtsi128_si64(product) as u64
+}
+
 /// The state carried from one block to the next.
 #[derive(Default)]
 struct Carry {
@@ -93,9 +125,14 @@ struct Carry {
     escape: bool,
 }
 
-/// The brackets of a block that lie outside strings, as (open, close) masks.
-fn structural(block: &[u8; BLOCK], carry: &mut Carry) -> (u64, u64) {
-    let m = masks(block);
+/// The brackets of a block that lie outside strings, as (open, close) masks, from its masks.
+#[inline(always)]
+fn structural(
+    block: &[u8; BLOCK],
+    m: Masks,
+    prefix_xor: impl Fn(u64) -> u64,
+    carry: &mut Carry,
+) -> (u64, u64) {
     if m.backslash == 0 && !carry.escape {
         let inside = prefix_xor(m.quote) ^ if carry.in_string { u64::MAX } else { 0 };
         carry.in_string = inside >> 63 == 1;
@@ -133,6 +170,42 @@ fn pad(tail: &[u8]) -> [u8; BLOCK] {
 /// Given that `b[i]` opens an object or array `depth` levels below the top, returns the offset
 /// just past the bracket that closes it.
 pub fn skip_container(b: &[u8], i: usize, depth: usize) -> Result<usize, SkimError> {
+    #[cfg(target_arch = "x86_64")]
+    if avx512() {
+        // SAFETY: the CPU has the features the function is compiled for.
+        return unsafe { skip_container_avx512(b, i, depth) };
+    }
+    skip_with(b, i, depth, masks, prefix_xor)
+}
+
+/// Whether the CPU has what [`skip_container_avx512`] is compiled for (the answer is cached).
+#[cfg(target_arch = "x86_64")]
+fn avx512() -> bool {
+    std::arch::is_x86_feature_detected!("avx512bw")
+        && std::arch::is_x86_feature_detected!("pclmulqdq")
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512bw,pclmulqdq")]
+fn skip_container_avx512(b: &[u8], i: usize, depth: usize) -> Result<usize, SkimError> {
+    skip_with(
+        b,
+        i,
+        depth,
+        |block| masks_avx512(block),
+        |x| prefix_xor_clmul(x),
+    )
+}
+
+/// [`skip_container`] with the given ways of making a block's masks and its prefix-XOR.
+#[inline(always)]
+fn skip_with(
+    b: &[u8],
+    i: usize,
+    depth: usize,
+    masks: impl Fn(&[u8; BLOCK]) -> Masks,
+    prefix_xor: impl Fn(u64) -> u64 + Copy,
+) -> Result<usize, SkimError> {
     // Which kind each open bracket is (1 = object), as a bit stack.
     let mut kinds = [0u64; MAX_DEPTH / 64];
     let mut level = depth;
@@ -146,7 +219,7 @@ pub fn skip_container(b: &[u8], i: usize, depth: usize) -> Result<usize, SkimErr
             // The last, short block: spaces after the end change nothing.
             None => &*padded.insert(pad(&b[base..end])),
         };
-        let (open, close) = structural(block, &mut carry);
+        let (open, close) = structural(block, masks(block), prefix_xor, &mut carry);
         let mut events = open | close;
         while events != 0 {
             let bit = events.trailing_zeros() as usize;
@@ -183,16 +256,55 @@ mod tests {
     use super::super::skim;
     use super::*;
 
-    /// The scalar skipper is the reference: both must agree on where a container ends.
+    type Skipper = fn(&[u8], usize, usize) -> Result<usize, SkimError>;
+
+    /// Every way of skipping this machine has: the baseline one, and AVX-512 where it runs.
+    fn skippers() -> Vec<Skipper> {
+        let mut all: Vec<Skipper> = vec![|b, i, depth| skip_with(b, i, depth, masks, prefix_xor)];
+        #[cfg(target_arch = "x86_64")]
+        if avx512() {
+            // SAFETY: the CPU has the features the function is compiled for.
+            all.push(|b, i, depth| unsafe { skip_container_avx512(b, i, depth) });
+        }
+        all
+    }
+
+    /// The scalar skipper is the reference: each fast one must agree on where a container ends.
     fn agree(s: &str) {
         let b = s.as_bytes();
         let start = skim::skip_ws(b, 0);
-        let fast = skip_container(b, start, 0);
         let slow = skim::skip_value(b, start, 0);
-        match slow {
-            Ok(end) => assert_eq!(fast, Ok(end), "{s:?}"),
-            Err(SkimError::Truncated) => assert_eq!(fast, Err(SkimError::Truncated), "{s:?}"),
-            Err(_) => {} // the scalar skipper also rejects commas and literals this one skips
+        for skip in skippers() {
+            let fast = skip(b, start, 0);
+            match slow {
+                Ok(end) => assert_eq!(fast, Ok(end), "{s:?}"),
+                Err(SkimError::Truncated) => assert_eq!(fast, Err(SkimError::Truncated), "{s:?}"),
+                Err(_) => {} // the scalar skipper also rejects commas and literals these skip
+            }
+        }
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn avx512_masks_and_clmul_agree_with_the_baseline() {
+        if !avx512() {
+            return;
+        }
+        // Blocks of the bytes that matter, in a sequence that covers every pair many times.
+        let alphabet = b"\"\\{}[]a ";
+        let mut state = 0x9E37_79B9_7F4A_7C15_u64;
+        for _ in 0..10_000 {
+            let mut block = [0u8; BLOCK];
+            for byte in &mut block {
+                state ^= state << 13;
+                state ^= state >> 7;
+                state ^= state << 17;
+                *byte = alphabet[(state % alphabet.len() as u64) as usize];
+            }
+            // SAFETY: the CPU has the features the functions are compiled for (checked above).
+            let (fast, clmul) = unsafe { (masks_avx512(&block), prefix_xor_clmul(state)) };
+            assert_eq!(fast, masks(&block), "{:?}", String::from_utf8_lossy(&block));
+            assert_eq!(clmul, prefix_xor(state));
         }
     }
 
