@@ -318,7 +318,7 @@ pub struct S3Args {
     #[arg(long)]
     pub fetch_lifecycle: bool,
 
-    /// The most S3 requests in flight at once: they start at 64 and grow to this while the
+    /// The most S3 requests in flight at once: they start at 128 and grow to this while the
     /// decoders wait for objects (far from S3, many small objects need many).
     #[arg(long, value_name = "N", default_value_t = 256)]
     pub s3_requests: usize,

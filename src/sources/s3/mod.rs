@@ -116,7 +116,7 @@ pub struct Settings {
 }
 
 /// Requests in flight at the start (see `--s3-requests` for the most).
-const FIRST_REQUESTS: usize = 64;
+const FIRST_REQUESTS: usize = 128;
 
 /// Fetched objects waiting for a decoding thread.
 const WAITING: usize = 16;
