@@ -147,7 +147,7 @@ fn the_clients_region_is_listed_before_the_regions_are_known() {
     // The client is in us-east-1: that region is listed beside the listing that finds the
     // regions, not after its answer, so its objects come a round trip sooner. It is listed once.
     let w = World::new();
-    let page = Duration::from_millis(200);
+    let page = Duration::from_millis(400);
     w.server.set_latency(Duration::ZERO, page);
     let remote = w.answer(&["s3://trail-logs/AWSLogs/"]);
     assert!(remote == w.local_answer("trail-logs", &[]));
