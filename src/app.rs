@@ -37,7 +37,7 @@ pub fn run(args: Args) -> Result<()> {
                 let a = analysis(&config, rules, session.as_ref())?;
                 let mut report = a.report();
                 // What the next state remembers as reported: the whole answer, before narrowing.
-                let pending = a.pending.map(|p| (p, report.keys()));
+                let pending = a.pending.map(|p| (p, Some(report.keys())));
                 if let Some(session) = session.as_ref().filter(|_| config.new_only) {
                     report.only_new(session.reported_before());
                 }
@@ -81,10 +81,7 @@ pub fn run(args: Args) -> Result<()> {
                 Format::Html => report::html::write_timelines(&timelines, out),
                 _ => timelines.write_text(out),
             })?;
-            commit(
-                session.as_ref(),
-                pending.map(|p| (p, reported_before(&session))),
-            )
+            commit(session.as_ref(), pending.map(|p| (p, None)))
         }
         Command::Completions { shell } => {
             let mut command = <crate::cli::Args as clap::CommandFactory>::command();
@@ -106,10 +103,7 @@ pub fn run(args: Args) -> Result<()> {
             let (config, out, all_records) = Config::from_export(a)?;
             let session = open_state(&config)?;
             let (written, pending) = export(&config, &out, all_records, session.as_ref())?;
-            commit(
-                session.as_ref(),
-                pending.map(|p| (p, reported_before(&session))),
-            )?;
+            commit(session.as_ref(), pending.map(|p| (p, None)))?;
             for written in written {
                 println!(
                     "wrote {} ({} rows)",
@@ -178,18 +172,17 @@ fn open_state(config: &Config) -> Result<Option<Session>> {
         .transpose()
 }
 
-/// What the state's last run reported, for a run that reports nothing new to remember.
-fn reported_before(session: &Option<Session>) -> BTreeSet<String> {
-    session
-        .as_ref()
-        .map(|s| s.reported_before().clone())
-        .unwrap_or_default()
-}
-
-/// Puts the next state in place, once the output is written.
-fn commit(session: Option<&Session>, pending: Option<(Pending, BTreeSet<String>)>) -> Result<()> {
+/// Puts the next state in place, once the output is written, with what this run reported (or,
+/// for a run that reports nothing to remember, what the last one did).
+fn commit(
+    session: Option<&Session>,
+    pending: Option<(Pending, Option<BTreeSet<String>>)>,
+) -> Result<()> {
     match (session, pending) {
-        (Some(session), Some((pending, reported))) => pending.commit(session, reported),
+        (Some(session), Some((pending, reported))) => {
+            let reported = reported.unwrap_or_else(|| session.reported_before().clone());
+            pending.commit(session, reported)
+        }
         _ => Ok(()),
     }
 }

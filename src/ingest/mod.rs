@@ -20,8 +20,8 @@ mod read;
 pub mod state;
 mod summary;
 
-use crate::decode::{self, BucketSeen, BucketsSeen, CATEGORIES, Category, Decoded, Options};
-use crate::model::{ContextEvent, Event, LifecycleChange, Time, key_hash};
+use crate::decode::{self, BucketSeen, BucketsSeen, Category, Decoded, Options};
+use crate::model::{ContextEvent, Event, LifecycleChange, key_hash};
 use crate::sources::{Body, Input};
 use crate::strings::{Interner, Strings};
 use crate::url::copy_source;
@@ -101,8 +101,8 @@ pub struct Ingested {
 /// What the parallel part gathers; merged pairwise.
 #[derive(Default)]
 struct Gathered {
-    summary: InputSummary,
-    unidentified: [u64; CATEGORIES],
+    /// Inputs, records, bytes, problems, the span of the records' times, buckets.
+    counts: state::Counts,
     fingerprints: Fingerprints,
     /// Events, in one vector that grows in place: a large allocation grows by remapping its
     /// pages, without a copy, and needs no joining at the end.
@@ -114,8 +114,6 @@ struct Gathered {
     /// Writes and deletions of objects, until it is known which keys matter.
     objects: ObjectRecords,
     origins: Vec<(u32, String)>,
-    buckets: BucketsSeen,
-    span: Option<(Time, Time)>,
     /// What an incremental run learns for its next state (nothing otherwise).
     tracked: state::Tracked,
 }
@@ -143,7 +141,6 @@ impl Gathered {
             ..
         } = shared;
         let origin = input.origin.to_string();
-        self.summary.files += 1;
         let size = input.size();
         if matches!(input.body, Body::Bytes(_)) {
             meter.grow(size);
@@ -156,22 +153,20 @@ impl Gathered {
             .zip(input.origin.key().map(str::to_owned));
         let outcome = match read_input(input, id, opts, interner, None) {
             Read::Digest => {
-                self.summary.digest_files += 1;
+                self.counts.digest();
                 if let Some(unit) = unit {
                     self.tracked.digest(unit);
                 }
                 state::Outcome::Read
             }
             Read::Failed(why) => {
-                self.summary.files_failed += 1;
                 if let Some(unit) = unit {
                     self.tracked.failed(unit, &origin, &why);
                 }
-                self.problem(&origin, why);
+                self.counts.failed(&origin, why);
                 state::Outcome::Failed
             }
             Read::Decoded(decoded, bytes_read) => {
-                self.summary.bytes_read += bytes_read;
                 let mut decoded = *decoded;
                 let rows = number_rows(&mut decoded, shared);
                 if let Some(unit) = unit {
@@ -180,7 +175,9 @@ impl Gathered {
                         .decoded(unit, &origin, ids, (&decoded, bytes_read));
                 }
                 self.origins.extend(rows);
-                self.absorb(&origin, decoded, shared);
+                let buckets = std::mem::take(&mut decoded.buckets);
+                self.counts.decoded(&origin, &decoded, bytes_read, buckets);
+                self.keep(decoded, shared, opts.keep_parts);
                 state::Outcome::Read
             }
         };
@@ -195,24 +192,6 @@ impl Gathered {
         meter.file_done(size);
         self.origins.push((id, origin));
         self
-    }
-
-    fn problem(&mut self, origin: &str, error: String) {
-        self.summary.problems.push(Problem {
-            origin: origin.to_owned(),
-            error,
-        });
-    }
-
-    /// Counts what one decoded input of `origin` holds, and keeps its events.
-    fn absorb(&mut self, origin: &str, d: Decoded, shared: &Shared<'_>) {
-        self.summary.count(origin, &d);
-        for (slot, n) in self.unidentified.iter_mut().zip(d.unidentified) {
-            *slot += n;
-        }
-        self.buckets.merge(d.buckets.clone());
-        self.span = widen(self.span, d.span);
-        self.keep(d, shared, shared.opts.keep_parts);
     }
 
     /// Keeps the events, lifecycle changes and context records of a decoded input (its part
@@ -244,10 +223,7 @@ impl Gathered {
     }
 
     fn merge(mut self, other: Gathered) -> Gathered {
-        self.summary.add(other.summary);
-        for (slot, n) in self.unidentified.iter_mut().zip(other.unidentified) {
-            *slot += n;
-        }
+        self.counts.add(other.counts);
         self.fingerprints = self.fingerprints.merge(other.fingerprints);
         join(&mut self.events, other.events);
         join(&mut self.part_events, other.part_events);
@@ -255,8 +231,6 @@ impl Gathered {
         join(&mut self.context, other.context);
         self.objects = self.objects.merge(other.objects);
         self.origins.extend(other.origins);
-        self.buckets.merge(other.buckets);
-        self.span = widen(self.span, other.span);
         self.tracked.merge(other.tracked);
         self
     }
@@ -293,13 +267,6 @@ fn join<T>(a: &mut Vec<T>, mut b: Vec<T>) {
         std::mem::swap(a, &mut b);
     }
     a.append(&mut b);
-}
-
-fn widen(a: Option<(Time, Time)>, b: Option<(Time, Time)>) -> Option<(Time, Time)> {
-    match (a, b) {
-        (Some((a0, a1)), Some((b0, b1))) => Some((a0.min(b0), a1.max(b1))),
-        (a, b) => a.or(b),
-    }
 }
 
 /// Decodes every input on the current rayon pool and merges the results.
@@ -349,7 +316,7 @@ fn finish(mut g: Gathered, shared: Shared<'_>) -> Finished {
     // Duplicates are counted over all records: the first copy of an eventID counts in its
     // category, the others are duplicates. The count runs beside everything else.
     let fingerprints = std::mem::take(&mut g.fingerprints);
-    let mut distinct = g.unidentified;
+    let mut distinct = g.counts.unidentified;
     let Shared {
         interner,
         parts,
@@ -439,7 +406,7 @@ fn assemble(
         whole || fresh.contains(&c.origin) || is_named(renumber.opt(c.bucket), c.key_hash)
     });
     let mut objects = kept_objects.unwrap_or_else(|e| {
-        g.summary.problems.push(Problem {
+        g.counts.summary.problems.push(Problem {
             origin: "(temporary file)".to_owned(),
             error: format!("cannot read back the object writes set aside for diagnoses: {e}"),
         });
@@ -499,19 +466,18 @@ fn assemble(
         .map(|e| e.bucket)
         .chain(parts.keys().map(|(bucket, _)| *bucket))
     {
-        g.buckets
+        g.counts
+            .buckets
             .saw(strings.provider(bucket), &strings[bucket], BucketSeen::DATA);
     }
     // A bucket named only by failed requests is named all the same.
     for bucket in events.iter().filter(|e| !e.succeeded()).map(|e| e.bucket) {
-        g.buckets.saw(
+        g.counts.buckets.saw(
             strings.provider(bucket),
             &strings[bucket],
             BucketSeen::MANAGEMENT,
         );
     }
-    let s = &mut g.summary;
-    (s.first_event, s.last_event) = g.span.unzip();
 
     let (events, conflicts) = dedupe(events, identity, |a, b| compare_events(a, b, &origins));
     let (part_events, _) = dedupe(part_events, identity, |a, b| compare_events(a, b, &origins));
@@ -523,6 +489,7 @@ fn assemble(
         |c| c.event_id.clone(),
         |a, b| compare_changes(a, b, &origins),
     );
+    let s = &mut g.counts.summary;
     for (kept, other) in conflicts.iter().chain(&lifecycle_conflicts) {
         s.problems.push(Problem {
             origin: origins[*other as usize].clone(),
@@ -538,8 +505,8 @@ fn assemble(
         context,
         origins,
         strings,
-        buckets: g.buckets,
-        inputs: g.summary,
+        buckets: g.counts.buckets,
+        inputs: g.counts.summary,
     };
     (ingested, pending)
 }

@@ -2,7 +2,6 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::widen;
 use crate::decode::Decoded;
 use crate::model::Time;
 
@@ -99,5 +98,13 @@ impl InputSummary {
             origin: origin.to_owned(),
             error: error.clone(),
         }));
+    }
+}
+
+/// The smallest span that holds both.
+fn widen(a: Option<(Time, Time)>, b: Option<(Time, Time)>) -> Option<(Time, Time)> {
+    match (a, b) {
+        (Some((a0, a1)), Some((b0, b1))) => Some((a0.min(b0), a1.max(b1))),
+        (a, b) => a.or(b),
     }
 }

@@ -258,12 +258,11 @@ impl Interner {
         self.sym_in(provider.namespace(), name)
     }
 
-    /// A hash of an interned string's text that is the same in every run (its symbol's number
-    /// is not).
-    pub fn text_hash(&self, sym: Sym) -> u64 {
+    /// What `f` makes of an interned string's text, read in place (before the table is frozen).
+    pub fn with_text<R>(&self, sym: Sym, f: impl FnOnce(&str) -> R) -> R {
         let i = sym.index();
         let shard = lock(&self.shards[i % SHARDS]);
-        xxhash_rust::xxh3::xxh3_64(shard.texts.get(i / SHARDS).unwrap_or_default().as_bytes())
+        f(shard.texts.get(i / SHARDS).unwrap_or_default())
     }
 
     fn sym_in(&self, space: u8, s: &str) -> Sym {

@@ -57,7 +57,7 @@ pub struct Session {
     files: BTreeMap<u64, FileSize>,
     identity: Identity,
     since: Option<Time>,
-    marks: HashMap<Listing, Mark>,
+    /// What the sources skip, and where each listing resumes.
     resume: Arc<Resume>,
     reported: BTreeSet<String>,
     /// The units of this run.
@@ -88,7 +88,6 @@ impl Session {
                 files: BTreeMap::new(),
                 identity,
                 since,
-                marks: HashMap::new(),
                 resume: Arc::default(),
                 reported: BTreeSet::new(),
                 tracker: Tracker::new(Vec::new()),
@@ -153,7 +152,7 @@ impl Session {
             .collect();
         let resume = Resume {
             files,
-            marks: marks.clone(),
+            marks,
             again,
         };
         Ok(Session {
@@ -165,7 +164,6 @@ impl Session {
             files: manifest.files,
             identity,
             since,
-            marks,
             resume: Arc::new(resume),
             reported: manifest.reported,
         })
@@ -335,7 +333,7 @@ impl Session {
             &folder.join(store::fingerprints_file(generation)),
             generation,
             (from, &old_fingerprints),
-            tracked.fingerprints.clone(),
+            &tracked.fingerprints,
         )
         .map_err(&failed)?;
         let size = FileSize {
@@ -401,13 +399,11 @@ impl Session {
                 .or_default()
                 .push((key.as_str(), *outcome));
         }
-        let mut marks: BTreeMap<Listing, Mark> = self
-            .marks
-            .iter()
-            .map(|(l, m)| (l.clone(), m.clone()))
-            .collect();
+        let old = &self.resume.marks;
+        let mut marks: BTreeMap<Listing, Mark> =
+            old.iter().map(|(l, m)| (l.clone(), m.clone())).collect();
         for (listing, keys) in listed {
-            let mark = units::next_mark(self.marks.get(listing), listing, &keys);
+            let mark = units::next_mark(old.get(listing), listing, &keys);
             marks.insert(listing.clone(), mark);
         }
         marks

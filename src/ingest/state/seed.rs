@@ -5,8 +5,9 @@ use super::{Fold, KeptRows, Loaded, Pending, Session};
 use crate::decode::Options;
 use crate::error::Result;
 use crate::ingest::{
-    Gathered, Ingested, Meter, Shared, finish, gather, named_objects, number_rows, widen,
+    Gathered, Ingested, Meter, Shared, finish, gather, named_objects, number_rows,
 };
+use crate::model::key_hash;
 use crate::sources::Input;
 
 /// Decodes the inputs that are new to `session`'s state, merges them with what the state kept,
@@ -34,8 +35,8 @@ pub fn ingest_with_state(
     let mut g = gathered.merge(seeded?);
     // Of the writes and deletions of objects kept, those of objects a multipart request names
     // now (all, to write the state whole).
-    let named =
-        (!session.compacts()).then(|| named_objects(&g.events, |s| shared.interner.text_hash(s)));
+    let named = (!session.compacts())
+        .then(|| named_objects(&g.events, |s| shared.interner.with_text(s, key_hash)));
     let objects = read_kept(session, KeptRows::Objects(named.as_ref()), &kept, &shared)?;
     g = g.merge(objects);
     let (ingested, pending) = finish(g, shared);
@@ -47,13 +48,7 @@ pub fn ingest_with_state(
 fn seed(session: &Session, opts: &Options, shared: &Shared<'_>) -> Result<Gathered> {
     let mut g = Gathered::default();
     for counts in session.kept_counts() {
-        g.summary.add(counts.summary.clone());
-        for (slot, n) in g.unidentified.iter_mut().zip(counts.unidentified) {
-            *slot += n;
-        }
-        g.buckets.merge(counts.buckets.clone());
-        let span = counts.summary.first_event.zip(counts.summary.last_event);
-        g.span = widen(g.span, span);
+        g.counts.add(counts.clone());
     }
     session.kept_fingerprints(&mut g.fingerprints)?;
     let events = read_kept(session, KeptRows::Events, opts, shared)?;

@@ -336,12 +336,11 @@ pub fn write_fingerprints(
     path: &Path,
     generation: u64,
     old: (&Path, &BTreeMap<u32, Vec<Piece>>),
-    mut new: Vec<(u64, u32)>,
+    new: &[(u64, u32)],
 ) -> Result<BTreeMap<u32, Piece>, String> {
     let fail = |e: std::io::Error| format!("cannot write {}: {}", path.display(), e);
-    new.sort_unstable_by_key(|(_, unit)| *unit);
     let mut new_of: BTreeMap<u32, Vec<u64>> = BTreeMap::new();
-    for (fp, unit) in new {
+    for &(fp, unit) in new {
         new_of.entry(unit).or_default().push(fp);
     }
     let (from, old) = old;

@@ -52,8 +52,8 @@ impl UnitKey {
     }
 }
 
-/// What the inputs of a unit added to the report's counts, besides what the events kept and the
-/// fingerprints say.
+/// What inputs added to the report's counts, besides what the events kept and the fingerprints
+/// say: those of the whole run, or of one unit of a state.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(from = "CountsFile", into = "CountsFile")]
 pub struct Counts {
@@ -66,8 +66,9 @@ pub struct Counts {
 }
 
 impl Counts {
-    /// Adds what one decoded input of `origin` holds.
-    fn add_decoded(&mut self, origin: &str, d: &Decoded, bytes_read: u64) {
+    /// Counts one decoded input of `origin`, `bytes_read` bytes before decompression; its
+    /// `buckets` come apart, as the caller can give them (taken, or copied).
+    pub fn decoded(&mut self, origin: &str, d: &Decoded, bytes_read: u64, buckets: BucketsSeen) {
         self.summary.files += 1;
         self.summary.bytes_read += bytes_read;
         self.summary.count(origin, d);
@@ -75,7 +76,23 @@ impl Counts {
         for (slot, n) in self.unidentified.iter_mut().zip(d.unidentified) {
             *slot += n;
         }
-        self.buckets.merge(d.buckets.clone());
+        self.buckets.merge(buckets);
+    }
+
+    /// Counts one input of `origin` that could not be read, and why.
+    pub fn failed(&mut self, origin: &str, why: String) {
+        self.summary.files += 1;
+        self.summary.files_failed += 1;
+        self.summary.problems.push(Problem {
+            origin: origin.to_owned(),
+            error: why,
+        });
+    }
+
+    /// Counts one digest file.
+    pub fn digest(&mut self) {
+        self.summary.files += 1;
+        self.summary.digest_files += 1;
     }
 
     /// Adds what another holder of the unit's counts holds.
@@ -276,7 +293,7 @@ impl Tracked {
         self.counts
             .entry(unit)
             .or_default()
-            .add_decoded(origin, d, bytes_read);
+            .decoded(origin, d, bytes_read, d.buckets.clone());
         self.fingerprints
             .extend(d.fingerprints.iter().map(|&fp| (fp, unit)));
         self.origins.extend(ids.map(|id| (id, unit)));
@@ -284,20 +301,15 @@ impl Tracked {
 
     /// Records an input of `unit`, named `origin`, that could not be read, and why.
     pub fn failed(&mut self, unit: u32, origin: &str, why: &str) {
-        let counts = self.counts.entry(unit).or_default();
-        counts.summary.files += 1;
-        counts.summary.files_failed += 1;
-        counts.summary.problems.push(Problem {
-            origin: origin.to_owned(),
-            error: why.to_owned(),
-        });
+        self.counts
+            .entry(unit)
+            .or_default()
+            .failed(origin, why.to_owned());
     }
 
     /// Records a digest file of `unit`.
     pub fn digest(&mut self, unit: u32) {
-        let counts = self.counts.entry(unit).or_default();
-        counts.summary.files += 1;
-        counts.summary.digest_files += 1;
+        self.counts.entry(unit).or_default().digest();
     }
 
     /// Records how an object of a listing went.

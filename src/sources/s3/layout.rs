@@ -28,7 +28,7 @@ use tokio::task::JoinSet;
 use super::listing::{Objects, Sink, list};
 use super::{Action, Arrived, Listed, Location, Settings, describe, failed};
 use crate::model::{Provider, Time};
-use crate::sources::{Listing, Resume};
+use crate::sources::Resume;
 
 /// At most this many listings at once.
 const LISTINGS: usize = 64;
@@ -47,11 +47,12 @@ enum Step {
     Organisation(String),
     /// `…/ACCOUNT/`: its `CloudTrail/` and `CloudTrail-Digest/` folders.
     Account(String),
-    /// `…/CloudTrail/` or `…/CloudTrail-Digest/`: regions, but for the one already `listing`.
+    /// `…/CloudTrail/` or `…/CloudTrail-Digest/`: regions, but for the one `guessed` (listed
+    /// already).
     Trail {
         prefix: String,
         digest: bool,
-        listing: Option<String>,
+        guessed: Option<String>,
     },
     /// `…/REGION/`: the days of the window.
     Region { prefix: String, digest: bool },
@@ -110,7 +111,7 @@ fn start(prefix: &str) -> Step {
         [account, trail] if is_account(account) && trail_folder(trail).is_some() => Step::Trail {
             prefix: format!("{base}{account}/{trail}/"),
             digest: trail_folder(trail) == Some(true),
-            listing: None,
+            guessed: None,
         },
         [account, trail, region] if is_account(account) && trail_folder(trail).is_some() => {
             Step::Region {
@@ -301,12 +302,12 @@ async fn step(
                 Step::Trail {
                     prefix: format!("{prefix}CloudTrail-Digest/"),
                     digest: true,
-                    listing: None,
+                    guessed: None,
                 },
                 Step::Trail {
                     prefix: trail,
                     digest: false,
-                    listing: guess.clone(),
+                    guessed: guess.clone(),
                 },
             ];
             steps.extend(guess.map(|prefix| Step::Region {
@@ -327,11 +328,11 @@ async fn step(
         Step::Trail {
             prefix,
             digest,
-            listing,
+            guessed,
         } => Ok(folders(&prefix, digest)
             .await?
             .into_iter()
-            .filter(|region| listing.as_ref() != Some(region))
+            .filter(|region| guessed.as_ref() != Some(region))
             .map(|prefix| Step::Region { prefix, digest })
             .collect()),
         Step::Region { prefix, digest } => {
@@ -443,24 +444,10 @@ pub(super) async fn walk(
                 | Step::Directory(prefix)
                 | Step::Whole(prefix) => prefix.clone(),
             };
-            // A listing that fails is named with the listing whose objects it would have found.
-            let listing = match &next {
-                Step::Region { prefix, .. } | Step::Day { region: prefix, .. } => {
-                    Some((prefix.clone(), true))
-                }
-                Step::Whole(prefix) => Some((prefix.clone(), false)),
-                _ => Some((name.clone(), false)),
-            }
-            .map(|(prefix, by_day)| {
-                Arc::new(Listing {
-                    store: location.store(),
-                    prefix,
-                    by_day,
-                })
-            });
+            let by_day = matches!(next, Step::Region { .. } | Step::Day { .. });
             running.spawn(async move {
                 let result = step(&client, &location, (&settings, &resume), &sink, next).await;
-                (name, listing, result)
+                (name, by_day, result)
             });
         }
         let Some(done) = running.join_next().await else {
@@ -468,8 +455,12 @@ pub(super) async fn walk(
         };
         match done {
             Ok((_, _, Ok(steps))) => todo.extend(steps),
-            Ok((prefix, listing, Err(why))) => {
-                let _ = out.send(failed(location, &prefix, why, listing)).await;
+            Ok((prefix, by_day, Err(why))) => {
+                // Named with the listing whose objects it would have found.
+                let listing = Arc::new(location.listing(&prefix, by_day));
+                let _ = out
+                    .send(failed(location, &prefix, why, Some(listing)))
+                    .await;
             }
             Err(e) => {
                 let why = format!("listing stopped: {e}");
@@ -540,7 +531,7 @@ mod tests {
             Step::Trail {
                 prefix: "AWSLogs/111122223333/CloudTrail/".into(),
                 digest: false,
-                listing: None,
+                guessed: None,
             }
         );
         assert_eq!(

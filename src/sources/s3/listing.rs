@@ -62,11 +62,7 @@ impl<'a> Objects<'a> {
         prefix: &str,
         by_day: bool,
     ) -> Objects<'a> {
-        let listing = Listing {
-            store: location.store(),
-            prefix: prefix.to_owned(),
-            by_day,
-        };
+        let listing = location.listing(prefix, by_day);
         Objects {
             mark: resume.mark(&listing),
             again: resume.again(&listing),

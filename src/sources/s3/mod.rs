@@ -81,9 +81,13 @@ impl Location {
         }
     }
 
-    /// `s3://bucket`, `oss://bucket`.
-    fn store(&self) -> String {
-        format!("{}://{}", self.provider.scheme(), self.bucket)
+    /// The listing of `prefix` in this bucket (of a region's days when `by_day`).
+    fn listing(&self, prefix: &str, by_day: bool) -> Listing {
+        Listing {
+            store: format!("{}://{}", self.provider.scheme(), self.bucket),
+            prefix: prefix.to_owned(),
+            by_day,
+        }
     }
 
     /// `s3://bucket/key`, `oss://bucket/key`.
