@@ -279,7 +279,10 @@ async fn run(
         let (client, location, out) = (client.clone(), location.clone(), out.clone());
         let (requests, granted) = (requests.clone(), granted.clone());
         fetches.spawn(async move {
-            let body = match fetch(&client, &location, &object.key, object.size, limit).await {
+            // The SDK's request is a large future: boxed, it is freed as soon as the body is in,
+            // while the task may still wait for a decoder (held only by the memory budget).
+            let fetched = Box::pin(fetch(&client, &location, &object.key, object.size, limit));
+            let body = match fetched.await {
                 Ok(bytes) => Body::Object(bytes),
                 Err(why) => Body::Unreadable(why),
             };
