@@ -320,7 +320,7 @@ pub struct S3Args {
 
     /// The most S3 requests in flight at once: they start at 128 and grow to this while the
     /// decoders wait for objects (far from S3, many small objects need many).
-    #[arg(long, value_name = "N", default_value_t = 256)]
+    #[arg(long, value_name = "N", default_value_t = 512)]
     pub s3_requests: usize,
 
     /// The most fetched S3 objects held in memory at once, waiting to be decoded, in MiB.
