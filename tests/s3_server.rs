@@ -7,6 +7,8 @@
 //! - a log of every request it received (to prove what was listed and fetched),
 //! - faults injected per object key: a slow answer, an HTTP error (503 SlowDown, 500), a dropped
 //!   connection, or a body cut off in the middle,
+//! - a capacity, as S3 has one per prefix: GETs of objects beyond it, in flight at once, are
+//!   refused with 503 SlowDown,
 //! - lifecycle configurations per bucket (`s3s-fs` has none), served by GetBucketLifecycleConfiguration.
 //!
 //! It runs on its own tokio runtime and thread and stops when dropped.
@@ -15,6 +17,7 @@ use std::collections::BTreeSet;
 use std::collections::{HashMap, VecDeque};
 use std::net::SocketAddr;
 use std::path::Path;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -74,6 +77,21 @@ struct State {
     /// A delay before every answer to a GET of an object, and to a listing page: real S3's
     /// latency, for the benchmark.
     latency: Mutex<Option<(Duration, Duration)>>,
+    /// The most GETs of objects answered at once; more are refused with SlowDown.
+    capacity: Mutex<Option<usize>>,
+    /// GETs of objects being answered.
+    in_flight: AtomicUsize,
+    /// GETs of objects refused for want of capacity.
+    refused: AtomicUsize,
+}
+
+/// One GET of an object being answered, counted in [`State::in_flight`] until dropped.
+struct Serving<'a>(&'a AtomicUsize);
+
+impl Drop for Serving<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::SeqCst);
+    }
 }
 
 /// The running server.
@@ -216,6 +234,17 @@ impl S3Server {
     /// Delays every answer: `object` for a GET of an object, `listing` for a listing page.
     pub fn set_latency(&self, object: Duration, listing: Duration) {
         *self.state.latency.lock().expect("the latency") = Some((object, listing));
+    }
+
+    /// Refuses with 503 SlowDown every GET of an object that would make more than `most` in
+    /// flight at once (with [`S3Server::set_latency`], a rate: `most` a latency).
+    pub fn set_capacity(&self, most: usize) {
+        *self.state.capacity.lock().expect("the capacity") = Some(most);
+    }
+
+    /// How many GETs of objects were refused for want of capacity.
+    pub fn refused(&self) -> usize {
+        self.state.refused.load(Ordering::SeqCst)
     }
 
     /// Applies `faults`, one per request, to the next requests for `bucket/key`.
@@ -476,16 +505,28 @@ impl hyper::service::Service<Request<Incoming>> for Faulty {
                     .to_owned(),
                 at: Instant::now(),
             });
+            // A listing asks for the bucket (path style) or the root (virtual host).
+            let is_listing = path
+                .trim_start_matches('/')
+                .split_once('/')
+                .is_none_or(|(_, key)| key.is_empty());
+            let object_get = req.method() == hyper::Method::GET && !is_listing;
+            let _serving = object_get.then(|| {
+                state.in_flight.fetch_add(1, Ordering::SeqCst);
+                Serving(&state.in_flight)
+            });
+            let capacity = *state.capacity.lock().expect("the capacity");
+            if object_get
+                && capacity.is_some_and(|most| state.in_flight.load(Ordering::SeqCst) > most)
+            {
+                state.refused.fetch_add(1, Ordering::SeqCst);
+                return Ok(error_response(503, "SlowDown"));
+            }
             let latency = *state.latency.lock().expect("the latency");
-            if let Some((object, listing)) = latency {
-                // A listing asks for the bucket (path style) or the root (virtual host).
-                let is_listing = path
-                    .trim_start_matches('/')
-                    .split_once('/')
-                    .is_none_or(|(_, key)| key.is_empty());
-                if req.method() == hyper::Method::GET {
-                    tokio::time::sleep(if is_listing { listing } else { object }).await;
-                }
+            if let Some((object, listing)) = latency
+                && req.method() == hyper::Method::GET
+            {
+                tokio::time::sleep(if is_listing { listing } else { object }).await;
             }
             let bucket = path
                 .trim_start_matches('/')
