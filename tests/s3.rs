@@ -71,6 +71,26 @@ impl World {
         )
     }
 
+    /// A trail of `files` log files of one record each, in one day of one region of `bucket`.
+    fn one_record_a_file(&self, bucket: &str, files: usize) {
+        let day = self
+            .root()
+            .join(bucket)
+            .join("AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/05");
+        std::fs::create_dir_all(&day).expect("a folder");
+        for i in 0..files {
+            let (hour, minute) = (i / 60 % 24, i % 60);
+            let document = format!(
+                r#"{{"Records":[{{"eventVersion":"1.09","eventTime":"2026-11-05T{hour:02}:{minute:02}:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","eventID":"event-{i}","requestParameters":{{"bucketName":"media","key":"k{i}"}}}}]}}"#
+            );
+            let name = format!(
+                "111122223333_CloudTrail_us-east-1_20261105T{hour:02}{minute:02}Z_{i:05}.json.gz"
+            );
+            std::fs::write(day.join(name), synth::layout::gzip(document.as_bytes()))
+                .expect("writing a log file");
+        }
+    }
+
     /// Object keys of `bucket` fetched since the last `clear`.
     fn fetched(&self, bucket: &str) -> BTreeSet<String> {
         self.server.fetched(&format!("/{bucket}/"))
@@ -269,21 +289,7 @@ fn a_region_of_many_pages_is_listed_and_read_whole() {
     // More objects in one region than S3 lists in a page (1,000): the listing follows its
     // continuation token, while the objects of the first page are already being fetched.
     let w = World::new();
-    let day = w
-        .root()
-        .join("long-trail/AWSLogs/111122223333/CloudTrail/us-east-1/2026/11/05");
-    std::fs::create_dir_all(&day).expect("a folder");
-    for i in 0..1_250 {
-        let (hour, minute) = (i / 60 % 24, i % 60);
-        let document = format!(
-            r#"{{"Records":[{{"eventVersion":"1.09","eventTime":"2026-11-05T{hour:02}:{minute:02}:00Z","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","eventID":"event-{i}","requestParameters":{{"bucketName":"media","key":"k{i}"}}}}]}}"#
-        );
-        let name = format!(
-            "111122223333_CloudTrail_us-east-1_20261105T{hour:02}{minute:02}Z_{i:05}.json.gz"
-        );
-        std::fs::write(day.join(name), synth::layout::gzip(document.as_bytes()))
-            .expect("writing a log file");
-    }
+    w.one_record_a_file("long-trail", 1_250);
     w.server.clear();
     let remote = w.answer(&["s3://long-trail"]);
     let local = w.local_answer("long-trail", &[]);
@@ -302,6 +308,37 @@ fn a_region_of_many_pages_is_listed_and_read_whole() {
         .filter(|r| r.query.contains("list-type") && r.query.contains("continuation-token"))
         .count();
     assert_eq!(pages, 1, "the second page of the region");
+}
+
+#[test]
+fn a_throttling_server_is_asked_less_often_not_given_up_on() {
+    // S3 answers 503 SlowDown past a request rate per prefix, and a client that keeps every
+    // request in flight retrying at once gets more of them, until its retries run out.
+    let w = World::new();
+    let files = 600;
+    w.one_record_a_file("busy-trail", files);
+    let local = w.local_answer("busy-trail", &[]);
+    w.server.set_latency(
+        std::time::Duration::from_millis(20),
+        std::time::Duration::ZERO,
+    );
+    w.server.set_capacity(8);
+    let remote = w.answer(&["s3://busy-trail"]);
+    assert!(
+        remote == local,
+        "s3:// and disk differ:\n{remote}\n---\n{local}"
+    );
+    let report = json(&remote);
+    assert_eq!(report["inputs"]["files_failed"], 0);
+    assert_eq!(report["inputs"]["records"], files);
+    // The first requests meet the full capacity; after that the client sends no faster than
+    // it is answered.
+    let refused = w.server.refused();
+    assert!(
+        refused > 0,
+        "the server never refused: the test measures nothing"
+    );
+    assert!(refused < files / 2, "{refused} of {files} GETs refused");
 }
 
 #[test]

@@ -15,7 +15,6 @@
 //! name and the run goes on.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering::Relaxed};
 use std::time::Duration;
 
 use aws_config::BehaviorVersion;
@@ -25,11 +24,14 @@ use aws_sdk_s3::config::{Region, ResponseChecksumValidation};
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use indicatif::ProgressBar;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
+
+use flow::{Flow, Watch};
 use tokio::task::JoinSet;
 
 use super::{Body, Input, Listing, Origin, Resume};
 use crate::model::{Provider, Time};
 
+mod flow;
 mod layout;
 mod lifecycle;
 mod listing;
@@ -214,6 +216,17 @@ async fn run(
             }
         },
     };
+    // Requests in flight start at a few and grow, up to `--s3-requests`, while the decoders wait
+    // for objects, and halve when the store throttles (see `flow`). The memory budget bounds the
+    // bytes in flight either way.
+    let flow = Flow::new(FIRST_REQUESTS, settings.requests);
+    let client = Client::from_conf(
+        client
+            .config()
+            .to_builder()
+            .interceptor(Watch(flow.clone()))
+            .build(),
+    );
     let (found_tx, mut found) = mpsc::unbounded_channel::<Listed>();
     let lister = {
         let (client, location, settings, out) = (
@@ -227,14 +240,6 @@ async fn run(
         })
     };
 
-    // Requests in flight start at a few and grow, up to `--s3-requests`, while the decoders wait
-    // for objects: far from S3 (tens of milliseconds a GET) many small objects need many requests
-    // in flight; near it, or with large objects, a few keep the decoders busy. The memory budget
-    // bounds the bytes in flight either way.
-    let ceiling = settings.requests.max(1);
-    let first = ceiling.min(FIRST_REQUESTS);
-    let requests = Arc::new(Semaphore::new(first));
-    let granted = Arc::new(AtomicUsize::new(first));
     // The memory budget in KiB, so that the permits fit a u32.
     let budget = u32::try_from((settings.memory >> 10).max(1)).unwrap_or(u32::MAX);
     let memory = Arc::new(Semaphore::new(budget as usize));
@@ -270,14 +275,14 @@ async fn run(
         let kib = u32::try_from(object.size.div_ceil(1024).max(1))
             .unwrap_or(u32::MAX)
             .min(budget);
-        let (Ok(held), Ok(request)) = (
+        let (Ok(held), Some(request)) = (
             memory.clone().acquire_many_owned(kib).await,
-            requests.clone().acquire_owned().await,
+            flow.request().await,
         ) else {
             break;
         };
-        let (client, location, out) = (client.clone(), location.clone(), out.clone());
-        let (requests, granted) = (requests.clone(), granted.clone());
+        let (client, location, out, flow) =
+            (client.clone(), location.clone(), out.clone(), flow.clone());
         fetches.spawn(async move {
             // The SDK's request is a large future: boxed, it is freed as soon as the body is in,
             // while the task may still wait for a decoder (held only by the memory budget).
@@ -286,17 +291,8 @@ async fn run(
                 Ok(bytes) => Body::Object(bytes),
                 Err(why) => Body::Unreadable(why),
             };
-            drop(request);
-            // Nothing is queued for the decoders: they wait for the network, so one more
-            // request may be in flight.
-            let starving = out.capacity() == out.max_capacity();
-            if starving
-                && granted
-                    .fetch_update(Relaxed, Relaxed, |n| (n < ceiling).then_some(n + 1))
-                    .is_ok()
-            {
-                requests.add_permits(1);
-            }
+            // Nothing is queued for the decoders: they wait for the network.
+            flow.done(request, out.capacity() == out.max_capacity());
             let _ = out
                 .send(Arrived {
                     input: Input {
