@@ -319,7 +319,8 @@ pub struct S3Args {
     pub fetch_lifecycle: bool,
 
     /// The most S3 requests in flight at once: they start at 128 and grow to this while the
-    /// decoders wait for objects (far from S3, many small objects need many).
+    /// decoders wait for objects (far from S3, many small objects need many), and halve each time
+    /// the store answers 503 SlowDown.
     #[arg(long, value_name = "N", default_value_t = 512)]
     pub s3_requests: usize,
 
