@@ -38,8 +38,6 @@ struct State {
     /// Answers toward the next permit while cautious.
     credit: usize,
     cut_at: Option<Instant>,
-    /// Cuts so far.
-    cuts: usize,
 }
 
 impl Flow {
@@ -55,7 +53,6 @@ impl Flow {
                 cautious: false,
                 credit: 0,
                 cut_at: None,
-                cuts: 0,
             }),
         })
     }
@@ -111,16 +108,6 @@ impl Flow {
         s.cautious = true;
         s.credit = 0;
         s.cut_at = Some(now);
-        s.cuts += 1;
-    }
-
-    /// How many times throttling cut the requests in flight.
-    #[cfg(test)]
-    fn cuts(&self) -> usize {
-        self.state
-            .lock()
-            .unwrap_or_else(PoisonError::into_inner)
-            .cuts
     }
 }
 
@@ -160,22 +147,29 @@ mod tests {
         flow.requests.available_permits()
     }
 
+    fn granted(flow: &Flow) -> usize {
+        flow.state
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .granted
+    }
+
     #[tokio::test(flavor = "current_thread")]
     async fn grows_while_starving_and_halves_when_throttled() {
         let flow = Flow::new(4, 16);
-        let held: Vec<_> = futures_permits(&flow, 4).await;
+        let held: Vec<_> = take(&flow, 4).await;
         assert_eq!(available(&flow), 0);
         // Each answer while the decoders wait lets one more request go.
         for permit in held {
             flow.done(permit, true);
         }
         assert_eq!(available(&flow), 8);
-        let held = futures_permits(&flow, 8).await;
+        let held = take(&flow, 8).await;
         // Throttled: 8 becomes 4, paid as the requests in flight end; a second 503 at once does
         // not cut again.
         flow.throttled();
         flow.throttled();
-        assert_eq!(flow.cuts(), 1);
+        assert_eq!(granted(&flow), 4);
         let mut held = held.into_iter();
         for permit in held.by_ref().take(4) {
             flow.done(permit, false);
@@ -186,7 +180,7 @@ mod tests {
         }
         assert_eq!(available(&flow), 4);
         // Cautious now: one more request only after a round (4) of answers.
-        let held = futures_permits(&flow, 4).await;
+        let held = take(&flow, 4).await;
         let mut held = held.into_iter();
         for permit in held.by_ref().take(3) {
             flow.done(permit, true);
@@ -210,14 +204,14 @@ mod tests {
         }
         assert_eq!(available(&flow), FLOOR);
         let flow = Flow::new(8, 8);
-        let held = futures_permits(&flow, 8).await;
+        let held = take(&flow, 8).await;
         for permit in held {
             flow.done(permit, true);
         }
         assert_eq!(available(&flow), 8);
     }
 
-    async fn futures_permits(flow: &Flow, n: usize) -> Vec<OwnedSemaphorePermit> {
+    async fn take(flow: &Flow, n: usize) -> Vec<OwnedSemaphorePermit> {
         let mut held = Vec::new();
         for _ in 0..n {
             held.push(flow.request().await.expect("a permit"));

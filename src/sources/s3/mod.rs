@@ -24,12 +24,11 @@ use aws_sdk_s3::config::{Region, ResponseChecksumValidation};
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use indicatif::ProgressBar;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
-
-use flow::{Flow, Watch};
 use tokio::task::JoinSet;
 
 use super::{Body, Input, Listing, Origin, Resume};
 use crate::model::{Provider, Time};
+use flow::{Flow, Watch};
 
 mod flow;
 mod layout;
