@@ -1,9 +1,10 @@
 //! Handing freed memory back to the system between stages.
 
-/// Returns to the system the pages that freed memory leaves in the allocator. After decoding,
-/// what the decoding threads freed sits in their own allocator arenas (glibc's) or in pages kept
-/// for reuse (jemalloc's, the program's allocator), where the stages that follow may never need
-/// it; without this, it stays counted in the process's memory until the end.
+/// Returns to the system the pages that freed memory leaves in the allocator: jemalloc, the
+/// program's (see `main.rs`; glibc's malloc serves only the C libraries' few allocations). After
+/// decoding, what the decoding threads freed is kept for reuse that the stages that follow may
+/// never need; without this, it stays counted in the process's memory until the end. On MSVC,
+/// where the system allocator stays, nothing is done.
 pub fn give_back() {
     #[cfg(not(target_env = "msvc"))]
     {
@@ -19,17 +20,6 @@ pub fn give_back() {
                 std::ptr::null_mut(),
                 0,
             );
-        }
-    }
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    {
-        unsafe extern "C" {
-            fn malloc_trim(pad: usize) -> std::ffi::c_int;
-        }
-        // SAFETY: glibc's malloc_trim takes no pointer and may be called at any time from any
-        // thread; it only releases pages that hold no allocation.
-        unsafe {
-            malloc_trim(0);
         }
     }
 }

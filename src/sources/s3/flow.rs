@@ -22,12 +22,14 @@ const FLOOR: usize = 2;
 const ROUND_TRIP: Duration = Duration::from_millis(100);
 
 /// The requests allowed in flight, as permits of a semaphore.
+#[derive(Debug)]
 pub struct Flow {
     requests: Arc<Semaphore>,
     ceiling: usize,
     state: Mutex<State>,
 }
 
+#[derive(Debug)]
 struct State {
     /// Permits in circulation once the debt is paid: the requests allowed in flight.
     granted: usize,
@@ -112,14 +114,8 @@ impl Flow {
 }
 
 /// Tells a [`Flow`] of every 503 answer, retries included: an interceptor of the S3 client.
-#[derive(Clone)]
+#[derive(Debug, Clone)]
 pub struct Watch(pub Arc<Flow>);
-
-impl std::fmt::Debug for Watch {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("Watch")
-    }
-}
 
 impl Intercept for Watch {
     fn name(&self) -> &'static str {
