@@ -317,9 +317,9 @@ pub fn fingerprint_fields(fields: &[&[u8]], category: Category) -> u64 {
 pub fn fingerprint_request(request: Id, category: Category) -> u64 {
     let mut h = Xxh3::new();
     b"request".hash(&mut h);
-    match request {
-        Id::Long(_, text) => text.hash(&mut h),
-        short => short.hash(&mut h),
+    match request.text_hash() {
+        Some(text) => text.hash(&mut h),
+        None => request.hash(&mut h),
     }
     (h.finish() & !0b111) | category as u64
 }

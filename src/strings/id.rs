@@ -1,4 +1,6 @@
-//! Identifiers (`eventID`, `requestID`), kept inline when their form allows.
+//! Identifiers (`eventID`, `requestID`, an access log's request ID), kept inline when their form
+//! allows: one is read for nearly every record kept, and most are unique, so interning them would
+//! fill the string table (and its sort when frozen) with strings that never repeat.
 
 use std::fmt;
 
@@ -6,25 +8,35 @@ use xxhash_rust::xxh3::xxh3_64;
 
 use super::{Interner, Strings, Sym};
 
-/// An identifier (`eventID`, `requestID`) kept without a heap allocation when it can be: a
-/// lower-case UUID as its 16 bytes, a short ID inline, anything else interned.
+/// An identifier kept without a heap allocation when it can be: a lower-case UUID as its 16 bytes,
+/// a short ID as it is, a longer one of hexadecimal digits packed two a byte, anything else
+/// interned.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Id {
     /// `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` in lower-case hex.
     Uuid([u8; 16]),
     /// At most 22 bytes, kept as they are.
     Short(u8, [u8; 22]),
-    /// Anything longer, interned, with a hash of its text that is the same in every run (the
-    /// symbol's number is not).
+    /// Any other, interned, with a hash of its text that is the same in every run (the symbol's
+    /// number is not).
     Long(Sym, [u8; 8]),
+    /// 23 to [`Id::HEX_DIGITS`] hexadecimal digits of one case (OSS request IDs are 24 upper-case
+    /// ones), two a byte, the first in the high half; then the number of digits, with the case in
+    /// the high bit (set for upper case). IDs of one case and length order as their text does.
+    /// The last variant, so that the others hash as they did before it existed.
+    Hex([u8; 21], u8),
 }
 
 impl Id {
     /// The length of [`Id::to_bytes`].
     pub const BYTES: usize = 24;
 
+    /// The most digits [`Id::Hex`] holds.
+    const HEX_DIGITS: usize = 42;
+
     /// Its bytes, to be written to a temporary file and read back in the same run: a tag, then
-    /// the UUID, the length and bytes of a short ID, or the number of a long one.
+    /// the UUID, the length and bytes of a short ID, the packed digits and length of a hex one, or
+    /// the number of a long one.
     pub fn to_bytes(self) -> [u8; Id::BYTES] {
         let mut out = [0; Id::BYTES];
         match self {
@@ -38,6 +50,11 @@ impl Id {
                 out[0] = 2;
                 out[1..5].copy_from_slice(&sym.to_bits().to_le_bytes());
                 out[5..13].copy_from_slice(&hash);
+            }
+            Id::Hex(digits, shape) => {
+                out[0] = 3;
+                out[1..22].copy_from_slice(&digits);
+                out[22] = shape;
             }
         }
         out
@@ -53,7 +70,37 @@ impl Id {
                 let hash = b[5..13].try_into().ok()?;
                 Sym::from_bits(bits).map(|sym| Id::Long(sym, hash))
             }
+            3 if (23..=Id::HEX_DIGITS).contains(&usize::from(b[22] & 0x7f)) => b[1..22]
+                .try_into()
+                .ok()
+                .map(|digits| Id::Hex(digits, b[22])),
             _ => None,
+        }
+    }
+
+    /// The ID `s`, inline when its form allows (see [`Id`]); `None` when it must be interned.
+    fn inline(s: &str) -> Option<Id> {
+        if let Some(uuid) = parse_uuid(s) {
+            return Some(Id::Uuid(uuid));
+        }
+        if s.len() <= 22 {
+            let mut bytes = [0; 22];
+            bytes[..s.len()].copy_from_slice(s.as_bytes());
+            return Some(Id::Short(s.len() as u8, bytes));
+        }
+        pack_hex(s.as_bytes())
+    }
+
+    /// For an ID longer than 22 bytes, the hash of its text that [`Id::Long`] keeps, whichever
+    /// form holds it: what identifies it across runs.
+    pub fn text_hash(self) -> Option<[u8; 8]> {
+        match self {
+            Id::Long(_, hash) => Some(hash),
+            Id::Hex(digits, shape) => {
+                let (text, len) = unpack_hex(digits, shape);
+                Some(xxh3_64(&text[..len]).to_le_bytes())
+            }
+            Id::Uuid(_) | Id::Short(..) => None,
         }
     }
 }
@@ -61,16 +108,43 @@ impl Id {
 impl Interner {
     /// An identifier, inline when possible.
     pub fn id(&self, s: &str) -> Id {
-        if let Some(uuid) = parse_uuid(s) {
-            return Id::Uuid(uuid);
-        }
-        if s.len() <= 22 {
-            let mut bytes = [0; 22];
-            bytes[..s.len()].copy_from_slice(s.as_bytes());
-            return Id::Short(s.len() as u8, bytes);
-        }
-        Id::Long(self.sym(s), xxh3_64(s.as_bytes()).to_le_bytes())
+        Id::inline(s).unwrap_or_else(|| Id::Long(self.sym(s), xxh3_64(s.as_bytes()).to_le_bytes()))
     }
+}
+
+/// [`Id::Hex`] of `b`, if it is 23 to [`Id::HEX_DIGITS`] hexadecimal digits of one case. An ID
+/// without letters counts as lower case, so that each text has one form.
+fn pack_hex(b: &[u8]) -> Option<Id> {
+    if !(23..=Id::HEX_DIGITS).contains(&b.len()) {
+        return None;
+    }
+    let upper = b.iter().any(u8::is_ascii_uppercase);
+    let mut digits = [0u8; 21];
+    for (i, &c) in b.iter().enumerate() {
+        let digit = match c {
+            b'0'..=b'9' => c - b'0',
+            b'A'..=b'F' if upper => c - b'A' + 10,
+            b'a'..=b'f' if !upper => c - b'a' + 10,
+            _ => return None,
+        };
+        digits[i / 2] |= if i % 2 == 0 { digit << 4 } else { digit };
+    }
+    Some(Id::Hex(digits, b.len() as u8 | u8::from(upper) << 7))
+}
+
+/// The text of an [`Id::Hex`], and its length.
+fn unpack_hex(digits: [u8; 21], shape: u8) -> ([u8; Id::HEX_DIGITS], usize) {
+    let alphabet = match shape & 0x80 {
+        0 => b"0123456789abcdef",
+        _ => b"0123456789ABCDEF",
+    };
+    let len = usize::from(shape & 0x7f).min(Id::HEX_DIGITS);
+    let mut text = [0u8; Id::HEX_DIGITS];
+    for (i, c) in text[..len].iter_mut().enumerate() {
+        let byte = digits[i / 2];
+        *c = alphabet[usize::from(if i % 2 == 0 { byte >> 4 } else { byte & 0xf })];
+    }
+    (text, len)
 }
 
 /// Parses a canonical lower-case UUID.
@@ -113,6 +187,10 @@ impl fmt::Display for IdText<'_> {
             }
             Id::Short(len, bytes) => {
                 f.write_str(std::str::from_utf8(&bytes[..len as usize]).unwrap_or_default())
+            }
+            Id::Hex(digits, shape) => {
+                let (text, len) = unpack_hex(digits, shape);
+                f.write_str(std::str::from_utf8(&text[..len]).unwrap_or_default())
             }
             Id::Long(sym, _) => f.write_str(&self.strings[sym]),
         }

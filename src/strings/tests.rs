@@ -97,3 +97,37 @@ fn event_ids_that_are_uuids_are_kept_as_16_bytes_and_read_back_the_same() {
         assert!(parse_uuid(not_one).is_none(), "{not_one}");
     }
 }
+
+#[test]
+fn long_hex_ids_are_packed_and_read_back_the_same() {
+    let interner = Interner::default();
+    let oss = "5C3D9175B6FC201293AD4890";
+    let samples = [
+        oss,
+        "5c3d9175b6fc201293ad4890",
+        "5C3D9175B6FC201293AD4891",
+        "12345678901234567890123",
+        "0123456789abcdef0123456789abcdef0123456789",
+    ];
+    let ids: Vec<Id> = samples.iter().map(|s| interner.id(s)).collect();
+    for (s, id) in samples.iter().zip(&ids) {
+        assert!(matches!(id, Id::Hex(..)), "{s}");
+        assert_eq!(Id::from_bytes(&id.to_bytes()), Some(*id), "{s}");
+        // Identified across runs as an interned ID of the same text would be.
+        let hash = xxhash_rust::xxh3::xxh3_64(s.as_bytes()).to_le_bytes();
+        assert_eq!(id.text_hash(), Some(hash), "{s}");
+    }
+    assert_ne!(ids[0], ids[1], "the case is kept");
+    assert!(ids[0] < ids[2], "one case and length order as the text");
+    for not_hex in [
+        "5C3D9175B6FC201293AD489G",
+        "5C3D9175B6FC201293Ad4890",
+        "0123456789abcdef0123456789abcdef01234567890",
+    ] {
+        assert!(matches!(interner.id(not_hex), Id::Long(..)), "{not_hex}");
+    }
+    let (strings, renumber) = interner.freeze();
+    for (s, id) in samples.iter().zip(ids) {
+        assert_eq!(strings.id(renumber.id(id)).to_string(), *s);
+    }
+}
