@@ -118,19 +118,44 @@ fn pack_hex(b: &[u8]) -> Option<Id> {
     if !(23..=Id::HEX_DIGITS).contains(&b.len()) {
         return None;
     }
-    let upper = b.iter().any(u8::is_ascii_uppercase);
-    let mut digits = [0u8; 21];
+    let (mut digits, mut cases) = ([0u8; 21], 0);
     for (i, &c) in b.iter().enumerate() {
-        let digit = match c {
-            b'0'..=b'9' => c - b'0',
-            b'A'..=b'F' if upper => c - b'A' + 10,
-            b'a'..=b'f' if !upper => c - b'a' + 10,
-            _ => return None,
-        };
+        let class = HEX[usize::from(c)];
+        if class == NOT_HEX {
+            return None;
+        }
+        cases |= class & (UPPER | LOWER);
+        let digit = class & 0xf;
         digits[i / 2] |= if i % 2 == 0 { digit << 4 } else { digit };
     }
+    let upper = match cases {
+        0 | LOWER => false,
+        UPPER => true,
+        _ => return None,
+    };
     Some(Id::Hex(digits, b.len() as u8 | u8::from(upper) << 7))
 }
+
+/// What each byte is to [`pack_hex`]: its value as a digit, and whether it is a letter of either
+/// case; [`NOT_HEX`] for any other byte. A table: this runs for every access-log line kept.
+const HEX: [u8; 256] = {
+    let mut table = [NOT_HEX; 256];
+    let mut i = 0;
+    while i < 10 {
+        table[b'0' as usize + i] = i as u8;
+        i += 1;
+    }
+    let mut i = 0;
+    while i < 6 {
+        table[b'A' as usize + i] = (10 + i as u8) | UPPER;
+        table[b'a' as usize + i] = (10 + i as u8) | LOWER;
+        i += 1;
+    }
+    table
+};
+const UPPER: u8 = 0x40;
+const LOWER: u8 = 0x20;
+const NOT_HEX: u8 = 0xff;
 
 /// The text of an [`Id::Hex`], and its length.
 fn unpack_hex(digits: [u8; 21], shape: u8) -> ([u8; Id::HEX_DIGITS], usize) {
