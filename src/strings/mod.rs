@@ -14,6 +14,7 @@ use std::num::NonZeroU32;
 use std::sync::{Mutex, PoisonError};
 
 use hashbrown::HashTable;
+use rayon::slice::ParallelSliceMut;
 use xxhash_rust::xxh3::xxh3_64_with_seed;
 
 use crate::model::{Actor, BucketName, Provider};
@@ -279,7 +280,8 @@ impl Interner {
             .enumerate()
             .flat_map(|(shard, t)| (0..t.texts.len()).map(move |local| provisional(shard, local)))
             .collect();
-        all.sort_unstable_by(|&a, &b| (text(a), space(a)).cmp(&(text(b), space(b))));
+        // Every (text, namespace) is interned once, so the unstable sort has one answer.
+        all.par_sort_unstable_by(|&a, &b| (text(a), space(a)).cmp(&(text(b), space(b))));
         let slots = all.iter().map(|old| old.index() + 1).max().unwrap_or(0);
         let mut syms = vec![Sym::from_index(0); slots];
         let mut strings = Texts {
