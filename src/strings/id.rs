@@ -34,6 +34,9 @@ impl Id {
     /// The most digits [`Id::Hex`] holds.
     const HEX_DIGITS: usize = 42;
 
+    /// The bit of [`Id::Hex`]'s length byte that says its letters are upper case.
+    const HEX_UPPER: u8 = 0x80;
+
     /// Its bytes, to be written to a temporary file and read back in the same run: a tag, then
     /// the UUID, the length and bytes of a short ID, the packed digits and length of a hex one, or
     /// the number of a long one.
@@ -70,7 +73,7 @@ impl Id {
                 let hash = b[5..13].try_into().ok()?;
                 Sym::from_bits(bits).map(|sym| Id::Long(sym, hash))
             }
-            3 if (23..=Id::HEX_DIGITS).contains(&usize::from(b[22] & 0x7f)) => b[1..22]
+            3 if (23..=Id::HEX_DIGITS).contains(&usize::from(b[22] & !Id::HEX_UPPER)) => b[1..22]
                 .try_into()
                 .ok()
                 .map(|digits| Id::Hex(digits, b[22])),
@@ -133,7 +136,8 @@ fn pack_hex(b: &[u8]) -> Option<Id> {
         UPPER => true,
         _ => return None,
     };
-    Some(Id::Hex(digits, b.len() as u8 | u8::from(upper) << 7))
+    let case = if upper { Id::HEX_UPPER } else { 0 };
+    Some(Id::Hex(digits, b.len() as u8 | case))
 }
 
 /// What each byte is to [`pack_hex`]: its value as a digit, and whether it is a letter of either
@@ -159,11 +163,11 @@ const NOT_HEX: u8 = 0xff;
 
 /// The text of an [`Id::Hex`], and its length.
 fn unpack_hex(digits: [u8; 21], shape: u8) -> ([u8; Id::HEX_DIGITS], usize) {
-    let alphabet = match shape & 0x80 {
+    let alphabet = match shape & Id::HEX_UPPER {
         0 => b"0123456789abcdef",
         _ => b"0123456789ABCDEF",
     };
-    let len = usize::from(shape & 0x7f).min(Id::HEX_DIGITS);
+    let len = usize::from(shape & !Id::HEX_UPPER).min(Id::HEX_DIGITS);
     let mut text = [0u8; Id::HEX_DIGITS];
     for (i, c) in text[..len].iter_mut().enumerate() {
         let byte = digits[i / 2];
