@@ -131,3 +131,68 @@ fn long_hex_ids_are_packed_and_read_back_the_same() {
         assert_eq!(strings.id(renumber.id(id)).to_string(), *s);
     }
 }
+
+#[test]
+fn ids_of_every_form_order_and_print_as_their_text() {
+    // IDs of many lengths, mostly hex digits of one case: each prints as its text, reads back as
+    // itself, and IDs of one form order as their texts do.
+    let mut state = 0x2545_F491_4F6C_DD1D_u64;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let interner = Interner::default();
+    let mut texts = Vec::new();
+    for _ in 0..4_000 {
+        let len = 20 + (next() % 26) as usize;
+        let upper = next() % 2 == 0;
+        let text: String = (0..len)
+            .map(|_| match next() % 64 {
+                0 => '-',
+                1 => 'g',
+                n => {
+                    let c = b"0123456789abcdef"[(n % 16) as usize];
+                    (if upper { c.to_ascii_uppercase() } else { c }) as char
+                }
+            })
+            .collect();
+        texts.push(text);
+    }
+    let ids: Vec<Id> = texts.iter().map(|t| interner.id(t)).collect();
+    let (strings, renumber) = interner.freeze();
+    let mut forms: std::collections::BTreeMap<_, Vec<(Id, &str)>> = Default::default();
+    for (text, id) in texts.iter().zip(ids) {
+        let id = renumber.id(id);
+        assert_eq!(strings.id(id).to_string(), *text);
+        assert_eq!(Id::from_bytes(&id.to_bytes()), Some(id), "{text}");
+        let form = match id {
+            Id::Uuid(_) => (0, 0),
+            Id::Short(len, _) => (1, len),
+            Id::Long(..) => (2, 0),
+            Id::Hex(_, shape) => {
+                assert_eq!(
+                    Interner::default().id(text),
+                    id,
+                    "inline: the same in any run"
+                );
+                (3, shape)
+            }
+        };
+        forms.entry(form).or_default().push((id, text));
+    }
+    let hex: usize = forms
+        .iter()
+        .filter(|(f, _)| f.0 == 3)
+        .map(|(_, v)| v.len())
+        .sum();
+    assert!(hex > 1_000, "{hex} hex IDs");
+    for ((kind, _), mut group) in forms {
+        if kind == 1 {
+            continue; // short IDs order by their length first
+        }
+        group.sort();
+        assert!(group.windows(2).all(|w| w[0].1 <= w[1].1), "{group:?}");
+    }
+}
