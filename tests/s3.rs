@@ -311,6 +311,28 @@ fn a_region_of_many_pages_is_listed_and_read_whole() {
 }
 
 #[test]
+fn a_store_that_throttles_long_loses_no_object() {
+    // Two GETs answered at once: the requests in flight cannot go below two, so refusals go on
+    // all run long, the SDK's retry quota runs out, and each refusal reaches the client's own
+    // retries, which must outlast them.
+    let w = World::new();
+    let files = 200;
+    w.one_record_a_file("jammed-trail", files);
+    let local = w.local_answer("jammed-trail", &[]);
+    w.server.set_latency(
+        std::time::Duration::from_millis(20),
+        std::time::Duration::ZERO,
+    );
+    w.server.set_capacity(2);
+    let remote = w.answer(&["s3://jammed-trail"]);
+    assert!(
+        remote == local,
+        "s3:// and disk differ:\n{remote}\n---\n{local}"
+    );
+    assert_eq!(json(&remote)["inputs"]["files_failed"], 0);
+}
+
+#[test]
 fn a_throttling_server_is_asked_less_often_not_given_up_on() {
     // S3 answers 503 SlowDown past a request rate per prefix, and a client that keeps every
     // request in flight retrying at once gets more of them, until its retries run out.

@@ -11,9 +11,10 @@
 //! Objects are fetched on a small tokio runtime of its own thread, with a bound on requests in
 //! flight and on bytes held, and handed to the decoding threads as they arrive, so decoding overlaps
 //! downloading. The SDK retries throttling, 5xx answers and broken connections with backoff; a body
-//! cut off in the middle is fetched again; an object that still fails is reported by its `s3://`
-//! name and the run goes on.
+//! cut off in the middle is fetched again; an object the store keeps throttling is asked again for
+//! about a minute; an object that still fails is reported by its `s3://` name and the run goes on.
 
+use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -127,6 +128,10 @@ const FIRST_REQUESTS: usize = 128;
 const WAITING: usize = 16;
 /// Attempts to read an object's body (each attempt also retried by the SDK before it answers).
 const BODY_ATTEMPTS: u32 = 3;
+/// Attempts while the store answers that it is throttling (about a minute of backing off in all):
+/// "slow down" says when to come back, not that the object cannot be read. Under throttling
+/// that lasts, the SDK's retry quota runs out and each refusal reaches this loop at once.
+const THROTTLED_ATTEMPTS: u32 = 10;
 
 /// One object to fetch, as listed.
 struct Listed {
@@ -462,7 +467,7 @@ async fn fetch(
         let request = client.get_object().bucket(&location.bucket).key(key);
         let mut response = match request.send().await {
             Ok(response) => response,
-            Err(e) if transient(&e) && attempt < BODY_ATTEMPTS => {
+            Err(e) if transient(&e) && attempt < attempts(&e) => {
                 backoff(attempt).await;
                 continue;
             }
@@ -497,8 +502,30 @@ async fn fetch(
     }
 }
 
+/// How many attempts an object gets after this error.
+fn attempts<E, R>(e: &SdkError<E, R>) -> u32
+where
+    E: ProvideErrorMetadata,
+{
+    match e {
+        SdkError::ServiceError(service)
+            if matches!(
+                service.err().code(),
+                Some("SlowDown" | "ServiceUnavailable" | "TooManyRequests")
+            ) =>
+        {
+            THROTTLED_ATTEMPTS
+        }
+        _ => BODY_ATTEMPTS,
+    }
+}
+
+/// Waits before attempt `attempt + 1`: exponentially longer, up to 12.8 s, and jittered, so that
+/// the objects a store refused together do not come back together.
 async fn backoff(attempt: u32) {
-    tokio::time::sleep(Duration::from_millis(200 << attempt.min(6))).await;
+    let ceiling = 200u64 << attempt.min(6);
+    let jitter = RandomState::new().hash_one(attempt) % (ceiling / 2);
+    tokio::time::sleep(Duration::from_millis(ceiling / 2 + jitter)).await;
 }
 
 #[cfg(test)]
