@@ -311,6 +311,29 @@ fn a_region_of_many_pages_is_listed_and_read_whole() {
 }
 
 #[test]
+fn a_throttled_listing_is_asked_again() {
+    // Six refusals in a row outlast the SDK's five attempts at the first listing: the listing is
+    // sent again after a wait, and no day goes unread.
+    let w = World::new();
+    w.one_record_a_file("listed-trail", 20);
+    let local = w.local_answer("listed-trail", &[]);
+    let refusals = [Fault::Status(503, "SlowDown"); 6];
+    w.server.fail("listed-trail", "", &refusals);
+    let remote = w.answer(&["s3://listed-trail"]);
+    assert!(
+        remote == local,
+        "s3:// and disk differ:\n{remote}\n---\n{local}"
+    );
+    let refused = w
+        .server
+        .received()
+        .iter()
+        .filter(|r| r.query.contains("list-type"))
+        .count();
+    assert!(refused > 6, "{refused} listings asked");
+}
+
+#[test]
 fn a_store_that_throttles_long_loses_no_object() {
     // Two GETs answered at once: the requests in flight cannot go below two, so refusals go on
     // all run long, the SDK's retry quota runs out, and each refusal reaches the client's own

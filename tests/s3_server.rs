@@ -5,8 +5,8 @@
 //!   answered from the folder in one pass, as S3 answers them, rather than by s3s-fs (which hashes
 //!   every object it serves and walks the whole bucket for every page it lists),
 //! - a log of every request it received (to prove what was listed and fetched),
-//! - faults injected per object key: a slow answer, an HTTP error (503 SlowDown, 500), a dropped
-//!   connection, or a body cut off in the middle,
+//! - faults injected per object key or a bucket's listings: a slow answer, an HTTP error (503
+//!   SlowDown, 500), a dropped connection, or a body cut off in the middle,
 //! - a capacity, as S3 has one per prefix: GETs of objects beyond it, in flight at once, are
 //!   refused with 503 SlowDown,
 //! - lifecycle configurations per bucket (`s3s-fs` has none), served by GetBucketLifecycleConfiguration.
@@ -247,7 +247,7 @@ impl S3Server {
         self.state.refused.load(Ordering::SeqCst)
     }
 
-    /// Applies `faults`, one per request, to the next requests for `bucket/key`.
+    /// Applies `faults`, one per request, to the next requests for `bucket/key` (`""`: listings).
     pub fn fail(&self, bucket: &str, key: &str, faults: &[Fault]) {
         self.state
             .faults
@@ -542,12 +542,15 @@ impl hyper::service::Service<Request<Incoming>> for Faulty {
             {
                 return Ok(error_response(403, "AccessDenied"));
             }
-            let fault = state
+            let listed = req.uri().query().is_some_and(|q| q.contains("list-type"));
+            let listing_target = listed.then(|| format!("{}/", path.trim_end_matches('/')));
+            let target = listing_target.unwrap_or(path);
+            let fault = (state
                 .faults
                 .lock()
                 .expect("the fault table")
-                .get_mut(&path)
-                .and_then(VecDeque::pop_front);
+                .get_mut(&target))
+            .and_then(VecDeque::pop_front);
             match fault {
                 None => inner.call(req.map(Body::from)).await,
                 Some(Fault::Slow(delay)) => {

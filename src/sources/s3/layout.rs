@@ -26,7 +26,7 @@ use tokio::sync::mpsc;
 use tokio::task::JoinSet;
 
 use super::listing::{Objects, Sink, list};
-use super::{Action, Arrived, Listed, Location, Settings, describe, failed};
+use super::{Action, Arrived, Listed, Location, Settings, describe, failed, patiently};
 use crate::model::{Provider, Time};
 use crate::sources::Resume;
 
@@ -260,13 +260,13 @@ async fn step(
         Step::Guess(prefix) => {
             // A folder holds something: one key or folder is enough to tell.
             let folder = format!("{prefix}/");
-            let probe = client
+            let request = client
                 .list_objects_v2()
                 .bucket(&location.bucket)
                 .prefix(&folder)
                 .delimiter("/")
-                .max_keys(1)
-                .send()
+                .max_keys(1);
+            let probe = patiently(|| request.clone().send())
                 .await
                 .map_err(|e| describe(&e, &location.name(&folder), Action::List))?;
             if probe.contents().is_empty() && probe.common_prefixes().is_empty() {

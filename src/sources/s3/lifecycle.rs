@@ -3,7 +3,7 @@
 
 use aws_sdk_s3::error::ProvideErrorMetadata;
 
-use super::{Action, Settings, connect, describe};
+use super::{Action, Settings, connect, describe, patiently};
 use crate::model::Rule;
 
 /// What GetBucketLifecycleConfiguration said of a bucket.
@@ -46,11 +46,8 @@ pub fn lifecycle_configurations(
 
 async fn fetch_lifecycle(settings: &Settings, bucket: &str) -> Configuration {
     let client = connect(settings, bucket).await;
-    let request = client
-        .get_bucket_lifecycle_configuration()
-        .bucket(bucket)
-        .send()
-        .await;
+    let request = client.get_bucket_lifecycle_configuration().bucket(bucket);
+    let request = patiently(|| request.clone().send()).await;
     match request {
         Ok(out) => Configuration::Rules(out.rules().iter().map(rule).collect()),
         Err(e)

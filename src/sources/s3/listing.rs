@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use indicatif::ProgressBar;
 use tokio::sync::mpsc;
 
-use super::{Action, Listed, Location, describe};
+use super::{Action, Listed, Location, describe, patiently};
 use crate::sources::{Listing, Mark, Resume, day_of_key, is_digest_path};
 
 /// Where listed objects go: to the fetcher as soon as their page arrives, counted on the
@@ -122,8 +122,7 @@ pub(super) async fn list(
         if delimiter {
             request = request.delimiter("/");
         }
-        let out = request
-            .send()
+        let out = patiently(|| request.clone().send())
             .await
             .map_err(|e| describe(&e, &location.name(prefix), Action::List))?;
         folders.extend(

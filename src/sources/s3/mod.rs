@@ -11,8 +11,9 @@
 //! Objects are fetched on a small tokio runtime of its own thread, with a bound on requests in
 //! flight and on bytes held, and handed to the decoding threads as they arrive, so decoding overlaps
 //! downloading. The SDK retries throttling, 5xx answers and broken connections with backoff; a body
-//! cut off in the middle is fetched again; an object the store keeps throttling is asked again for
-//! about a minute; an object that still fails is reported by its `s3://` name and the run goes on.
+//! cut off in the middle is fetched again; a request the store keeps throttling (an object, a
+//! listing page, a lifecycle configuration) is sent again for about a minute; an object that still
+//! fails is reported by its `s3://` name and the run goes on.
 
 use std::hash::{BuildHasher, RandomState};
 use std::sync::Arc;
@@ -507,16 +508,40 @@ fn attempts<E, R>(e: &SdkError<E, R>) -> u32
 where
     E: ProvideErrorMetadata,
 {
-    match e {
-        SdkError::ServiceError(service)
-            if matches!(
-                service.err().code(),
-                Some("SlowDown" | "ServiceUnavailable" | "TooManyRequests")
-            ) =>
-        {
-            THROTTLED_ATTEMPTS
+    if throttled(e) {
+        THROTTLED_ATTEMPTS
+    } else {
+        BODY_ATTEMPTS
+    }
+}
+
+/// Whether the store answered that it is throttling the requests.
+fn throttled<E, R>(e: &SdkError<E, R>) -> bool
+where
+    E: ProvideErrorMetadata,
+{
+    matches!(e, SdkError::ServiceError(service) if matches!(
+        service.err().code(),
+        Some("SlowDown" | "ServiceUnavailable" | "TooManyRequests")
+    ))
+}
+
+/// Sends a request (`send` makes it anew each time) again while the store answers that it is
+/// throttling, as a throttled object is asked again: a listing page refused is a day not read.
+pub(super) async fn patiently<T, E, R, F>(mut send: impl FnMut() -> F) -> Result<T, SdkError<E, R>>
+where
+    F: Future<Output = Result<T, SdkError<E, R>>>,
+    E: ProvideErrorMetadata,
+{
+    let mut attempt = 1;
+    loop {
+        match send().await {
+            Err(e) if throttled(&e) && attempt < THROTTLED_ATTEMPTS => {
+                backoff(attempt).await;
+                attempt += 1;
+            }
+            answer => return answer,
         }
-        _ => BODY_ATTEMPTS,
     }
 }
 
