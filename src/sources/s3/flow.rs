@@ -4,9 +4,10 @@
 //! Far from S3 many small objects need many requests in flight; near it, or with large objects, a
 //! few keep the decoders busy. So requests start at a few and grow by one each time a fetch ends
 //! while the decoders wait. But S3 throttles past a request rate per prefix, and a client that
-//! keeps every request in flight retrying into it runs out of retries and loses objects: each 503
-//! answer (seen by [`Watch`] on every attempt, retries included) halves the requests in flight, at
-//! most once a round trip, and after one the growth slows to one a round of answers.
+//! keeps every request in flight retrying into it runs out of retries and loses objects: each
+//! answer that says so ([`throttling`], seen by [`Watch`] on every attempt, retries included)
+//! halves the requests in flight, at most once a round trip, and after one the growth slows to one
+//! a round of answers.
 
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
@@ -92,7 +93,7 @@ impl Flow {
         }
     }
 
-    /// The store answered 503: halve the requests in flight, unless it was just done.
+    /// The store is throttling: halve the requests in flight, unless it was just done.
     fn throttled(&self) {
         let mut s = self.state.lock().unwrap_or_else(PoisonError::into_inner);
         let now = Instant::now();
@@ -113,7 +114,14 @@ impl Flow {
     }
 }
 
-/// Tells a [`Flow`] of every 503 answer, retries included: an interceptor of the S3 client.
+/// Whether an answer's HTTP status says the store is throttling: 503 (S3's SlowDown, OSS's and
+/// others' ServiceUnavailable) or 429 (Too Many Requests).
+pub fn throttling(status: u16) -> bool {
+    matches!(status, 503 | 429)
+}
+
+/// Tells a [`Flow`] of every answer that says the store is throttling, retries included: an
+/// interceptor of the S3 client.
 #[derive(Debug, Clone)]
 pub struct Watch(pub Arc<Flow>);
 
@@ -128,7 +136,7 @@ impl Intercept for Watch {
         _: &RuntimeComponents,
         _: &mut ConfigBag,
     ) -> Result<(), BoxError> {
-        if context.response().status().as_u16() == 503 {
+        if throttling(context.response().status().as_u16()) {
             self.0.throttled();
         }
         Ok(())

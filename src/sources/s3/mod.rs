@@ -22,6 +22,7 @@ use std::time::Duration;
 use aws_config::BehaviorVersion;
 use aws_config::retry::RetryConfig;
 use aws_sdk_s3::Client;
+use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::config::{Region, ResponseChecksumValidation};
 use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use indicatif::ProgressBar;
@@ -504,10 +505,7 @@ async fn fetch(
 }
 
 /// How many attempts an object gets after this error.
-fn attempts<E, R>(e: &SdkError<E, R>) -> u32
-where
-    E: ProvideErrorMetadata,
-{
+fn attempts<E>(e: &SdkError<E, HttpResponse>) -> u32 {
     if throttled(e) {
         THROTTLED_ATTEMPTS
     } else {
@@ -515,23 +513,19 @@ where
     }
 }
 
-/// Whether the store answered that it is throttling the requests.
-fn throttled<E, R>(e: &SdkError<E, R>) -> bool
-where
-    E: ProvideErrorMetadata,
-{
-    matches!(e, SdkError::ServiceError(service) if matches!(
-        service.err().code(),
-        Some("SlowDown" | "ServiceUnavailable" | "TooManyRequests")
-    ))
+/// Whether the store answered that it is throttling the requests, as [`Watch`] sees it.
+fn throttled<E>(e: &SdkError<E, HttpResponse>) -> bool {
+    e.raw_response()
+        .is_some_and(|r| flow::throttling(r.status().as_u16()))
 }
 
 /// Sends a request (`send` makes it anew each time) again while the store answers that it is
 /// throttling, as a throttled object is asked again: a listing page refused is a day not read.
-pub(super) async fn patiently<T, E, R, F>(mut send: impl FnMut() -> F) -> Result<T, SdkError<E, R>>
+pub(super) async fn patiently<T, E, F>(
+    mut send: impl FnMut() -> F,
+) -> Result<T, SdkError<E, HttpResponse>>
 where
-    F: Future<Output = Result<T, SdkError<E, R>>>,
-    E: ProvideErrorMetadata,
+    F: Future<Output = Result<T, SdkError<E, HttpResponse>>>,
 {
     let mut attempt = 1;
     loop {
