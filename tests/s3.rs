@@ -71,6 +71,17 @@ impl World {
         )
     }
 
+    /// The JSON answer for `s3://bucket`, checked to be the answer for the same files on disk.
+    fn answer_as_on_disk(&self, bucket: &str) -> Value {
+        let remote = self.answer(&[&format!("s3://{bucket}")]);
+        let local = self.local_answer(bucket, &[]);
+        assert!(
+            remote == local,
+            "s3:// and disk differ:\n{remote}\n---\n{local}"
+        );
+        json(&remote)
+    }
+
     /// A trail of `files` log files of one record each, in one day of one region of `bucket`.
     fn one_record_a_file(&self, bucket: &str, files: usize) {
         let day = self
@@ -291,13 +302,7 @@ fn a_region_of_many_pages_is_listed_and_read_whole() {
     let w = World::new();
     w.one_record_a_file("long-trail", 1_250);
     w.server.clear();
-    let remote = w.answer(&["s3://long-trail"]);
-    let local = w.local_answer("long-trail", &[]);
-    assert!(
-        remote == local,
-        "s3:// and disk differ:\n{remote}\n---\n{local}"
-    );
-    let report = json(&remote);
+    let report = w.answer_as_on_disk("long-trail");
     assert_eq!(report["inputs"]["files"], 1_250);
     assert_eq!(report["inputs"]["records"], 1_250);
     assert_eq!(w.fetched("long-trail").len(), 1_250);
@@ -316,14 +321,9 @@ fn a_throttled_listing_is_asked_again() {
     // sent again after a wait, and no day goes unread.
     let w = World::new();
     w.one_record_a_file("listed-trail", 20);
-    let local = w.local_answer("listed-trail", &[]);
     let refusals = [Fault::Status(503, "SlowDown"); 6];
     w.server.fail("listed-trail", "", &refusals);
-    let remote = w.answer(&["s3://listed-trail"]);
-    assert!(
-        remote == local,
-        "s3:// and disk differ:\n{remote}\n---\n{local}"
-    );
+    w.answer_as_on_disk("listed-trail");
     let refused = w
         .server
         .received()
@@ -341,18 +341,11 @@ fn a_store_that_throttles_long_loses_no_object() {
     let w = World::new();
     let files = 200;
     w.one_record_a_file("jammed-trail", files);
-    let local = w.local_answer("jammed-trail", &[]);
-    w.server.set_latency(
-        std::time::Duration::from_millis(20),
-        std::time::Duration::ZERO,
-    );
+    w.server
+        .set_latency(Duration::from_millis(20), Duration::ZERO);
     w.server.set_capacity(2);
-    let remote = w.answer(&["s3://jammed-trail"]);
-    assert!(
-        remote == local,
-        "s3:// and disk differ:\n{remote}\n---\n{local}"
-    );
-    assert_eq!(json(&remote)["inputs"]["files_failed"], 0);
+    let report = w.answer_as_on_disk("jammed-trail");
+    assert_eq!(report["inputs"]["files_failed"], 0);
 }
 
 #[test]
@@ -362,18 +355,10 @@ fn a_throttling_server_is_asked_less_often_not_given_up_on() {
     let w = World::new();
     let files = 600;
     w.one_record_a_file("busy-trail", files);
-    let local = w.local_answer("busy-trail", &[]);
-    w.server.set_latency(
-        std::time::Duration::from_millis(20),
-        std::time::Duration::ZERO,
-    );
+    w.server
+        .set_latency(Duration::from_millis(20), Duration::ZERO);
     w.server.set_capacity(8);
-    let remote = w.answer(&["s3://busy-trail"]);
-    assert!(
-        remote == local,
-        "s3:// and disk differ:\n{remote}\n---\n{local}"
-    );
-    let report = json(&remote);
+    let report = w.answer_as_on_disk("busy-trail");
     assert_eq!(report["inputs"]["files_failed"], 0);
     assert_eq!(report["inputs"]["records"], files);
     // The first requests meet the full capacity; after that the client sends no faster than
