@@ -339,8 +339,7 @@ fn a_store_that_throttles_long_loses_no_object() {
     // all run long, the SDK's retry quota runs out, and each refusal reaches the client's own
     // retries, which must outlast them.
     let w = World::new();
-    let files = 200;
-    w.one_record_a_file("jammed-trail", files);
+    w.one_record_a_file("jammed-trail", 200);
     w.server
         .set_latency(Duration::from_millis(20), Duration::ZERO);
     w.server.set_capacity(2);

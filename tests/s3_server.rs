@@ -5,7 +5,7 @@
 //!   answered from the folder in one pass, as S3 answers them, rather than by s3s-fs (which hashes
 //!   every object it serves and walks the whole bucket for every page it lists),
 //! - a log of every request it received (to prove what was listed and fetched),
-//! - faults injected per object key or a bucket's listings: a slow answer, an HTTP error (503
+//! - faults injected per object key or for the bucket itself: a slow answer, an HTTP error (503
 //!   SlowDown, 500), a dropped connection, or a body cut off in the middle,
 //! - a capacity, as S3 has one per prefix: GETs of objects beyond it, in flight at once, are
 //!   refused with 503 SlowDown,
@@ -247,7 +247,7 @@ impl S3Server {
         self.state.refused.load(Ordering::SeqCst)
     }
 
-    /// Applies `faults`, one per request, to the next requests for `bucket/key` (`""`: listings).
+    /// Applies `faults`, one per request, to the next requests for `bucket/key` (`""`: the bucket).
     pub fn fail(&self, bucket: &str, key: &str, faults: &[Fault]) {
         self.state
             .faults
@@ -542,15 +542,14 @@ impl hyper::service::Service<Request<Incoming>> for Faulty {
             {
                 return Ok(error_response(403, "AccessDenied"));
             }
-            let listed = req.uri().query().is_some_and(|q| q.contains("list-type"));
-            let listing_target = listed.then(|| format!("{}/", path.trim_end_matches('/')));
-            let target = listing_target.unwrap_or(path);
-            let fault = (state
+            // Faults for the bucket itself (listings, its lifecycle) wait under its empty key.
+            let of_bucket = is_listing.then(|| format!("{}/", path.trim_end_matches('/')));
+            let fault = state
                 .faults
                 .lock()
                 .expect("the fault table")
-                .get_mut(&target))
-            .and_then(VecDeque::pop_front);
+                .get_mut(&of_bucket.unwrap_or(path))
+                .and_then(VecDeque::pop_front);
             match fault {
                 None => inner.call(req.map(Body::from)).await,
                 Some(Fault::Slow(delay)) => {
