@@ -437,21 +437,22 @@ where
     }
 }
 
-/// Whether a failed GetObject may succeed if tried again.
-fn transient<E, R>(e: &SdkError<E, R>) -> bool
+/// Whether a failed GetObject may succeed if tried again: throttled, or failed on the way.
+fn transient<E>(e: &SdkError<E, HttpResponse>) -> bool
 where
     E: ProvideErrorMetadata,
 {
-    match e {
-        SdkError::ServiceError(service) => {
-            matches!(
-                service.err().code(),
-                Some("SlowDown" | "InternalError" | "ServiceUnavailable" | "RequestTimeout")
-            ) || service.err().code().is_none()
+    throttled(e)
+        || match e {
+            SdkError::ServiceError(service) => {
+                matches!(
+                    service.err().code(),
+                    Some("InternalError" | "RequestTimeout") | None
+                )
+            }
+            SdkError::ConstructionFailure(_) => false,
+            _ => true,
         }
-        SdkError::ConstructionFailure(_) => false,
-        _ => true,
-    }
 }
 
 /// Reads one object whole, at most `limit` bytes.
