@@ -19,6 +19,7 @@ mod other_failures; // every diagnosis of a failed request that is not NoSuchUpl
 mod problems; // each kind of damaged input is named, counted, and never stops the run
 mod report_views; // focus, timelines, colour, completions and the man page
 mod s3; // s3:// sources against a real S3-compatible server: same answers, pruning, faults
+mod s3_refusals; // what a user is told when the store or the credentials refuse
 mod s3_server; // that server: s3s over a folder, in process, with a request log and injected faults
 mod shapes; // every input shape yields the same records
 mod state; // --state on folders: only what is new is read, and the answer is a full run's

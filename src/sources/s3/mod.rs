@@ -24,7 +24,7 @@ use aws_config::retry::RetryConfig;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::http::HttpResponse;
 use aws_sdk_s3::config::{Region, ResponseChecksumValidation};
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use indicatif::ProgressBar;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore, mpsc};
 use tokio::task::JoinSet;
@@ -32,12 +32,14 @@ use tokio::task::JoinSet;
 use super::{Body, Input, Listing, Origin, Resume};
 use crate::model::{Provider, Time};
 use flow::{Flow, Watch};
+use problems::{Action, describe};
 
 mod flow;
 mod layout;
 mod lifecycle;
 mod listing;
 mod oss;
+mod problems;
 
 pub use lifecycle::{Configuration, lifecycle_configurations};
 
@@ -367,73 +369,6 @@ async fn connect(settings: &Settings, bucket: &str) -> Client {
     match home {
         Some(home) if home != region.as_ref() => build(Region::new(home)),
         _ => client,
-    }
-}
-
-/// What a request was for, to name the permission it needs.
-#[derive(Clone, Copy)]
-enum Action {
-    List,
-    Read,
-    Lifecycle,
-}
-
-/// A failed request in plain words, naming the permission when access was denied.
-fn describe<E, R>(e: &SdkError<E, R>, what: &str, action: Action) -> String
-where
-    E: ProvideErrorMetadata + std::error::Error + 'static,
-    R: std::fmt::Debug,
-{
-    let oss = what.starts_with("oss://");
-    let bucket = what
-        .trim_start_matches("s3://")
-        .trim_start_matches("oss://")
-        .split('/')
-        .next()
-        .unwrap_or_default();
-    match e {
-        SdkError::ServiceError(service) => {
-            let err = service.err();
-            match err.code() {
-                Some("AccessDenied") if oss => match action {
-                    Action::List => format!(
-                        "access denied listing {what}: the RAM policy of the credentials needs oss:ListObjects on acs:oss:*:*:{bucket}"
-                    ),
-                    _ => format!(
-                        "access denied reading {what}: the RAM policy of the credentials needs oss:GetObject on it"
-                    ),
-                },
-                Some("AccessDenied") | Some("AllAccessDisabled") => match action {
-                    Action::List => format!(
-                        "access denied listing {what}: the credentials need s3:ListBucket on arn:aws:s3:::{bucket}"
-                    ),
-                    Action::Read => format!(
-                        "access denied reading {what}: the credentials need s3:GetObject on it (and kms:Decrypt on the trail's KMS key if its logs are encrypted with one)"
-                    ),
-                    Action::Lifecycle => format!(
-                        "access denied reading the lifecycle configuration of bucket {bucket:?}: the credentials need s3:GetLifecycleConfiguration on arn:aws:s3:::{bucket}"
-                    ),
-                },
-                Some("NoSuchBucket") => format!("bucket {bucket:?} does not exist"),
-                Some("PermanentRedirect" | "AuthorizationHeaderMalformed") => format!(
-                    "bucket {bucket:?} is in another region than the client's: give its region with --region"
-                ),
-                Some("NoSuchKey") => format!("{what} no longer exists"),
-                Some(code) => format!("{code}: {}", err.message().unwrap_or("S3 gave no message")),
-                None => format!("S3 refused the request ({})", DisplayErrorContext(e)),
-            }
-        }
-        SdkError::TimeoutError(_) => "the request timed out".to_owned(),
-        _ => {
-            let chain = DisplayErrorContext(e).to_string();
-            if chain.contains("credentials") {
-                format!(
-                    "no usable AWS credentials ({chain}); set them up as for the AWS CLI: environment variables, --profile, `aws sso login`, or an instance or container role"
-                )
-            } else {
-                format!("cannot reach S3: {chain}")
-            }
-        }
     }
 }
 

@@ -1,0 +1,72 @@
+//! What a user of `s3://` is told when the store or the credentials refuse: the location and the
+//! reason in one line (a missing bucket, the permission a denial needs, a wrong secret that is never
+//! printed, no credentials at all).
+
+use crate::s3::{World, json};
+use crate::s3_server::Fault;
+use crate::util::run_env;
+
+#[test]
+fn listing_errors_name_the_location_and_the_reason() {
+    let w = World::new();
+    let run = w.analyze(&["s3://no-such-bucket/AWSLogs/"]);
+    assert_eq!(run.status, Some(1), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("s3://no-such-bucket/") && run.stderr.contains("does not exist"),
+        "{}",
+        run.stderr
+    );
+
+    // Access denied names the permission: listing, then reading one object.
+    w.server.deny("org-trail");
+    let run = w.analyze(&["s3://org-trail/trails/"]);
+    assert_eq!(run.status, Some(1), "{}", run.stdout);
+    assert!(
+        run.stderr
+            .contains("s3:ListBucket on arn:aws:s3:::org-trail"),
+        "{}",
+        run.stderr
+    );
+    let key = w
+        .keys("trail-logs", "AWSLogs/111122223333/CloudTrail/us-east-1/")
+        .into_iter()
+        .next()
+        .expect("a key");
+    w.server
+        .fail("trail-logs", &key, &[Fault::Status(403, "AccessDenied")]);
+    let report = json(&w.answer(&["s3://trail-logs"]));
+    let problems = report["inputs"]["problems"].as_array().expect("problems");
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert_eq!(problems[0]["origin"], format!("s3://trail-logs/{key}"));
+    let error = problems[0]["error"].as_str().unwrap_or_default();
+    assert!(error.contains("s3:GetObject"), "{error}");
+
+    // A wrong secret key is refused, and never printed.
+    const SECRET: &str = "wJalrXUtnFEMIK7MDENGbPxRfiCYWRONGSECRET";
+    let mut env = w.aws_env();
+    for (k, v) in &mut env {
+        if k == "AWS_SECRET_ACCESS_KEY" {
+            *v = SECRET.to_owned();
+        }
+    }
+    let run = run_env(&["analyze", "s3://trail-logs", "--format", "json"], &env);
+    assert_eq!(run.status, Some(1), "{}", run.stdout);
+    assert!(
+        run.stderr.contains("s3://trail-logs") && run.stderr.contains("SignatureDoesNotMatch"),
+        "{}",
+        run.stderr
+    );
+    assert!(!run.stderr.contains(SECRET) && !run.stdout.contains(SECRET));
+
+    // No credentials at all: the reason, in one line, not the SDK's dump of its error.
+    env.retain(|(k, _)| !k.starts_with("AWS_ACCESS_KEY") && !k.starts_with("AWS_SECRET"));
+    let run = run_env(&["analyze", "s3://trail-logs", "--format", "json"], &env);
+    assert_eq!(run.status, Some(1), "{}", run.stdout);
+    assert!(
+        run.stderr.contains(
+            "s3://trail-logs/: no usable AWS credentials (no credentials found in chain)"
+        ) && !run.stderr.contains("DispatchFailure"),
+        "{}",
+        run.stderr
+    );
+}
