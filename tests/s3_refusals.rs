@@ -1,6 +1,6 @@
 //! What a user of `s3://` is told when the store or the credentials refuse: the location and the
 //! reason in one line (a missing bucket, the permission a denial needs, a wrong secret that is never
-//! printed, no credentials at all).
+//! printed, no credentials at all), and a `--profile` the AWS config files do not define.
 
 use crate::s3::{World, json};
 use crate::s3_server::Fault;
@@ -69,4 +69,38 @@ fn listing_errors_name_the_location_and_the_reason() {
         "{}",
         run.stderr
     );
+}
+
+#[test]
+fn a_profile_the_config_files_do_not_define_is_named() {
+    let w = World::new();
+    let config = w.env.path().join("aws-config");
+    std::fs::write(&config, "[profile audit]\nregion = us-east-1\n").expect("writing the config");
+    let mut env = w.aws_env();
+    if let Some((_, file)) = env.iter_mut().find(|(k, _)| k == "AWS_CONFIG_FILE") {
+        *file = config.display().to_string();
+    }
+    let run = |profile: &str| {
+        let args = [
+            "analyze",
+            "s3://trail-logs",
+            "--profile",
+            profile,
+            "--format",
+            "json",
+        ];
+        run_env(&args, &env)
+    };
+    // The SDK would take the credentials of the environment instead, or say only that none loaded.
+    let typo = run("audti");
+    assert_eq!(typo.status, Some(1), "{}", typo.stdout);
+    assert!(
+        typo.stderr.contains(
+            r#"--profile "audti": the AWS config files define no such profile; they define audit"#
+        ),
+        "{}",
+        typo.stderr
+    );
+    let defined = run("audit");
+    assert_eq!(defined.status, Some(0), "{}", defined.stderr);
 }

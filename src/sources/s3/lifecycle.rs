@@ -45,7 +45,10 @@ pub fn lifecycle_configurations(
 }
 
 async fn fetch_lifecycle(settings: &Settings, bucket: &str) -> Configuration {
-    let client = connect(settings, bucket).await;
+    let client = match connect(settings, bucket).await {
+        Ok(client) => client,
+        Err(why) => return Configuration::Failed(why),
+    };
     let request = client.get_bucket_lifecycle_configuration().bucket(bucket);
     let request = patiently(|| request.clone().send()).await;
     match request {

@@ -214,15 +214,16 @@ async fn run(
 ) {
     let client = match location.provider {
         Provider::Aws => connect(&settings, &location.bucket).await,
-        Provider::Alibaba => match oss::connect(&settings).await {
-            Ok(client) => client,
-            Err(why) => {
-                let _ = out
-                    .send(failed(&location, &location.prefix, why, None))
-                    .await;
-                return;
-            }
-        },
+        Provider::Alibaba => oss::connect(&settings).await,
+    };
+    let client = match client {
+        Ok(client) => client,
+        Err(why) => {
+            let _ = out
+                .send(failed(&location, &location.prefix, why, None))
+                .await;
+            return;
+        }
     };
     // Requests in flight start at a few and grow, up to `--s3-requests`, while the decoders wait
     // for objects, and halve when the store throttles (see `flow`). The memory budget bounds the
@@ -321,12 +322,13 @@ async fn run(
 
 /// A client for the bucket: the standard credential chain, `--profile`, `--region` and
 /// `--endpoint-url` as the AWS CLI reads them, in the bucket's own region.
-async fn connect(settings: &Settings, bucket: &str) -> Client {
+async fn connect(settings: &Settings, bucket: &str) -> Result<Client, String> {
     let retry = RetryConfig::standard()
         .with_max_attempts(5)
         .with_initial_backoff(Duration::from_millis(200));
     let mut loader = aws_config::defaults(BehaviorVersion::latest()).retry_config(retry);
     if let Some(profile) = &settings.profile {
+        problems::profile_exists(profile).await?;
         loader = loader.profile_name(profile);
     }
     if let Some(region) = &settings.region {
@@ -355,7 +357,7 @@ async fn connect(settings: &Settings, bucket: &str) -> Client {
     };
     let client = build(region.clone());
     if custom {
-        return client;
+        return Ok(client);
     }
     // S3 answers HeadBucket for a bucket of another region with a redirect, and even a refusal,
     // with a header that names its region. Without it, the requests that follow say what is wrong.
@@ -366,10 +368,10 @@ async fn connect(settings: &Settings, bucket: &str) -> Client {
             .and_then(|r| r.headers().get("x-amz-bucket-region"))
             .map(str::to_owned),
     };
-    match home {
+    Ok(match home {
         Some(home) if home != region.as_ref() => build(Region::new(home)),
         _ => client,
-    }
+    })
 }
 
 /// Whether a failed GetObject may succeed if tried again: throttled, or failed on the way.

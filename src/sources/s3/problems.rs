@@ -1,9 +1,11 @@
-//! A failed request to the store, in the words a person needs: which permission is missing, which
-//! bucket is elsewhere, or what stood in the way, in one line, without the SDK's debug dump.
+//! What went wrong with the store, in the words a person needs: a failed request (which permission
+//! is missing, which bucket is elsewhere, what stood in the way, one line, without the SDK's debug
+//! dump), or a `--profile` that the AWS config files do not define.
 
 use std::error::Error;
 
 use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
+use aws_types::os_shim_internal::{Env, Fs};
 
 /// What a request was for, to name the permission it needs.
 #[derive(Clone, Copy)]
@@ -71,6 +73,32 @@ where
             }
         }
     }
+}
+
+/// Whether the AWS config files define `profile`, asked for with `--profile`. Asked for a profile
+/// they do not define, the SDK only says that its credentials could not be loaded ("initialization
+/// error already taken"), and with credentials in the environment it uses those instead; the AWS
+/// CLI stops and names the profile, and so does this. Files that cannot be read are left to the
+/// SDK to report.
+pub(super) async fn profile_exists(profile: &str) -> Result<(), String> {
+    let (fs, env, files) = (Fs::real(), Env::real(), Default::default());
+    let Ok(profiles) = aws_config::profile::load(&fs, &env, &files, None).await else {
+        return Ok(());
+    };
+    if profiles.get_profile(profile).is_some() {
+        return Ok(());
+    }
+    let mut known: Vec<&str> = profiles.profiles().collect();
+    known.sort_unstable();
+    Err(match known.as_slice() {
+        [] => format!(
+            "--profile {profile:?}: the AWS config files define no profile at all (see `aws configure`)"
+        ),
+        _ => format!(
+            "--profile {profile:?}: the AWS config files define no such profile; they define {}",
+            known.join(", ")
+        ),
+    })
 }
 
 /// An error and the errors that caused it, one line: `dispatch failure: io error: … Connection
