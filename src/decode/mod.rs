@@ -28,7 +28,7 @@ pub use rules::{parse_lifecycle_file, parse_rules_file};
 pub use time::parse_time;
 
 use crate::model::{BucketName, ContextEvent, Event, LifecycleChange, Provider, Time};
-use crate::strings::{Id, Interner, Recent};
+use crate::strings::{Id, Interner};
 
 /// What the decode stage needs to know about the run.
 #[derive(Debug, Clone)]
@@ -420,15 +420,7 @@ fn read_whole(
         out.failed = true;
         out.problem(kind);
     } else {
-        let damage = frame::Framer {
-            out,
-            origin,
-            opts,
-            interner,
-            recent: Recent::default(),
-            sink,
-        }
-        .document(json);
+        let damage = frame::Framer::new(out, origin, opts, interner, sink).document(json);
         if let Some(damage) = damage {
             out.failed = true;
             // When the gzip data was cut short, the JSON ends early too: say it once.

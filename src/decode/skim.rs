@@ -55,6 +55,19 @@ pub struct RawStr<'a> {
 }
 
 impl<'a> RawStr<'a> {
+    /// The string whose bytes between the quotes are `raw`, which holds no escape.
+    pub fn plain(raw: &'a [u8]) -> RawStr<'a> {
+        RawStr {
+            raw,
+            escaped: false,
+        }
+    }
+
+    /// The bytes between the quotes, if they hold no escape (they are then the string's bytes).
+    pub fn unescaped(&self) -> Option<&'a [u8]> {
+        (!self.escaped).then_some(self.raw)
+    }
+
     /// Whether the string equals `s` once unescaped.
     pub fn is(&self, s: &str) -> bool {
         if !self.escaped {

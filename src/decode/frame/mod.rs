@@ -17,8 +17,10 @@ use crate::strings::{Interner, Recent};
 
 mod classify;
 mod key;
+mod members;
 
 use key::Key;
+use members::{Members, Order};
 
 /// How many envelopes may wrap one another (a Cribl capture of a CloudWatch payload is two).
 const MAX_ENVELOPES: usize = 8;
@@ -102,6 +104,29 @@ pub(super) struct Framer<'o> {
     pub recent: Recent,
     /// Receives every record flattened (`export --all-records`).
     pub sink: Option<&'o dyn super::RecordSink>,
+    /// The keys of the objects read so far, to tell the next ones quickly.
+    order: Order,
+}
+
+impl<'o> Framer<'o> {
+    /// A framer for one file, that knows none of its keys yet.
+    pub fn new(
+        out: &'o mut Decoded,
+        origin: u32,
+        opts: &'o Options,
+        interner: &'o Interner,
+        sink: Option<&'o dyn super::RecordSink>,
+    ) -> Framer<'o> {
+        Framer {
+            out,
+            origin,
+            opts,
+            interner,
+            recent: Recent::default(),
+            sink,
+            order: Order::default(),
+        }
+    }
 }
 
 /// Where a file stopped being readable.
@@ -258,7 +283,8 @@ impl Framer<'_> {
         let mut envelope = false;
         let mut foreign_before = 0;
         let nested = depth < MAX_ENVELOPES;
-        let end = skim::walk_object(b, at, |key, v| {
+        let mut members = Members::of(b, at)?;
+        while let Some((key, kind, v)) = members.next(b, &mut self.order)? {
             if head.key_count < head.keys.len() {
                 head.keys[head.key_count] = Some(key);
                 head.key_count += 1;
@@ -271,7 +297,7 @@ impl Framer<'_> {
                 }
                 Err(_) => skim::skip_nested(b, v, depth + 1),
             };
-            match (Key::of(&key.bytes()), first) {
+            let end = match (kind, first) {
                 (Key::Records, Some(b'[')) if nested => {
                     envelope = true;
                     skim::walk_array(b, v, |el| self.record_slot(b, el, depth + 2))
@@ -313,7 +339,7 @@ impl Framer<'_> {
                 (Key::Version, _) => string(&mut head.version),
                 (Key::Time, _) => string(&mut head.time),
                 (Key::Name | Key::Source, Some(c)) if c != b'"' && c != b'n' => {
-                    let field = match Key::of(&key.bytes()) {
+                    let field = match kind {
                         Key::Name => "eventName",
                         _ => "eventSource",
                     };
@@ -349,8 +375,10 @@ impl Framer<'_> {
                     }
                     skim::skip_nested(b, v, depth + 1)
                 }
-            }
-        })?;
+            }?;
+            members.value_ends(b, end)?;
+        }
+        let end = members.end();
         if envelope {
             // An EventBridge envelope around something that is not a CloudTrail record.
             if self.out.foreign_objects > foreign_before && head.detail_type.is_some() {

@@ -16,7 +16,7 @@ use std::rc::Rc;
 use super::frame::{self, Framer, line_of};
 use super::skim::SkimError;
 use super::{Decoded, Options, access_log, finish, gzip, oss};
-use crate::strings::{Interner, Recent};
+use crate::strings::Interner;
 use window::{Piece, Reading, Stop, Window, absolute, fill, skip_bom};
 
 mod window;
@@ -141,14 +141,7 @@ fn decode_chunked(
     let mut out = Decoded::default();
     w.ended = w.error.is_some();
     w.more_until(head);
-    let mut framer = Framer {
-        out: &mut out,
-        origin,
-        opts,
-        interner,
-        recent: Recent::default(),
-        sink,
-    };
+    let mut framer = Framer::new(&mut out, origin, opts, interner, sink);
     match w.next(skip_bom(w.buf)) {
         Err(_) => {
             if w.error.is_none() && !w.too_large() {

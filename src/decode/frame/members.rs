@@ -1,0 +1,299 @@
+//! The members of an object, read one at a time, with each key told quickly.
+//!
+//! In a file, records are written by one program, so a record's next key is nearly always the one
+//! that followed its current key in the record before. [`Order`] remembers that; checking its guess
+//! is one comparison of at most 32 bytes, where reading a key means searching for its closing quote
+//! and then telling which key it is. A wrong guess costs only the comparison, and the key is read
+//! as usual. [`Members`] is [`skim::walk_object`] as a cursor, so that the framer can act on each
+//! member with all of its state.
+
+use super::Key;
+use crate::decode::skim::{self, RawStr, SkimError};
+
+/// How many distinct keys are remembered; a record has about twenty.
+const SLOTS: usize = 48;
+
+/// The longest key remembered (with its closing quote, it fills 32 bytes).
+const LONGEST: usize = 31;
+
+/// No slot.
+const NONE: u8 = u8::MAX;
+const _: () = assert!(SLOTS < NONE as usize);
+
+/// A remembered key: its bytes followed by the closing quote, zero-padded.
+#[derive(Clone, Copy)]
+struct Slot {
+    quoted: [u8; LONGEST + 1],
+    /// 0xff over the key and its quote, 0 past them, as two 16-byte words.
+    mask: [u128; 2],
+    len: u8,
+    key: Key,
+    /// The slot of the key that followed this one last time.
+    next: u8,
+}
+
+/// The remembered keys of one file.
+pub(super) struct Order {
+    slots: Vec<Slot>,
+    /// The slot of the first key of the last object.
+    first: u8,
+}
+
+impl Default for Order {
+    fn default() -> Order {
+        Order {
+            slots: Vec::new(),
+            first: NONE,
+        }
+    }
+}
+
+/// A key found where a member starts.
+struct Found {
+    /// The key's slot.
+    slot: u8,
+    key: Key,
+    /// The key's length (it holds no escape).
+    len: usize,
+}
+
+impl Order {
+    /// The key that the last object had after `previous` (its first key when `previous` is
+    /// [`NONE`]), if the member at `at` (which holds `"`) has that key.
+    #[inline]
+    fn guess(&self, b: &[u8], at: usize, previous: u8) -> Option<Found> {
+        let slot = match previous {
+            NONE => self.first,
+            s => self.slots.get(usize::from(s))?.next,
+        };
+        let s = self.slots.get(usize::from(slot))?;
+        let len = usize::from(s.len);
+        if b.get(at) != Some(&b'"') {
+            return None;
+        }
+        let same = match b.get(at + 1..at + 1 + LONGEST + 1) {
+            // The key and its closing quote, compared 16 bytes at a time, the bytes past them
+            // masked off.
+            Some(window) => (0..2).all(|half| {
+                let word = |bytes: &[u8]| {
+                    let bytes = &bytes[16 * half..16 * half + 16];
+                    u128::from_le_bytes(bytes.try_into().unwrap_or_default())
+                };
+                (word(window) ^ word(&s.quoted)) & s.mask[half] == 0
+            }),
+            None => b.get(at + 1..at + len + 2) == Some(&s.quoted[..len + 1]),
+        };
+        same.then_some(Found {
+            slot,
+            key: s.key,
+            len,
+        })
+    }
+
+    /// Remembers that `key` (the raw bytes of a key without escapes, or `None`) followed
+    /// `previous`; returns its slot.
+    fn learn(&mut self, previous: u8, raw: Option<&[u8]>, key: Key) -> u8 {
+        let slot = match raw.filter(|r| r.len() <= LONGEST) {
+            Some(raw) => self.slot_of(raw, key),
+            None => NONE,
+        };
+        match self.slots.get_mut(usize::from(previous)) {
+            Some(previous) => previous.next = slot,
+            None => self.first = slot,
+        }
+        slot
+    }
+
+    fn slot_of(&mut self, raw: &[u8], key: Key) -> u8 {
+        let found = self
+            .slots
+            .iter()
+            .position(|s| usize::from(s.len) == raw.len() && &s.quoted[..raw.len()] == raw);
+        if let Some(i) = found {
+            return i as u8;
+        }
+        if self.slots.len() == SLOTS {
+            return NONE;
+        }
+        let mut quoted = [0; LONGEST + 1];
+        quoted[..raw.len()].copy_from_slice(raw);
+        quoted[raw.len()] = b'"';
+        let mut mask = [0; LONGEST + 1];
+        mask[..=raw.len()].fill(0xff);
+        let half = |i: usize| u128::from_le_bytes(mask[i..i + 16].try_into().unwrap_or_default());
+        self.slots.push(Slot {
+            quoted,
+            mask: [half(0), half(16)],
+            len: raw.len() as u8,
+            key,
+            next: NONE,
+        });
+        (self.slots.len() - 1) as u8
+    }
+}
+
+/// The members of one object, read one at a time.
+pub(super) struct Members {
+    /// Where the next member starts; once the last was read, the offset just past the object.
+    at: usize,
+    /// The slot of the last key read.
+    previous: u8,
+    done: bool,
+}
+
+impl Members {
+    /// The members of the object at `at` (which must hold `{`).
+    pub fn of(b: &[u8], at: usize) -> Result<Members, SkimError> {
+        if b.get(at) != Some(&b'{') {
+            return Err(SkimError::Unexpected { at });
+        }
+        let first = skim::skip_ws(b, at + 1);
+        let (at, done) = match b.get(first) {
+            Some(b'}') => (first + 1, true),
+            Some(_) => (first, false),
+            None => return Err(SkimError::Truncated),
+        };
+        Ok(Members {
+            at,
+            previous: NONE,
+            done,
+        })
+    }
+
+    /// The next member: its key, which key it is, and where its value starts; `None` after the
+    /// last. The caller reads the value and says where it ends with [`Members::value_ends`].
+    pub fn next<'b>(
+        &mut self,
+        b: &'b [u8],
+        order: &mut Order,
+    ) -> Result<Option<(RawStr<'b>, Key, usize)>, SkimError> {
+        if self.done {
+            return Ok(None);
+        }
+        let at = self.at;
+        let (key, kind, end) = match order.guess(b, at, self.previous) {
+            Some(found) => {
+                self.previous = found.slot;
+                let raw = &b[at + 1..at + 1 + found.len];
+                (RawStr::plain(raw), found.key, at + found.len + 2)
+            }
+            None => {
+                let (key, end) = skim::read_string(b, at)?;
+                let kind = Key::of(&key.bytes());
+                self.previous = order.learn(self.previous, key.unescaped(), kind);
+                (key, kind, end)
+            }
+        };
+        let colon = skim::skip_ws(b, end);
+        match b.get(colon) {
+            Some(b':') => Ok(Some((key, kind, skim::skip_ws(b, colon + 1)))),
+            Some(_) => Err(SkimError::Unexpected { at: colon }),
+            None => Err(SkimError::Truncated),
+        }
+    }
+
+    /// Reads what follows a value that ended at `end`: a comma before the next member, or the end
+    /// of the object.
+    pub fn value_ends(&mut self, b: &[u8], end: usize) -> Result<(), SkimError> {
+        let after = skim::skip_ws(b, end);
+        match b.get(after) {
+            Some(b',') => self.at = skim::skip_ws(b, after + 1),
+            Some(b'}') => (self.at, self.done) = (after + 1, true),
+            Some(_) => return Err(SkimError::Unexpected { at: after }),
+            None => return Err(SkimError::Truncated),
+        }
+        Ok(())
+    }
+
+    /// The offset just past the object, once its last member was read.
+    pub fn end(&self) -> usize {
+        self.at
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn guesses_the_key_that_came_next_last_time() {
+        let mut order = Order::default();
+        let a = order.learn(NONE, Some(b"eventTime"), Key::Time);
+        let b = order.learn(a, Some(b"eventName"), Key::Name);
+        assert_ne!(a, b);
+        let doc = br#"{"eventTime":"x","eventName":"y"}"#;
+        let first = order.guess(doc, 1, NONE).expect("the first key");
+        assert_eq!((first.slot, first.key, first.len), (a, Key::Time, 9));
+        let second = order.guess(doc, 17, a).expect("the second key");
+        assert_eq!((second.slot, second.key), (b, Key::Name));
+        // A longer key that starts the same, a key with an escape, and the end of the input are
+        // not the key guessed.
+        assert!(order.guess(br#"{"eventTimes":1}"#, 1, NONE).is_none());
+        assert!(order.guess(br#"{"eventTim\u0065":1}"#, 1, NONE).is_none());
+        assert!(order.guess(br#"{"eventTime"#, 1, NONE).is_none());
+        assert!(order.guess(br#"{"eventTime""#, 1, NONE).is_some());
+        assert!(order.guess(br#"{'eventTime":1}"#, 1, NONE).is_none());
+        // Nothing was learnt after the second key.
+        assert!(order.guess(doc, 17, b).is_none());
+    }
+
+    /// The members and the end of the object at the start of `doc`, or where it is broken.
+    fn walk(doc: &[u8], order: &mut Order) -> (Vec<(String, usize)>, Result<usize, SkimError>) {
+        let mut seen = Vec::new();
+        let mut read = || {
+            let mut members = Members::of(doc, 0)?;
+            while let Some((key, _, at)) = members.next(doc, order)? {
+                seen.push((key.decode().unwrap_or_default().into_owned(), at));
+                members.value_ends(doc, skim::skip_value(doc, at, 1)?)?;
+            }
+            Ok(members.end())
+        };
+        let end = read();
+        (seen, end)
+    }
+
+    #[test]
+    fn reads_what_walk_object_reads_whatever_it_guessed() {
+        let docs: [&[u8]; 12] = [
+            br#"{"eventTime":"t","eventName":"n","awsRegion":"r"}"#,
+            br#"{"eventTime":"t","errorCode":"e","eventName":"n","awsRegion":"r"}"#,
+            br#"{ "eventTime" : "t" , "eventName":"n" }"#,
+            br#"{"eventTime":"t","eventName":"n","awsRegion":"r"}"#,
+            br#"{"event\u0054ime":"t","eventName":"n"}"#,
+            br#"{}"#,
+            br#"{"eventTime":"t","eventName":"n","awsRegion":"r",}"#,
+            br#"{"eventTime":"t","eventName" "n"}"#,
+            br#"{"eventTime":"t","eventName":"n""#,
+            br#"{"eventTime":"t"x"#,
+            br#"{"eventTime":"t","eventName"#,
+            br#"{'eventTime":"t"}"#,
+        ];
+        let mut order = Order::default();
+        // Each document twice: once with the guesses the ones before taught, once with its own.
+        for doc in docs.iter().flat_map(|d| [d, d]) {
+            let mut expected = Vec::new();
+            let end = skim::walk_object::<SkimError>(doc, 0, |key, at| {
+                expected.push((key.decode().unwrap_or_default().into_owned(), at));
+                skim::skip_value(doc, at, 1)
+            });
+            let doc_text = String::from_utf8_lossy(doc);
+            assert_eq!(walk(doc, &mut order), (expected, end), "{doc_text}");
+        }
+    }
+
+    #[test]
+    fn remembers_each_key_once_and_only_so_many() {
+        let mut order = Order::default();
+        let again = order.learn(NONE, Some(b"requestID"), Key::RequestId);
+        assert_eq!(
+            order.learn(again, Some(b"requestID"), Key::RequestId),
+            again
+        );
+        let long = [b'k'; LONGEST + 1];
+        assert_eq!(order.learn(again, Some(&long), Key::Other), NONE);
+        for i in 0..2 * SLOTS {
+            order.learn(NONE, Some(format!("key{i}").as_bytes()), Key::Other);
+        }
+        assert_eq!(order.slots.len(), SLOTS);
+    }
+}
