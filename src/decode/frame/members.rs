@@ -16,9 +16,12 @@ const SLOTS: usize = 48;
 /// The longest key remembered (with its closing quote, it fills 32 bytes).
 const LONGEST: usize = 31;
 
-/// No slot.
+/// No slot: a key that is not remembered (too long, escaped, or one too many).
 const NONE: u8 = u8::MAX;
-const _: () = assert!(SLOTS < NONE as usize);
+
+/// Where the previous key would be, before the first key of an object.
+const START: u8 = u8::MAX - 1;
+const _: () = assert!(SLOTS < START as usize);
 
 /// A remembered key: its bytes followed by the closing quote, zero-padded.
 #[derive(Clone, Copy)]
@@ -58,12 +61,12 @@ struct Found {
 }
 
 impl Order {
-    /// The key that the last object had after `previous` (its first key when `previous` is
-    /// [`NONE`]), if the member at `at` (which holds `"`) has that key.
+    /// The key that came after `previous` last time (the first key of the last object when
+    /// `previous` is [`START`]), if the member at `at` has that key.
     #[inline]
     fn guess(&self, b: &[u8], at: usize, previous: u8) -> Option<Found> {
         let slot = match previous {
-            NONE => self.first,
+            START => self.first,
             s => self.slots.get(usize::from(s))?.next,
         };
         let s = self.slots.get(usize::from(slot))?;
@@ -97,9 +100,13 @@ impl Order {
             Some(raw) => self.slot_of(raw, key),
             None => NONE,
         };
-        match self.slots.get_mut(usize::from(previous)) {
-            Some(previous) => previous.next = slot,
-            None => self.first = slot,
+        match previous {
+            START => self.first = slot,
+            p => {
+                if let Some(p) = self.slots.get_mut(usize::from(p)) {
+                    p.next = slot;
+                }
+            }
         }
         slot
     }
@@ -155,7 +162,7 @@ impl Members {
         };
         Ok(Members {
             at,
-            previous: NONE,
+            previous: START,
             done,
         })
     }
@@ -218,21 +225,21 @@ mod tests {
     #[test]
     fn guesses_the_key_that_came_next_last_time() {
         let mut order = Order::default();
-        let a = order.learn(NONE, Some(b"eventTime"), Key::Time);
+        let a = order.learn(START, Some(b"eventTime"), Key::Time);
         let b = order.learn(a, Some(b"eventName"), Key::Name);
         assert_ne!(a, b);
         let doc = br#"{"eventTime":"x","eventName":"y"}"#;
-        let first = order.guess(doc, 1, NONE).expect("the first key");
+        let first = order.guess(doc, 1, START).expect("the first key");
         assert_eq!((first.slot, first.key, first.len), (a, Key::Time, 9));
         let second = order.guess(doc, 17, a).expect("the second key");
         assert_eq!((second.slot, second.key), (b, Key::Name));
         // A longer key that starts the same, a key with an escape, and the end of the input are
         // not the key guessed.
-        assert!(order.guess(br#"{"eventTimes":1}"#, 1, NONE).is_none());
-        assert!(order.guess(br#"{"eventTim\u0065":1}"#, 1, NONE).is_none());
-        assert!(order.guess(br#"{"eventTime"#, 1, NONE).is_none());
-        assert!(order.guess(br#"{"eventTime""#, 1, NONE).is_some());
-        assert!(order.guess(br#"{'eventTime":1}"#, 1, NONE).is_none());
+        assert!(order.guess(br#"{"eventTimes":1}"#, 1, START).is_none());
+        assert!(order.guess(br#"{"eventTim\u0065":1}"#, 1, START).is_none());
+        assert!(order.guess(br#"{"eventTime"#, 1, START).is_none());
+        assert!(order.guess(br#"{"eventTime""#, 1, START).is_some());
+        assert!(order.guess(br#"{'eventTime":1}"#, 1, START).is_none());
         // Nothing was learnt after the second key.
         assert!(order.guess(doc, 17, b).is_none());
     }
@@ -284,15 +291,20 @@ mod tests {
     #[test]
     fn remembers_each_key_once_and_only_so_many() {
         let mut order = Order::default();
-        let again = order.learn(NONE, Some(b"requestID"), Key::RequestId);
+        let again = order.learn(START, Some(b"requestID"), Key::RequestId);
         assert_eq!(
             order.learn(again, Some(b"requestID"), Key::RequestId),
             again
         );
         let long = [b'k'; LONGEST + 1];
         assert_eq!(order.learn(again, Some(&long), Key::Other), NONE);
+        // After a key not remembered, nothing is guessed, and the first key stays the first.
+        assert!(order.guess(br#"{"requestID":1}"#, 1, NONE).is_none());
+        order.learn(NONE, Some(b"eventID"), Key::Id);
+        let first = order.guess(br#"{"requestID":1}"#, 1, START).map(|f| f.slot);
+        assert_eq!(first, Some(again));
         for i in 0..2 * SLOTS {
-            order.learn(NONE, Some(format!("key{i}").as_bytes()), Key::Other);
+            order.learn(START, Some(format!("key{i}").as_bytes()), Key::Other);
         }
         assert_eq!(order.slots.len(), SLOTS);
     }
