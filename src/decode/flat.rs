@@ -8,7 +8,7 @@ use std::borrow::Cow;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::lenient::{Lenient, Text};
+use super::lenient::{Lenient, Text, from_json};
 use super::record::RawIdentity;
 use super::skim;
 use super::time::parse_time;
@@ -186,8 +186,7 @@ fn scalar(raw: Option<&RawValue>) -> Option<String> {
 
 /// Flattens one record.
 pub fn flatten(json: &[u8]) -> Result<Flat, String> {
-    let raw: RawFlat<'_> =
-        serde_json::from_slice(json).map_err(|e| format!("unreadable record: {e}"))?;
+    let raw: RawFlat<'_> = from_json(json).map_err(|e| format!("unreadable record: {e}"))?;
     flatten_raw(&raw)
 }
 

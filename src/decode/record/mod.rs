@@ -8,7 +8,7 @@
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-use super::lenient::{Lenient, Num, OneOrMany, Text, Wrong};
+use super::lenient::{Lenient, Num, OneOrMany, Text, Wrong, from_json};
 use super::rules::RawLifecycleConfiguration;
 use super::skim;
 use super::time::{parse_http_date, parse_time};
@@ -238,7 +238,7 @@ fn actor_of(identity: Option<&RawValue>) -> Actor {
 
 /// The actor the JSON of a `userIdentity` value describes.
 pub fn actor_from_bytes(identity: &[u8]) -> Actor {
-    let parsed: Option<Lenient<RawIdentity>> = serde_json::from_slice(identity).ok();
+    let parsed: Option<Lenient<RawIdentity>> = from_json(identity).ok();
     let Some(Lenient(Some(id), _)) = parsed else {
         return Actor::default();
     };
@@ -360,7 +360,7 @@ impl<'a> RawRecord<'a> {
 }
 
 fn parse(json: &[u8]) -> Result<RawRecord<'_>, String> {
-    serde_json::from_slice(json).map_err(|e| format!("unreadable record: {e}"))
+    from_json(json).map_err(|e| format!("unreadable record: {e}"))
 }
 
 /// What the response of a CreateMultipartUpload says: the new upload ID and lifecycle abort

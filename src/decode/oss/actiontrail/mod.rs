@@ -21,7 +21,7 @@ use std::collections::BTreeMap;
 use serde_json::value::RawValue;
 
 use super::{context_kind, lifecycle, operation};
-use crate::decode::lenient::Text;
+use crate::decode::lenient::{Text, from_json};
 use crate::decode::record::visit_members;
 use crate::decode::{BucketSeen, Category, Decoded, Options, parse_time, quote, skim};
 use crate::model::{
@@ -63,7 +63,7 @@ pub(in crate::decode) fn event(
     opts: &Options,
     interner: &Interner,
 ) -> Read {
-    let raw: RawEvent = match serde_json::from_slice(json) {
+    let raw: RawEvent = match from_json(json) {
         Ok(raw) => raw,
         Err(e) => {
             out.problem(format!("record {index}: unreadable ActionTrail event: {e}"));
