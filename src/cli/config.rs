@@ -105,8 +105,13 @@ impl Config {
         if let (Some(s), Some(u)) = (since, until)
             && s >= u
         {
+            // Say it with what was typed: a date alone in --until runs to the end of that day,
+            // so its time is the next day's midnight.
+            let typed = |arg: &Option<String>| arg.clone().unwrap_or_default();
             return Err(Error::Usage(format!(
-                "--since {s} is not before --until {u}"
+                "--since {} is not before --until {}: the window would run from {s} to {u}",
+                typed(&args.input.since),
+                typed(&args.input.until)
             )));
         }
         let lifecycle_files = args
@@ -314,6 +319,13 @@ mod tests {
         let Command::Analyze(a) = args.command else {
             panic!("analyze")
         };
-        assert!(Config::from_analyze(a).is_err());
+        let Err(Error::Usage(why)) = Config::from_analyze(a) else {
+            panic!("an empty window is refused")
+        };
+        assert_eq!(
+            why,
+            "--since 2026-11-02 is not before --until 2026-11-01: the window would run from \
+             2026-11-02 00:00:00 UTC to 2026-11-02 00:00:00 UTC"
+        );
     }
 }
