@@ -136,6 +136,7 @@ impl Config {
         } else {
             Format::Json
         });
+        page_not_for_a_terminal(format, output_is_terminal)?;
         if let Some(bad) = args
             .s3
             .account
@@ -223,6 +224,17 @@ impl Config {
     }
 }
 
+/// `--format html` is a page for a browser: printed on a terminal, it is a screenful of markup.
+fn page_not_for_a_terminal(format: Format, output_is_terminal: bool) -> Result<()> {
+    match (format, output_is_terminal) {
+        (Format::Html, true) => Err(Error::Usage(
+            "--format html writes a page for a browser: give --output report.html (or send the output to a file)"
+                .to_owned(),
+        )),
+        _ => Ok(()),
+    }
+}
+
 /// Reads `--since` / `--until`. A bare date means its midnight (UTC); for `--until` (`end`) it
 /// means the midnight after, so that the day itself is included.
 fn parse_time_arg(arg: &str, end: bool) -> Result<Time> {
@@ -302,6 +314,13 @@ mod tests {
         );
         assert!(parse_lifecycle_arg("media").is_err());
         assert!(parse_lifecycle_arg("=x.json").is_err());
+    }
+
+    #[test]
+    fn an_html_page_is_not_printed_on_a_terminal() {
+        assert!(page_not_for_a_terminal(Format::Html, true).is_err());
+        assert!(page_not_for_a_terminal(Format::Html, false).is_ok());
+        assert!(page_not_for_a_terminal(Format::Table, true).is_ok());
     }
 
     #[test]
