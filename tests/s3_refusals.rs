@@ -103,4 +103,16 @@ fn a_profile_the_config_files_do_not_define_is_named() {
     );
     let defined = run("audit");
     assert_eq!(defined.status, Some(0), "{}", defined.stderr);
+
+    // Many profiles: the first dozen by name, and how many more.
+    let many: String = (10..25).map(|i| format!("[profile p{i}]\n")).collect();
+    std::fs::write(&config, many).expect("writing the config");
+    let typo = run("p9");
+    assert!(
+        typo.stderr.contains(
+            "they define p10, p11, p12, p13, p14, p15, p16, p17, p18, p19, p20, p21 and 3 more)"
+        ),
+        "{}",
+        typo.stderr
+    );
 }

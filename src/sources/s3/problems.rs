@@ -90,12 +90,18 @@ pub(super) async fn profile_exists(profile: &str) -> Result<(), String> {
     }
     let mut known: Vec<&str> = profiles.profiles().collect();
     known.sort_unstable();
+    const NAMED: usize = 12;
+    let more = match known.len().saturating_sub(NAMED) {
+        0 => String::new(),
+        n => format!(" and {n} more"),
+    };
+    known.truncate(NAMED);
     Err(match known.as_slice() {
         [] => format!(
             "--profile {profile:?}: the AWS config files define no profile at all (see `aws configure`)"
         ),
         _ => format!(
-            "--profile {profile:?}: the AWS config files define no such profile; they define {}",
+            "--profile {profile:?}: the AWS config files define no such profile; they define {}{more}",
             known.join(", ")
         ),
     })
@@ -106,7 +112,7 @@ pub(super) async fn profile_exists(profile: &str) -> Result<(), String> {
 /// left out.
 fn causes(e: &dyn Error) -> String {
     let mut parts: Vec<String> = Vec::new();
-    for err in std::iter::successors(Some(e), |&err| err.source().map(|s| s as &dyn Error)) {
+    for err in layers(e) {
         let line = headline(err);
         if !line.is_empty() && !parts.last().is_some_and(|last| last.contains(&line)) {
             parts.push(line);
@@ -118,8 +124,12 @@ fn causes(e: &dyn Error) -> String {
 /// The first line of the deepest cause: for credentials, the reason (`no credentials found in
 /// chain`, an expired SSO session) rather than the layers that passed it on.
 fn root_cause(e: &dyn Error) -> String {
-    let layers = std::iter::successors(Some(e), |&err| err.source().map(|s| s as &dyn Error));
-    layers.last().map(headline).unwrap_or_default()
+    layers(e).last().map(headline).unwrap_or_default()
+}
+
+/// An error, then the error that caused it, and so on.
+fn layers(e: &dyn Error) -> impl Iterator<Item = &dyn Error> {
+    std::iter::successors(Some(e), |&err| err.source().map(|s| s as &dyn Error))
 }
 
 /// The first line of an error's message. A first line that ends with a colon introduces a list on
