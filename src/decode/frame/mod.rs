@@ -8,8 +8,9 @@
 //!   captures (`_raw`); envelopes may nest;
 //! - digest files and Insight events, which are recognised and skipped.
 //!
-//! Every record is classified from its top-level keys alone ([`classify`], with [`skim`]); only
-//! multipart and lifecycle-configuration records are parsed in full, by [`super::record`].
+//! Every record is classified from its top-level keys alone ([`classify`], with [`skim`]; the keys
+//! are told by [`members`], which guesses each from the records before); only multipart and
+//! lifecycle-configuration records are parsed in full, by [`super::record`].
 
 use super::skim::{self, RawStr, SkimError};
 use super::{Category, Decoded, Options};
