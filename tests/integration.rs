@@ -15,6 +15,7 @@ mod fixtures; // fixtures/ is what the generator makes, and its answers are righ
 mod formats; // table, json, ndjson, csv; hostile strings are escaped
 mod house_rules; // conventions the compiler cannot check
 mod oss; // Alibaba Cloud OSS: ActionTrail and OSS access logs give the answers of their AWS twins
+mod oss_own; // what only OSS tells: its own stories, its XML rules, mixed and hostile logs, oss://
 mod other_failures; // every diagnosis of a failed request that is not NoSuchUpload, in every view and output
 mod problems; // each kind of damaged input is named, counted, and never stops the run
 mod report_views; // focus, timelines, colour, completions and the man page
