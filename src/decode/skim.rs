@@ -461,6 +461,52 @@ mod tests {
     }
 
     #[test]
+    fn walks_objects_to_their_end_or_to_what_breaks_them() {
+        type Walk = (Vec<(&'static str, usize)>, Result<usize>);
+        let cases: [(&[u8], Walk); 13] = [
+            (br#"{"a":1,"b":[2]}"#, (vec![("a", 5), ("b", 11)], Ok(15))),
+            (
+                br#"{ "a" : 1 , "b" : "x" }"#,
+                (vec![("a", 8), ("b", 18)], Ok(23)),
+            ),
+            (b"{}", (vec![], Ok(2))),
+            (b"{ }", (vec![], Ok(3))),
+            (b"{", (vec![], Err(SkimError::Truncated))),
+            (b"", (vec![], Err(SkimError::Truncated))),
+            (b"[1]", (vec![], Err(SkimError::Unexpected { at: 0 }))),
+            (
+                br#"{"a":1,}"#,
+                (vec![("a", 5)], Err(SkimError::Unexpected { at: 7 })),
+            ),
+            (
+                br#"{"a" 1}"#,
+                (vec![], Err(SkimError::Unexpected { at: 5 })),
+            ),
+            (br#"{"a":1"#, (vec![("a", 5)], Err(SkimError::Truncated))),
+            (
+                br#"{"a":1 x"#,
+                (vec![("a", 5)], Err(SkimError::Unexpected { at: 7 })),
+            ),
+            (br#"{"a"#, (vec![], Err(SkimError::Truncated))),
+            (b"{a:1}", (vec![], Err(SkimError::Unexpected { at: 1 }))),
+        ];
+        for (doc, (members, end)) in cases {
+            let mut seen = Vec::new();
+            let walked = walk_object::<SkimError>(doc, 0, |key, at| {
+                seen.push((key.decode().unwrap_or_default().into_owned(), at));
+                skip_value(doc, at, 1)
+            });
+            let members: Vec<_> = members.iter().map(|&(k, at)| (k.to_owned(), at)).collect();
+            assert_eq!(
+                (seen, walked),
+                (members, end),
+                "{}",
+                String::from_utf8_lossy(doc)
+            );
+        }
+    }
+
+    #[test]
     fn compares_raw_strings_with_escapes() {
         let (s, _) = read_string(br#""UploadPart""#, 0).unwrap();
         assert!(s.is("UploadPart"));
