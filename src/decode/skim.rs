@@ -338,6 +338,62 @@ fn skip_key(b: &[u8], i: usize) -> Result<usize> {
     Ok(skip_ws(b, j + 1))
 }
 
+/// The members of an object, one at a time: [`walk_object`] as a cursor, for a caller that reads
+/// each key its own way or acts on each member with state a closure could not borrow.
+pub struct Members {
+    /// Where the next member's key starts; once the last member was read, the offset just past
+    /// the object.
+    at: usize,
+    done: bool,
+}
+
+impl Members {
+    /// The members of the object at `i` (which must hold `{`).
+    pub fn of(b: &[u8], i: usize) -> Result<Members> {
+        if byte(b, i)? != b'{' {
+            return Err(SkimError::Unexpected { at: i });
+        }
+        let first = skip_ws(b, i + 1);
+        let done = byte(b, first)? == b'}';
+        Ok(Members {
+            at: if done { first + 1 } else { first },
+            done,
+        })
+    }
+
+    /// Where the next member's key starts (a string, if the object is whole); `None` after the
+    /// last member.
+    pub fn key(&self) -> Option<usize> {
+        (!self.done).then_some(self.at)
+    }
+
+    /// Where the value starts, given the offset just past its key's closing quote.
+    pub fn value(&self, b: &[u8], key_end: usize) -> Result<usize> {
+        let colon = skip_ws(b, key_end);
+        if byte(b, colon)? != b':' {
+            return Err(SkimError::Unexpected { at: colon });
+        }
+        Ok(skip_ws(b, colon + 1))
+    }
+
+    /// Reads what follows a value that ended just before `end`: a comma before the next member,
+    /// or the end of the object.
+    pub fn value_ends(&mut self, b: &[u8], end: usize) -> Result<()> {
+        let after = skip_ws(b, end);
+        match byte(b, after)? {
+            b',' => self.at = skip_ws(b, after + 1),
+            b'}' => (self.at, self.done) = (after + 1, true),
+            _ => return Err(SkimError::Unexpected { at: after }),
+        }
+        Ok(())
+    }
+
+    /// The offset just past the object, once its last member was read.
+    pub fn end(&self) -> usize {
+        self.at
+    }
+}
+
 /// Walks the members of the object at `i` (which must hold `{`). For each member, `visit` gets the
 /// key and the offset of the value and must return the offset just past the value, for example by
 /// calling [`skip_value`]. Returns the offset just past the object.
@@ -346,27 +402,13 @@ pub fn walk_object<'a, E: From<SkimError>>(
     i: usize,
     mut visit: impl FnMut(RawStr<'a>, usize) -> Result<usize, E>,
 ) -> Result<usize, E> {
-    if byte(b, i)? != b'{' {
-        return Err(SkimError::Unexpected { at: i }.into());
+    let mut members = Members::of(b, i)?;
+    while let Some(at) = members.key() {
+        let (key, end) = read_string(b, at)?;
+        let value = members.value(b, end)?;
+        members.value_ends(b, visit(key, value)?)?;
     }
-    let mut j = skip_ws(b, i + 1);
-    if byte(b, j)? == b'}' {
-        return Ok(j + 1);
-    }
-    loop {
-        let (key, end) = read_string(b, j)?;
-        let colon = skip_ws(b, end);
-        if byte(b, colon)? != b':' {
-            return Err(SkimError::Unexpected { at: colon }.into());
-        }
-        let value = skip_ws(b, colon + 1);
-        j = skip_ws(b, visit(key, value)?);
-        match byte(b, j)? {
-            b',' => j = skip_ws(b, j + 1),
-            b'}' => return Ok(j + 1),
-            _ => return Err(SkimError::Unexpected { at: j }.into()),
-        }
-    }
+    Ok(members.end())
 }
 
 /// Walks the elements of the array at `i` (which must hold `[`). `visit` gets the offset of each

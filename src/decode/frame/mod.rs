@@ -9,7 +9,7 @@
 //! - digest files and Insight events, which are recognised and skipped.
 //!
 //! Every record is classified from its top-level keys alone ([`classify`], with [`skim`]; the keys
-//! are told by [`members`], which guesses each from the records before); only multipart and
+//! are told by [`order`], which guesses each from the records before); only multipart and
 //! lifecycle-configuration records are parsed in full, by [`super::record`].
 
 use super::skim::{self, RawStr, SkimError};
@@ -18,10 +18,10 @@ use crate::strings::{Interner, Recent};
 
 mod classify;
 mod key;
-mod members;
+mod order;
 
 use key::Key;
-use members::{Members, Order};
+use order::{Order, Place};
 
 /// How many envelopes may wrap one another (a Cribl capture of a CloudWatch payload is two).
 const MAX_ENVELOPES: usize = 8;
@@ -284,8 +284,11 @@ impl Framer<'_> {
         let mut envelope = false;
         let mut foreign_before = 0;
         let nested = depth < MAX_ENVELOPES;
-        let mut members = Members::of(b, at)?;
-        while let Some((key, kind, v)) = members.next(b, &mut self.order)? {
+        let mut members = skim::Members::of(b, at)?;
+        let mut place = Place::START;
+        while let Some(key_at) = members.key() {
+            let (key, kind, key_end) = self.order.key(b, key_at, &mut place)?;
+            let v = members.value(b, key_end)?;
             if head.key_count < head.keys.len() {
                 head.keys[head.key_count] = Some(key);
                 head.key_count += 1;

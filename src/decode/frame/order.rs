@@ -1,11 +1,10 @@
-//! The members of an object, read one at a time, with each key told quickly.
+//! The keys of a file's objects, in the order they came, to tell each key quickly.
 //!
 //! In a file, records are written by one program, so a record's next key is nearly always the one
 //! that followed its current key in the record before. [`Order`] remembers that; checking its guess
 //! is one comparison of at most 32 bytes, where reading a key means searching for its closing quote
 //! and then telling which key it is. A wrong guess costs only the comparison, and the key is read
-//! as usual. [`Members`] is [`skim::walk_object`] as a cursor, so that the framer can act on each
-//! member with all of its state.
+//! as usual.
 
 use super::Key;
 use crate::decode::skim::{self, RawStr, SkimError};
@@ -51,6 +50,15 @@ impl Default for Order {
     }
 }
 
+/// Where a walk is in the order of keys: the slot of the key it read last.
+#[derive(Clone, Copy)]
+pub(super) struct Place(u8);
+
+impl Place {
+    /// Before the first key of an object.
+    pub const START: Place = Place(START);
+}
+
 /// A key found where a member starts.
 struct Found {
     /// The key's slot.
@@ -91,6 +99,25 @@ impl Order {
             key: s.key,
             len,
         })
+    }
+
+    /// The key of the member at `at`, which key it is, and the offset just past it: the key that
+    /// came after `place`'s last time when the bytes say so, else read. `place` moves to it.
+    pub fn key<'b>(
+        &mut self,
+        b: &'b [u8],
+        at: usize,
+        place: &mut Place,
+    ) -> Result<(RawStr<'b>, Key, usize), SkimError> {
+        if let Some(found) = self.guess(b, at, place.0) {
+            place.0 = found.slot;
+            let raw = &b[at + 1..at + 1 + found.len];
+            return Ok((RawStr::plain(raw), found.key, at + found.len + 2));
+        }
+        let (key, end) = skim::read_string(b, at)?;
+        let kind = Key::of(&key.bytes());
+        place.0 = self.learn(place.0, key.unescaped(), kind);
+        Ok((key, kind, end))
     }
 
     /// Remembers that `key` (the raw bytes of a key without escapes, or `None`) followed
@@ -139,85 +166,6 @@ impl Order {
     }
 }
 
-/// The members of one object, read one at a time.
-pub(super) struct Members {
-    /// Where the next member starts; once the last was read, the offset just past the object.
-    at: usize,
-    /// The slot of the last key read.
-    previous: u8,
-    done: bool,
-}
-
-impl Members {
-    /// The members of the object at `at` (which must hold `{`).
-    pub fn of(b: &[u8], at: usize) -> Result<Members, SkimError> {
-        if b.get(at) != Some(&b'{') {
-            return Err(SkimError::Unexpected { at });
-        }
-        let first = skim::skip_ws(b, at + 1);
-        let (at, done) = match b.get(first) {
-            Some(b'}') => (first + 1, true),
-            Some(_) => (first, false),
-            None => return Err(SkimError::Truncated),
-        };
-        Ok(Members {
-            at,
-            previous: START,
-            done,
-        })
-    }
-
-    /// The next member: its key, which key it is, and where its value starts; `None` after the
-    /// last. The caller reads the value and says where it ends with [`Members::value_ends`].
-    pub fn next<'b>(
-        &mut self,
-        b: &'b [u8],
-        order: &mut Order,
-    ) -> Result<Option<(RawStr<'b>, Key, usize)>, SkimError> {
-        if self.done {
-            return Ok(None);
-        }
-        let at = self.at;
-        let (key, kind, end) = match order.guess(b, at, self.previous) {
-            Some(found) => {
-                self.previous = found.slot;
-                let raw = &b[at + 1..at + 1 + found.len];
-                (RawStr::plain(raw), found.key, at + found.len + 2)
-            }
-            None => {
-                let (key, end) = skim::read_string(b, at)?;
-                let kind = Key::of(&key.bytes());
-                self.previous = order.learn(self.previous, key.unescaped(), kind);
-                (key, kind, end)
-            }
-        };
-        let colon = skim::skip_ws(b, end);
-        match b.get(colon) {
-            Some(b':') => Ok(Some((key, kind, skim::skip_ws(b, colon + 1)))),
-            Some(_) => Err(SkimError::Unexpected { at: colon }),
-            None => Err(SkimError::Truncated),
-        }
-    }
-
-    /// Reads what follows a value that ended at `end`: a comma before the next member, or the end
-    /// of the object.
-    pub fn value_ends(&mut self, b: &[u8], end: usize) -> Result<(), SkimError> {
-        let after = skim::skip_ws(b, end);
-        match b.get(after) {
-            Some(b',') => self.at = skim::skip_ws(b, after + 1),
-            Some(b'}') => (self.at, self.done) = (after + 1, true),
-            Some(_) => return Err(SkimError::Unexpected { at: after }),
-            None => return Err(SkimError::Truncated),
-        }
-        Ok(())
-    }
-
-    /// The offset just past the object, once its last member was read.
-    pub fn end(&self) -> usize {
-        self.at
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -248,10 +196,13 @@ mod tests {
     fn walk(doc: &[u8], order: &mut Order) -> (Vec<(String, usize)>, Result<usize, SkimError>) {
         let mut seen = Vec::new();
         let mut read = || {
-            let mut members = Members::of(doc, 0)?;
-            while let Some((key, _, at)) = members.next(doc, order)? {
-                seen.push((key.decode().unwrap_or_default().into_owned(), at));
-                members.value_ends(doc, skim::skip_value(doc, at, 1)?)?;
+            let mut members = skim::Members::of(doc, 0)?;
+            let mut place = Place::START;
+            while let Some(at) = members.key() {
+                let (key, _, end) = order.key(doc, at, &mut place)?;
+                let value = members.value(doc, end)?;
+                seen.push((key.decode().unwrap_or_default().into_owned(), value));
+                members.value_ends(doc, skim::skip_value(doc, value, 1)?)?;
             }
             Ok(members.end())
         };
