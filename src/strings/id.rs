@@ -184,10 +184,11 @@ pub(super) fn parse_uuid(s: &str) -> Option<[u8; 16]> {
     if b[8] != b'-' || b[13] != b'-' || b[18] != b'-' || b[23] != b'-' {
         return None;
     }
-    let digit = |c: u8| match c {
-        b'0'..=b'9' => Some(c - b'0'),
-        b'a'..=b'f' => Some(c - b'a' + 10),
-        _ => None,
+    // A digit or a lower-case letter: not upper case, and not NOT_HEX (which has that bit).
+    let digit = |c: u8| {
+        Some(HEX[usize::from(c)])
+            .filter(|class| class & UPPER == 0)
+            .map(|class| class & 0xf)
     };
     let mut out = [0u8; 16];
     for (byte, &at) in out.iter_mut().zip(&AT) {
