@@ -107,11 +107,10 @@ impl Config {
         {
             // Say it with what was typed: a date alone in --until runs to the end of that day,
             // so its time is the next day's midnight.
-            let typed = |arg: &Option<String>| arg.clone().unwrap_or_default();
             return Err(Error::Usage(format!(
                 "--since {} is not before --until {}: the window would run from {s} to {u}",
-                typed(&args.input.since),
-                typed(&args.input.until)
+                args.input.since.as_deref().unwrap_or_default(),
+                args.input.until.as_deref().unwrap_or_default()
             )));
         }
         let lifecycle_files = args
