@@ -3,8 +3,13 @@
 //! (output sized from the gzip trailer), or with libdeflate into one buffer (what `analyze` does
 //! with an intact single-member file: `uploadtrail::decode::gzip::gunzip`).
 //!
+//! `brackets` inflates with libdeflate and then finds where the file's JSON value ends by its
+//! brackets and strings alone (`uploadtrail::decode::skim::skip_nested`, the skimmer's AVX-512
+//! skip): the least any reader adds to inflating when it must find every record's end in a file
+//! whose strings may hold any bracket or quote, before it looks at a single key.
+//!
 //! ```text
-//! cargo run --release --example floor -- DIR THREADS [flate2|libdeflate]
+//! cargo run --release --example floor -- DIR THREADS [flate2|libdeflate|brackets]
 //! ```
 
 use std::path::{Path, PathBuf};
@@ -16,6 +21,7 @@ use std::io::Read;
 
 use flate2::bufread::MultiGzDecoder;
 use rayon::prelude::*;
+use uploadtrail::decode::skim;
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
@@ -33,14 +39,15 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let (Some(dir), Some(Ok(threads))) = (args.first(), args.get(1).map(|t| t.parse::<usize>()))
     else {
-        eprintln!("usage: floor DIR THREADS [flate2|libdeflate]");
+        eprintln!("usage: floor DIR THREADS [flate2|libdeflate|brackets]");
         return ExitCode::from(2);
     };
-    let libdeflate = match args.get(2).map(String::as_str) {
-        None | Some("flate2") => false,
-        Some("libdeflate") => true,
+    let (libdeflate, brackets) = match args.get(2).map(String::as_str) {
+        None | Some("flate2") => (false, false),
+        Some("libdeflate") => (true, false),
+        Some("brackets") => (true, true),
         Some(other) => {
-            eprintln!("floor: {other:?}: write flate2 or libdeflate");
+            eprintln!("floor: {other:?}: write flate2, libdeflate or brackets");
             return ExitCode::from(2);
         }
     };
@@ -72,6 +79,12 @@ fn main() -> ExitCode {
                     .read_to_end(&mut out)
                     .is_ok()
             };
+            if ok && brackets {
+                let start = skim::skip_ws(&out, 0);
+                if skim::skip_nested(&out, start, 0).is_err() {
+                    eprintln!("floor: {}: the JSON breaks off", path.display());
+                }
+            }
             if ok {
                 inflated.fetch_add(out.len() as u64, Ordering::Relaxed);
             }
