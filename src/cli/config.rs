@@ -288,6 +288,26 @@ mod tests {
         Args::command().debug_assert();
     }
 
+    /// Examples are printed as they are written: a command that clap wrapped could not be copied.
+    #[test]
+    fn examples_are_printed_as_written() {
+        use crate::cli::{EXAMPLES, EXPORT_EXAMPLES, SQL_EXAMPLES, TIMELINE_EXAMPLES};
+        for (command, examples) in [
+            ("uploadtrail", EXAMPLES),
+            ("uploadtrail analyze", EXAMPLES),
+            ("uploadtrail timeline", TIMELINE_EXAMPLES),
+            ("uploadtrail export", EXPORT_EXAMPLES),
+            ("uploadtrail sql", SQL_EXAMPLES),
+        ] {
+            let words = command.split(' ').chain(["--help"]);
+            let help = Args::try_parse_from(words).unwrap_err().to_string();
+            assert!(
+                help.contains(examples),
+                "`{command} --help` wraps its examples:\n{help}"
+            );
+        }
+    }
+
     #[test]
     fn reads_times() {
         let t = |s, end| parse_time_arg(s, end).map(|t| t.to_rfc3339());

@@ -20,10 +20,11 @@ Examples:
 
   Only one week, with the bucket's lifecycle rules as the AWS CLI prints them:
     aws s3api get-bucket-lifecycle-configuration --bucket media > media-rules.json
-    uploadtrail analyze ./AWSLogs --since 2026-11-01 --until 2026-11-07 --lifecycle media=media-rules.json
+    uploadtrail analyze ./AWSLogs --since 2026-11-01 --until 2026-11-07 \\
+        --lifecycle media=media-rules.json
 
-    Straight from the trail's bucket: one week of one region of an organisation trail:
-    uploadtrail analyze s3://org-trail-logs --since 2026-11-01 --until 2026-11-07 \
+  Straight from the trail's bucket: one week of one region of an organisation trail:
+    uploadtrail analyze s3://org-trail-logs --since 2026-11-01 --until 2026-11-07 \\
         --log-region us-east-1 --profile audit --fetch-lifecycle
 
   With S3 server access logs, which show lifecycle aborts and work without data events:
@@ -40,7 +41,7 @@ Examples:
 
   Watch a trail every hour: read only the objects delivered since the last run, report only the
   failures that are new, and exit with 3 when there is one:
-    uploadtrail analyze s3://org-trail-logs/AWSLogs/ --since 2026-11-01 \
+    uploadtrail analyze s3://org-trail-logs/AWSLogs/ --since 2026-11-01 \\
         --state /var/lib/uploadtrail/org --new-only --exit-code --format json
 
 Exit status:
@@ -121,7 +122,8 @@ Examples:
 const SQL_EXAMPLES: &str = "\
 Examples:
   Athena: create the CloudTrail table (partition projection), then extract the events:
-    uploadtrail sql --engine athena --ddl --location s3://acme-trail/AWSLogs/111122223333/CloudTrail/
+    uploadtrail sql --engine athena --ddl \\
+        --location s3://acme-trail/AWSLogs/111122223333/CloudTrail/
 
   Spark: run the printed statements (spark-sql -f, or spark.sql one by one), write the result as
   Parquet, and analyse it:
