@@ -73,13 +73,8 @@ pub fn run(args: Args) -> Result<()> {
             config.decode.keep_parts = true;
             let session = open_state(&config)?;
             let (timelines, pending) = timeline(&config, session.as_ref())?;
-            write_output(&config, |out| match config.format {
-                Format::Json => {
-                    serde_json::to_writer_pretty(&mut *out, &timelines)?;
-                    writeln!(out)
-                }
-                Format::Html => report::html::write_timelines(&timelines, out),
-                _ => timelines.write_text(out),
+            write_output(&config, |out| {
+                timelines.write(config.format, config.output_is_terminal, out)
             })?;
             commit(session.as_ref(), pending.map(|p| (p, None)))
         }

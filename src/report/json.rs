@@ -1,4 +1,5 @@
-//! `--format json` (the answer contract) and `--format ndjson` (one object per line).
+//! `--format json` (the answer contract, and the timelines) and `--format ndjson` (one object per
+//! line).
 
 use std::io::{self, Write};
 
@@ -7,9 +8,9 @@ use serde::Serialize;
 use super::Report;
 use super::escape::json_for_terminal;
 
-/// Writes the whole report as one pretty-printed JSON document (streamed, unless it goes to a
-/// terminal and must be escaped first).
-pub fn write(report: &Report, terminal: bool, out: &mut dyn Write) -> io::Result<()> {
+/// Writes the whole report (or the timelines) as one pretty-printed JSON document (streamed,
+/// unless it goes to a terminal and must be escaped first).
+pub fn write(report: &impl Serialize, terminal: bool, out: &mut dyn Write) -> io::Result<()> {
     if terminal {
         return emit(&serde_json::to_string_pretty(report)?, terminal, out);
     }

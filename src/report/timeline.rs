@@ -8,8 +8,8 @@ use std::io::{self, Write};
 
 use serde::Serialize;
 
-use super::escape;
 use super::{Focus, Report};
+use crate::cli::Format;
 use crate::correlate::Timelines;
 use crate::ingest::{Ingested, InputSummary};
 use crate::model::{Event, Provider, Time};
@@ -257,58 +257,13 @@ impl StepOut {
 }
 
 impl TimelineReport {
-    /// Writes the timelines as text: a header per upload, then one line per request, with the
-    /// verdict of each failed one under it.
-    pub fn write_text(&self, out: &mut dyn Write) -> io::Result<()> {
-        let t = escape::terminal;
-        if self.timelines.is_empty() {
-            writeln!(out, "No upload matches.")?;
+    /// Writes the timelines in `format` (text for `table`); `terminal` says whether the output is
+    /// a terminal, which sets the width of the text and how JSON is escaped.
+    pub fn write(&self, format: Format, terminal: bool, out: &mut dyn Write) -> io::Result<()> {
+        match format {
+            Format::Json => super::json::write(self, terminal, out),
+            Format::Html => super::html::write_timelines(self, out),
+            _ => super::table::timeline::write(self, super::table::width(terminal), out),
         }
-        for (n, tl) in self.timelines.iter().enumerate() {
-            if n > 0 {
-                writeln!(out)?;
-            }
-            let scheme = format!("{}://", tl.provider.scheme());
-            let key = tl.key.as_deref().unwrap_or("(key unknown)");
-            writeln!(out, "{scheme}{}/{}", t(&tl.bucket), t(key))?;
-            writeln!(out, "  upload {}", t(&tl.upload_id))?;
-            for e in &tl.events {
-                let part = e.part_number.map(|p| format!("#{p}")).unwrap_or_default();
-                let bytes = match (e.part_number, e.bytes) {
-                    (Some(_), Some(b)) if b > 0 => format!("{} B", super::table::thousands(b)),
-                    _ => String::new(),
-                };
-                writeln!(
-                    out,
-                    "  {}  {:<24}{:>6}{:>16}  {:<14}{:<24}{}",
-                    e.time.format("%Y-%m-%d %H:%M:%S"),
-                    e.operation,
-                    part,
-                    bytes,
-                    t(&e.result),
-                    e.logs.join(" + "),
-                    t(&e.identity),
-                )?;
-                let verdict = tl
-                    .verdicts
-                    .iter()
-                    .find(|v| e.is(&v.event_id, &v.request_id));
-                if let Some(v) = verdict {
-                    let incident = v
-                        .incident
-                        .as_deref()
-                        .map(|i| format!(", {i}"))
-                        .unwrap_or_default();
-                    writeln!(
-                        out,
-                        "      => {} ({}{incident}): {}",
-                        v.verdict,
-                        v.confidence,
-                        t(&v.explanation)
-                    )?;
-                }
-            }
-        }
-        Ok(())
     }
 }

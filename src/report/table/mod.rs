@@ -3,6 +3,7 @@
 //! under each row. The incidents and the failures grouped by upload are in [`failures`].
 
 mod failures;
+pub(super) mod timeline;
 
 use std::io::{self, Write};
 
