@@ -14,6 +14,7 @@ use crate::attribute::text::{request, span};
 use crate::attribute::{Abort, AbortKind, Cause, Culprit, Episodes, Finding};
 use crate::model::{Actor, Event, Provider, Time};
 use crate::strings::{Identity, Strings, Sym};
+use crate::words::plural;
 
 /// A group of failures with one origin.
 #[derive(Debug, Clone)]
@@ -247,7 +248,7 @@ struct Told<'a> {
 impl Told<'_> {
     /// `; 3 requests failed` (of how many uploads, when it matters).
     fn count(&self) -> String {
-        let requests = plural(self.failures, "request", "requests");
+        let requests = plural(self.failures as u64, "request", "requests");
         match self.uploads {
             1 => format!("{} {requests} failed", self.failures),
             n => format!("{} {requests} of {n} uploads failed", self.failures),
@@ -416,8 +417,4 @@ fn between(a: Time, b: Time) -> String {
 /// `2026-11-03 09:30 UTC`.
 fn clock(t: Time) -> String {
     t.format("%Y-%m-%d %H:%M UTC").to_string()
-}
-
-fn plural(n: usize, one: &'static str, many: &'static str) -> &'static str {
-    if n == 1 { one } else { many }
 }

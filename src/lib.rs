@@ -3,14 +3,18 @@
 //! The pipeline runs one way, one module per stage:
 //!
 //! ```text
-//! sources ──Input──▶ decode ──Event──▶ ingest ──▶ correlate ──Upload──▶ attribute ──Finding──▶ report
-//! (files, bundles,   (gzip, JSON,      (parallel,   (timelines by       (cause of each
-//!  stdin, s3://)      envelopes,        dedupe, order) bucket+upload ID)  NoSuchUpload)
-//!                     access logs,
-//!                     streams)
-//!                                                         ▲
-//!                                         lifecycle rules (files, log history)
+//! sources ─▶ decode ─▶ ingest ─▶ correlate ─┬─▶ attribute ─▶ incidents ─┬─▶ report, export
+//!                                           └─▶ diagnose ───────────────┘
 //! ```
+//!
+//! - [`sources`]: files, folders, bundles, standard input, `s3://` and `oss://`, as [`sources::Input`]s;
+//! - [`decode`]: gzip, every JSON shape and envelope, S3 and OSS access logs, into events;
+//! - [`ingest`]: decoding in parallel, duplicates removed, what `--state` keeps;
+//! - [`correlate`]: one timeline per bucket and upload ID;
+//! - [`attribute`]: the cause of each NoSuchUpload failure, with the [`lifecycle`] rules the logs
+//!   and files give; [`diagnose`]: every other failed multipart request;
+//! - [`incidents`]: the failures grouped into what a person investigates;
+//! - [`report`] (table, JSON, NDJSON, CSV, HTML, timelines) and [`export`] (Parquet).
 //!
 //! [`app::run`] glues the stages together for a [`cli::Config`]; every stage is usable on its own.
 #![deny(missing_docs)]
@@ -35,3 +39,4 @@ pub mod report;
 pub mod sources;
 pub mod strings;
 pub mod url;
+pub mod words;

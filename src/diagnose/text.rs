@@ -9,6 +9,7 @@ use crate::attribute::text::{request, span, when};
 use crate::correlate::Upload;
 use crate::model::{Event, Op, Time};
 use crate::strings::ActorId;
+use crate::words::thousands;
 
 /// `5.0 MiB (5,242,880 bytes)`.
 fn size(bytes: u64) -> String {
@@ -36,18 +37,6 @@ fn decimal_lookalike(bytes: u64) -> u64 {
         scale *= 1000;
     }
     value * scale
-}
-
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// `parts 2, 3 and 5`.

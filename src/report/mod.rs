@@ -35,6 +35,7 @@ use crate::lifecycle::Eligibility;
 use crate::model::{BucketName, Event, Provider, Time};
 use crate::sources::s3;
 use crate::strings::{ActorId, Strings, Sym};
+use crate::words;
 
 /// The version of the JSON answer contract.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -454,6 +455,52 @@ impl Report {
             buckets_without_data_events: quiet.iter().map(BucketName::to_string).collect(),
             notes,
         }
+    }
+
+    /// What the report found, as every view opens with it: `39 NoSuchUpload failures in 29
+    /// incidents, 23 other failed requests, 5 incomplete uploads`.
+    pub fn headline(&self) -> String {
+        let s = &self.summary;
+        let incidents = match s.incidents {
+            0 => String::new(),
+            n => format!(" in {}", words::count(n, "incident", "incidents")),
+        };
+        format!(
+            "{} NoSuchUpload {}{incidents}, {}, {}",
+            words::thousands(s.failures),
+            words::plural(s.failures, "failure", "failures"),
+            words::count(
+                s.other_failures,
+                "other failed request",
+                "other failed requests"
+            ),
+            words::count(s.orphans, "incomplete upload", "incomplete uploads"),
+        )
+    }
+
+    /// What was read, for the line under the headline: `Read 329 files: 468 records from … to …
+    /// UTC, 250 multipart events, 1 duplicate removed.`
+    pub fn what_was_read(&self) -> String {
+        let i = &self.inputs;
+        let failed = match i.files_failed {
+            0 => String::new(),
+            n => format!(" ({} with problems)", words::thousands(n)),
+        };
+        let span = match (i.first_event, i.last_event) {
+            (Some(a), Some(b)) => format!(
+                " from {} to {} UTC",
+                a.format("%Y-%m-%d %H:%M:%S"),
+                b.format("%Y-%m-%d %H:%M:%S")
+            ),
+            _ => String::new(),
+        };
+        format!(
+            "Read {}{failed}: {}{span}, {}, {} removed.",
+            words::count(i.files, "file", "files"),
+            words::count(i.records, "record", "records"),
+            words::count(i.multipart_events, "multipart event", "multipart events"),
+            words::count(i.duplicates, "duplicate", "duplicates"),
+        )
     }
 
     /// Writes the report in `format`. `terminal` says whether the output is a terminal, `color`

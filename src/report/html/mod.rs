@@ -1,10 +1,10 @@
 //! `--format html`: one self-contained page for people who would rather look: the summary, the
-//! incidents, each upload with failures drawn as a swimlane ([`svg`]), the other failures, the
+//! incidents, each upload with failures drawn as a swimlane (`svg.rs`), the other failures, the
 //! incomplete uploads with their cost and the rule that will remove them, and the notes.
 //!
 //! The page reaches nothing: inline CSS and SVG, no fonts, images or scripts, and a
 //! `Content-Security-Policy` that forbids them anyway. Every string from a log goes through
-//! [`escape::html`] whether it lands in text or in an attribute.
+//! [`super::escape::html`] whether it lands in text or in an attribute.
 
 mod svg;
 
@@ -104,30 +104,13 @@ fn cause_badge(cause: Cause) -> String {
 
 fn summary(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     let s = &r.summary;
-    let i = &r.inputs;
     writeln!(out, "<h1>uploadtrail</h1>")?;
     writeln!(
         out,
-        "<p class=\"lead\" id=\"headline\">{} NoSuchUpload failures in {} incidents, {} other failed requests, {} incomplete uploads.</p>",
-        s.failures, s.incidents, s.other_failures, s.orphans
+        "<p class=\"lead\" id=\"headline\">{}.</p>",
+        h(&r.headline())
     )?;
-    let span = match (i.first_event, i.last_event) {
-        (Some(a), Some(b)) => format!(
-            " from {} to {} UTC",
-            a.format("%Y-%m-%d %H:%M:%S"),
-            b.format("%Y-%m-%d %H:%M:%S")
-        ),
-        _ => String::new(),
-    };
-    writeln!(
-        out,
-        "<p class=\"small\">Read {} files: {} records{span}, {} multipart events, {} duplicates removed, {} problems.</p>",
-        i.files,
-        i.records,
-        i.multipart_events,
-        i.duplicates,
-        i.problems.len()
-    )?;
+    writeln!(out, "<p class=\"small\">{}</p>", h(&r.what_was_read()))?;
     writeln!(
         out,
         "<section id=\"causes\"><h2>Causes</h2><table class=\"narrow\"><tr><th>cause</th><th>failures</th></tr>"

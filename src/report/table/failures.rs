@@ -4,9 +4,10 @@
 use std::collections::HashMap;
 use std::io::{self, Write};
 
-use super::{Page, labelled, object, paint, plural, shorten, terminal, thousands, time, wrapped};
+use super::{Page, labelled, object, paint, shorten, terminal, time, wrapped};
 use crate::model::Provider;
 use crate::report::{CulpritOut, FailureOut, IncidentOut, OtherFailureOut, Report};
+use crate::words::{plural, thousands};
 
 /// At most this many incidents are listed; the rest are counted.
 const INCIDENTS_SHOWN: usize = 20;

@@ -11,6 +11,7 @@ use super::escape::terminal;
 use super::{OrphanOut, Report};
 use crate::attribute::Cause;
 use crate::model::{Provider, Time};
+use crate::words::thousands;
 
 /// The width of the table when it does not go to a terminal.
 const WIDTH: usize = 100;
@@ -57,39 +58,8 @@ pub fn write(report: &Report, color: bool, width: usize, out: &mut dyn Write) ->
 }
 
 fn header(r: &Report, out: &mut Page<'_>) -> io::Result<()> {
-    let s = &r.summary;
-    let incidents = match s.incidents {
-        0 => String::new(),
-        n => format!(" in {n} {}", plural(n, "incident", "incidents")),
-    };
-    writeln!(
-        out,
-        "uploadtrail: {} NoSuchUpload {}{incidents}, {} incomplete {}",
-        s.failures,
-        plural(s.failures, "failure", "failures"),
-        s.orphans,
-        plural(s.orphans, "upload", "uploads")
-    )?;
-    let i = &r.inputs;
-    let span = match (i.first_event, i.last_event) {
-        (Some(a), Some(b)) => format!(" from {} to {}", time(a), time(b)),
-        _ => String::new(),
-    };
-    let failed = if i.files_failed > 0 {
-        format!(" ({} with problems)", thousands(i.files_failed))
-    } else {
-        String::new()
-    };
-    writeln!(
-        out,
-        "Read {} {}{failed}: {} records{span} UTC, {} multipart events, {} {} removed.",
-        thousands(i.files),
-        plural(i.files, "file", "files"),
-        thousands(i.records),
-        thousands(i.multipart_events),
-        thousands(i.duplicates),
-        plural(i.duplicates, "duplicate", "duplicates"),
-    )
+    writeln!(out, "uploadtrail: {}", r.headline())?;
+    writeln!(out, "{}", r.what_was_read())
 }
 
 /// `text` in the colour of `cause` (ANSI SGR) when `color`, else as it is. The text is the
@@ -310,22 +280,6 @@ fn time(t: Time) -> String {
     t.format("%Y-%m-%d %H:%M:%S").to_string()
 }
 
-fn plural(n: u64, one: &'static str, many: &'static str) -> &'static str {
-    if n == 1 { one } else { many }
-}
-
-pub(super) fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
-}
-
 fn bytes(n: u64) -> String {
     const UNITS: [&str; 5] = ["B", "KiB", "MiB", "GiB", "TiB"];
     let mut value = n as f64;
@@ -363,8 +317,6 @@ mod tests {
 
     #[test]
     fn formats_numbers() {
-        assert_eq!(thousands(1_234_567), "1,234,567");
-        assert_eq!(thousands(12), "12");
         assert_eq!(bytes(512), "512 B");
         assert_eq!(bytes(15 << 20), "15.0 MiB");
         assert_eq!(age(90_000), "1 d");

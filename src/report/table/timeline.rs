@@ -5,8 +5,9 @@
 
 use std::io::{self, Write};
 
-use super::{Page, terminal, thousands, write_wrapped};
+use super::{Page, terminal, write_wrapped};
 use crate::report::timeline::{StepOut, TimelineOut, TimelineReport};
+use crate::words::thousands;
 
 /// Writes every timeline, wrapped to `width` columns.
 pub fn write(report: &TimelineReport, width: usize, out: &mut dyn Write) -> io::Result<()> {
