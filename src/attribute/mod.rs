@@ -18,7 +18,7 @@
 //!    `unexplained`, saying which evidence is missing.
 //!
 //! An abort is told apart by who made it ([`Abort`]): the failing caller itself (after which
-//! failed request), or another identity in one of its abort episodes ([`episodes`]), a sweep when
+//! failed request), or another identity in one of its abort episodes ([`episodes`](mod@episodes)), a sweep when
 //! that episode removed 3 uploads or more.
 
 pub mod episodes;

@@ -302,7 +302,7 @@ pub struct S3Args {
 
     /// Send S3 requests to URL, an S3-compatible endpoint, with path-style addressing
     /// (AWS_ENDPOINT_URL is also read); for oss://, OSS's S3-compatible endpoint (default
-    /// https://s3.oss-REGION.aliyuncs.com from --region), with virtual-hosted addressing.
+    /// `https://s3.oss-REGION.aliyuncs.com` from --region), with virtual-hosted addressing.
     #[arg(long, value_name = "URL")]
     pub endpoint_url: Option<String>,
 

@@ -207,7 +207,7 @@ pub struct Decoded {
     pub span: Option<(Time, Time)>,
     /// What went wrong, in plain words.
     pub problems: Vec<String>,
-    /// Problems beyond [`MAX_PROBLEMS`].
+    /// Problems beyond `MAX_PROBLEMS`.
     pub problems_dropped: u64,
     /// The input could not be read to its end.
     pub failed: bool,

@@ -250,7 +250,7 @@ pub fn skip_value(b: &[u8], i: usize, depth: usize) -> Result<usize> {
     }
 }
 
-/// Like [`skip_value`], but an object or array is skipped by [`brackets::skip_container`]: many
+/// Like [`skip_value`], but an object or array is skipped by `brackets::skip_container`: many
 /// times faster, checking only its brackets. For values the decoder does not read.
 #[inline]
 pub fn skip_nested(b: &[u8], i: usize, depth: usize) -> Result<usize> {

@@ -6,8 +6,8 @@
 //! them (large ones as streams), each handing its records over in small batches through a bounded
 //! channel, and a single writer takes the inputs in their listing order, so that the files are the
 //! same for any number of threads. Batches are bounded in rows and bytes, and the writer holds
-//! at most [`LIMITS`]`.held` bytes of rows: beyond that, the partition holding most is written out
-//! as a row group of its open part file. A part file ends at [`LIMITS`]`.per_file` rows, or when
+//! at most `LIMITS.held` bytes of rows: beyond that, the partition holding most is written out
+//! as a row group of its open part file. A part file ends at `LIMITS.per_file` rows, or when
 //! too many are open and it is the one written to least recently.
 
 use std::collections::BTreeMap;

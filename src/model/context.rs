@@ -195,7 +195,7 @@ impl ContextKind {
     }
 }
 
-/// A context record, kept as compactly as an [`Event`]: strings interned, the key of an object
+/// A context record, kept as compactly as an [`Event`](super::Event): strings interned, the key of an object
 /// kept as its hash (the key itself only when the run keeps it for export).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ContextEvent {

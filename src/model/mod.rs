@@ -302,7 +302,7 @@ pub enum ErrorCode {
 }
 
 /// One multipart-upload request, normalised. Strings are interned: resolve them with the
-/// run's [`Strings`](crate::strings::Strings) table.
+/// run's [`Strings`] table.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Event {
     /// `eventTime`.

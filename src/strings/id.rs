@@ -20,7 +20,7 @@ pub enum Id {
     /// Any other, interned, with a hash of its text that is the same in every run (the symbol's
     /// number is not).
     Long(Sym, [u8; 8]),
-    /// 23 to [`Id::HEX_DIGITS`] hexadecimal digits of one case (OSS request IDs are 24 upper-case
+    /// 23 to `Id::HEX_DIGITS` hexadecimal digits of one case (OSS request IDs are 24 upper-case
     /// ones), two a byte, the first in the high half; then the number of digits, with the case in
     /// the high bit (set for upper case). IDs of one case and length order as their text does.
     /// The last variant, so that the others hash as they did before it existed.

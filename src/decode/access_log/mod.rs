@@ -1,6 +1,6 @@
 //! S3 server access logs: one request per line, in space-separated fields.
 //!
-//! The format (https://docs.aws.amazon.com/AmazonS3/latest/userguide/LogFormat.html, and
+//! The format (<https://docs.aws.amazon.com/AmazonS3/latest/userguide/LogFormat.html>, and
 //! `reference/cloudtrail-formats.md` §2.3): owner, bucket, `[time]`, remote IP, requester,
 //! request ID, operation, key, `"request URI"`, HTTP status, error code, bytes sent, object size,
 //! total time, turn-around time, `"referer"`, `"user agent"`, then version ID, host ID and newer

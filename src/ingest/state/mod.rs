@@ -3,10 +3,10 @@
 //! A state holds what the next run needs to give the answer a full run would: the events kept,
 //! the fingerprint of every record read (for the counts of distinct records and duplicates), and a
 //! manifest of what was read, unit by unit (a file on disk, or a day of a bucket's listing), with
-//! what each unit added to the counts, and where each listing resumes ([`store`], [`manifest`]).
+//! what each unit added to the counts, and where each listing resumes (`store`, `manifest`).
 //! A run reads the units kept, reads the inputs that are new, and hands both to the stages after
-//! ingest as one ([`seed`]); since those decide everything by content, the answer is the full
-//! run's. How the folder is kept whole against killed and concurrent runs is [`folder`]'s.
+//! ingest as one (`seed`); since those decide everything by content, the answer is the full
+//! run's. How the folder is kept whole against killed and concurrent runs is `folder`'s.
 
 mod folder;
 mod manifest;
