@@ -8,6 +8,9 @@
    the report makes none, while a control page with one remote image makes one (so the detector
    works).
 4. The screenshot of the fixtures' report is not blank; it is kept under the target directory.
+5. The fixtures' report fits windows 1280 and 800 pixels wide: no table pushes the page sideways
+   (measured on a copy of the page with a script that writes the widths into its title; the
+   report itself forbids scripts).
 """
 
 import json
@@ -237,11 +240,33 @@ def check_screenshot(page):
     print(f"ok: screenshot {shot} ({os.path.getsize(shot):,} bytes)")
 
 
+def check_layout(page):
+    html = open(page, encoding="utf-8").read()
+    start = html.find('<meta http-equiv="Content-Security-Policy"')
+    if start < 0:
+        fail("the report has no Content-Security-Policy")
+    end = html.index(">", start) + 1
+    probe = "<script>document.title = document.documentElement.scrollWidth + ' ' + window.innerWidth;</script>"
+    measured = os.path.join(WORK, "layout.html")
+    with open(measured, "w", encoding="utf-8") as f:
+        f.write(html[:start] + html[end:].replace("</body>", probe + "</body>"))
+    for width in (1280, 800):
+        dom = chromium(measured, f"--window-size={width},900", "--dump-dom")
+        title = dom[dom.index("<title>") + 7:dom.index("</title>")].split()
+        if len(title) != 2 or not all(t.isdigit() for t in title):
+            fail(f"the layout probe did not run: {title}")
+        scroll, window = map(int, title)
+        if scroll > window:
+            fail(f"the page is {scroll} px wide in a window of {window} px")
+        print(f"ok: the page fits a window {window} px wide")
+
+
 try:
     page = check_fixtures()
     check_hostile()
     check_network(page)
     check_screenshot(page)
+    check_layout(page)
 finally:
     shutil.rmtree(WORK, ignore_errors=True)
 print("browser check passed")

@@ -14,6 +14,7 @@ use super::escape::html as h;
 use super::timeline::{TimelineOut, TimelineReport};
 use super::{FailureOut, Report};
 use crate::attribute::Cause;
+use crate::words;
 
 /// At most this many uploads are drawn; the rest are listed.
 pub const DRAWN: usize = 200;
@@ -23,8 +24,8 @@ body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:
 h1{font-size:1.6em;margin:.2em 0}h2{font-size:1.25em;margin:1.6em 0 .5em;border-bottom:1px solid #d8dce2;padding-bottom:.2em}
 h3{font-size:1.02em;margin:1.2em 0 .2em;word-break:break-all}
 table{border-collapse:collapse;width:100%;margin:.4em 0}th,td{text-align:left;vertical-align:top;padding:.25em .5em;border-bottom:1px solid #eceef1}
-th{background:#f5f6f8;font-weight:600}td{overflow-wrap:anywhere}td.n{text-align:right;font-variant-numeric:tabular-nums}
-table.narrow{width:auto;min-width:16em}.t{white-space:nowrap}
+th{background:#f5f6f8;font-weight:600}td{overflow-wrap:anywhere}td.w{overflow-wrap:normal}td.n{text-align:right;font-variant-numeric:tabular-nums}
+table.narrow{width:auto;min-width:16em}.t{white-space:nowrap}th.object{width:22%}th.why{width:45%}
 code,.id{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.92em;word-break:break-all}
 .lead{color:#4a5160}.small{font-size:.9em;color:#4a5160}
 .cause{display:inline-block;padding:0 .45em;border-radius:.6em;color:#fff;font-size:.9em;white-space:nowrap}
@@ -215,7 +216,7 @@ fn upload(
 fn failure_table(failures: &[&FailureOut], out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
-        "<table><tr><th>time (UTC)</th><th>request</th><th>cause</th><th>incident</th><th>why</th></tr>"
+        "<table><tr><th>time (UTC)</th><th>request</th><th>cause</th><th>incident</th><th class=\"why\">why</th></tr>"
     )?;
     for f in failures {
         let id = f
@@ -226,7 +227,7 @@ fn failure_table(failures: &[&FailureOut], out: &mut dyn Write) -> io::Result<()
         let part = f.part_number.map(|p| format!(" #{p}")).unwrap_or_default();
         writeln!(
             out,
-            "<tr class=\"failure\" data-event-id=\"{}\" data-incident=\"{}\"><td class=\"t\">{}</td><td>{}{part}<br><span class=\"id small\">{}</span></td><td>{} <span class=\"small\">{}</span></td><td class=\"id\"><a href=\"#incident-{}\">{}</a></td><td>{}<br><span class=\"small\">{}</span></td></tr>",
+            "<tr class=\"failure\" data-event-id=\"{}\" data-incident=\"{}\"><td class=\"t\">{}</td><td class=\"w\">{}{part}<br><span class=\"id small\">{}</span></td><td class=\"w\">{} <span class=\"small\">{}</span></td><td class=\"id\"><a href=\"#incident-{}\">{}</a></td><td>{}<br><span class=\"small\">{}</span></td></tr>",
             h(id),
             h(&f.incident),
             f.event_time.format("%Y-%m-%d %H:%M:%S"),
@@ -249,7 +250,7 @@ fn other_failures(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(
         out,
-        "<section id=\"other-failures\"><h2>Other failed requests</h2><table>\n<tr><th>time (UTC)</th><th>object</th><th>request</th><th>error</th><th>diagnosis</th><th>why</th></tr>"
+        "<section id=\"other-failures\"><h2>Other failed requests</h2><table>\n<tr><th>time (UTC)</th><th>request and object</th><th>error</th><th>diagnosis</th><th class=\"why\">why</th></tr>"
     )?;
     for f in &r.other_failures {
         let id = f
@@ -259,13 +260,13 @@ fn other_failures(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             .unwrap_or("");
         writeln!(
             out,
-            "<tr class=\"other-failure\" data-event-id=\"{}\"><td class=\"t\">{}</td><td><code>{}://{}/{}</code></td><td>{}</td><td>{}</td><td>{} <span class=\"small\">{}</span></td><td>{}<br><span class=\"small\">{}</span></td></tr>",
+            "<tr class=\"other-failure\" data-event-id=\"{}\"><td class=\"t\">{}</td><td class=\"w\">{}<br><code class=\"small\">{}://{}/{}</code></td><td class=\"w\">{}</td><td class=\"w\">{} <span class=\"small\">{}</span></td><td>{}<br><span class=\"small\">{}</span></td></tr>",
             h(id),
             f.event_time.format("%Y-%m-%d %H:%M:%S"),
+            f.event_name,
             f.provider.scheme(),
             h(&f.bucket),
             h(f.key.as_deref().unwrap_or("")),
-            f.event_name,
             h(&f.error_code),
             f.diagnosis.name(),
             f.confidence.name(),
@@ -282,8 +283,9 @@ fn orphans(r: &Report, out: &mut dyn Write) -> io::Result<()> {
     }
     writeln!(
         out,
-        "<section id=\"orphans\"><h2>Incomplete uploads</h2><p class=\"small\">{} parts, {} bytes in all: billed until completed, aborted or removed by a lifecycle rule.</p><table>\n<tr><th>object</th><th>upload</th><th>initiated (UTC)</th><th>parts</th><th>bytes</th><th>removed by</th></tr>",
-        r.summary.orphan_parts, r.summary.orphan_bytes
+        "<section id=\"orphans\"><h2>Incomplete uploads</h2><p class=\"small\">{}, {} bytes in all: billed until completed, aborted or removed by a lifecycle rule.</p><table>\n<tr><th class=\"object\">object</th><th>upload</th><th>initiated (UTC)</th><th>parts</th><th>bytes</th><th>removed by</th></tr>",
+        words::count(r.summary.orphan_parts, "part", "parts"),
+        words::thousands(r.summary.orphan_bytes)
     )?;
     for o in &r.orphans {
         let rule = match &o.lifecycle_rule {
@@ -302,8 +304,8 @@ fn orphans(r: &Report, out: &mut dyn Write) -> io::Result<()> {
             h(o.key.as_deref().unwrap_or("")),
             h(&o.upload_id),
             o.initiated.format("%Y-%m-%d %H:%M:%S"),
-            o.parts,
-            o.bytes,
+            words::thousands(o.parts),
+            words::thousands(o.bytes),
         )?;
     }
     writeln!(out, "</table></section>")
