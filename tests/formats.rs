@@ -105,8 +105,8 @@ fn csv_has_a_row_per_failure_orphan_and_note() {
 fn the_table_names_causes_orphans_and_quiet_buckets() {
     let out = analyze("table", &trail_args());
     for needle in [
-        "uploadtrail: 39 NoSuchUpload failures in 29 incidents, 23 other failed requests, 5 incomplete uploads",
-        "Read 329 files: 468 records from 2026-11-01 00:10:00 to 2026-11-12 19:28:00 UTC, 250 multipart events, 1 duplicate removed.",
+        "uploadtrail: 39 NoSuchUpload failures in 29 incidents, 23 other failures, 5 incomplete uploads",
+        "Read 329 files: 468 records from 2026-11-01 00:10:00 to 2026-11-12 19:28:00 UTC, 250 multipart\n  events, 1 duplicate removed.",
         "  lifecycle           4   a lifecycle rule made the upload eligible for abort first",
         "  superseded          4   another upload of the key was completed first",
         "Incidents (largest first)",
@@ -129,7 +129,7 @@ fn the_table_counts_in_words_when_nothing_was_found() {
     let file = env.write("empty.json", r#"{"Records":[]}"#);
     let out = analyze("table", &[file]);
     for needle in [
-        "uploadtrail: 0 NoSuchUpload failures, 0 other failed requests, 0 incomplete uploads\n",
+        "uploadtrail: 0 NoSuchUpload failures, 0 other failures, 0 incomplete uploads\n",
         "Read 1 file: 0 records, 0 multipart events, 0 duplicates removed.\n",
     ] {
         assert!(out.contains(needle), "missing {needle:?} in\n{out}");

@@ -291,20 +291,38 @@ fn the_table_is_coloured_on_a_terminal_unless_no_color_is_set() {
     assert!(!plain.contains("\u{1b}[31m"), "NO_COLOR was not honoured");
 }
 
+/// What `uploadtrail COMMAND` prints on a terminal `columns` wide (a pseudo-terminal from
+/// `script`).
+fn on_a_terminal(columns: u32, command: &str, extra: &str) -> String {
+    let command = format!(
+        "stty rows 50 cols {columns}; {} {command} {} --no-progress --color never {extra}",
+        env!("CARGO_BIN_EXE_uploadtrail"),
+        fixture("trail")
+    );
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .output()
+        .expect("script(1) runs");
+    String::from_utf8_lossy(&out.stdout).replace('\r', "")
+}
+
+/// The lines of `text` wider than `columns` that could have been wrapped: more than one word.
+fn too_wide(text: &str, columns: usize) -> Vec<&str> {
+    text.lines()
+        .filter(|l| l.chars().count() > columns && l.trim().contains(' '))
+        .collect()
+}
+
 #[test]
 fn the_table_follows_the_width_of_the_terminal() {
+    // The sentences at the top (the headline, the causes, the incidents) fit the terminal.
+    let text = on_a_terminal(70, "analyze", "--format table");
+    let top = &text[..text.find("Failures, by incident").expect("the failures")];
+    assert!(top.contains("Incidents (largest first)"), "{text}");
+    assert_eq!(too_wide(top, 70), Vec::<&str>::new());
     // The explanation under each upload ("why") is wrapped to the terminal's width.
     let widest_why = |columns: u32| {
-        let command = format!(
-            "stty rows 50 cols {columns}; {} analyze {} --format table --no-progress --color never",
-            env!("CARGO_BIN_EXE_uploadtrail"),
-            fixture("trail")
-        );
-        let out = std::process::Command::new("script")
-            .args(["-qec", &command, "/dev/null"])
-            .output()
-            .expect("script(1) runs");
-        let text = String::from_utf8_lossy(&out.stdout).replace('\r', "");
+        let text = on_a_terminal(columns, "analyze", "--format table");
         let mut in_why = false;
         let mut widest = 0;
         for line in text.lines() {
@@ -328,6 +346,16 @@ fn the_table_follows_the_width_of_the_terminal() {
     };
     assert!(widest_why(70) <= 70);
     assert!(widest_why(160) > 100);
+}
+
+#[test]
+fn a_timeline_follows_the_width_of_the_terminal() {
+    let text = on_a_terminal(70, "timeline", "--key videos/2026/launch-keynote");
+    assert!(text.contains("      => aborted (certain, "), "{text}");
+    // Only the columns of a request, and the upload ID after its label, may pass the width.
+    let wide = too_wide(&text, 70);
+    let fixed = |l: &&str| l.starts_with("    2026-") || l.starts_with("  upload ");
+    assert!(wide.iter().all(fixed), "{wide:#?}");
 }
 
 #[test]

@@ -458,7 +458,7 @@ impl Report {
     }
 
     /// What the report found, as every view opens with it: `39 NoSuchUpload failures in 29
-    /// incidents, 23 other failed requests, 5 incomplete uploads`.
+    /// incidents, 23 other failures, 5 incomplete uploads`.
     pub fn headline(&self) -> String {
         let s = &self.summary;
         let incidents = match s.incidents {
@@ -469,11 +469,7 @@ impl Report {
             "{} NoSuchUpload {}{incidents}, {}, {}",
             words::thousands(s.failures),
             words::plural(s.failures, "failure", "failures"),
-            words::count(
-                s.other_failures,
-                "other failed request",
-                "other failed requests"
-            ),
+            words::count(s.other_failures, "other failure", "other failures"),
             words::count(s.orphans, "incomplete upload", "incomplete uploads"),
         )
     }

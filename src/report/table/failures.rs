@@ -7,7 +7,7 @@ use std::io::{self, Write};
 use super::{Page, labelled, object, paint, shorten, terminal, time, wrapped};
 use crate::model::Provider;
 use crate::report::{CulpritOut, FailureOut, IncidentOut, OtherFailureOut, Report};
-use crate::words::{plural, thousands};
+use crate::words::{self, plural, thousands};
 
 /// At most this many incidents are listed; the rest are counted.
 const INCIDENTS_SHOWN: usize = 20;
@@ -34,13 +34,10 @@ pub(super) fn incidents(r: &Report, color: bool, out: &mut Page<'_>) -> io::Resu
 }
 
 fn incident(i: &IncidentOut, color: bool, out: &mut Page<'_>) -> io::Result<()> {
-    let cause = paint(i.cause, i.cause.name(), color);
-    let kind = match i.abort_kind {
+    let kind = |cause: String| match i.abort_kind {
         Some(kind) => format!("{cause} ({})", kind.name()),
         None => cause,
     };
-    let failures = i.failures as u64;
-    let uploads = i.uploads as u64;
     let last = if i.last_failure == i.first_failure {
         String::new()
     } else if i.last_failure.date_naive() == i.first_failure.date_naive() {
@@ -48,16 +45,25 @@ fn incident(i: &IncidentOut, color: bool, out: &mut Page<'_>) -> io::Result<()> 
     } else {
         format!(" – {}", time(i.last_failure))
     };
-    writeln!(
-        out,
-        "  {:<6}{kind}: {} {}, {} {}, {}{last}",
+    let counts = format!(
+        "{}, {}",
+        words::count(i.failures as u64, "failure", "failures"),
+        words::count(i.uploads as u64, "upload", "uploads"),
+    );
+    let when = format!("{}{last}", time(i.first_failure));
+    // The line is measured as it shows, without its colour; the time goes under it when the line
+    // would pass the page's width.
+    let shown = format!(
+        "  {:<6}{}: {counts}, {when}",
         i.id,
-        thousands(failures),
-        plural(failures, "failure", "failures"),
-        thousands(uploads),
-        plural(uploads, "upload", "uploads"),
-        time(i.first_failure),
-    )?;
+        kind(i.cause.name().to_owned())
+    );
+    let painted = kind(paint(i.cause, i.cause.name(), color));
+    if shown.chars().count() <= out.width {
+        writeln!(out, "  {:<6}{painted}: {counts}, {when}", i.id)?;
+    } else {
+        writeln!(out, "  {:<6}{painted}: {counts},\n        {when}", i.id)?;
+    }
     wrapped(&i.summary, "        ", out)
 }
 

@@ -11,7 +11,7 @@ use super::escape::terminal;
 use super::{OrphanOut, Report};
 use crate::attribute::Cause;
 use crate::model::{Provider, Time};
-use crate::words::thousands;
+use crate::words::{self, thousands};
 
 /// The width of the table when it does not go to a terminal.
 const WIDTH: usize = 100;
@@ -58,8 +58,8 @@ pub fn write(report: &Report, color: bool, width: usize, out: &mut dyn Write) ->
 }
 
 fn header(r: &Report, out: &mut Page<'_>) -> io::Result<()> {
-    writeln!(out, "uploadtrail: {}", r.headline())?;
-    writeln!(out, "{}", r.what_was_read())
+    write_wrapped(&format!("uploadtrail: {}", r.headline()), "", "  ", out)?;
+    write_wrapped(&r.what_was_read(), "", "  ", out)
 }
 
 /// `text` in the colour of `cause` (ANSI SGR) when `color`, else as it is. The text is the
@@ -96,13 +96,9 @@ fn causes(r: &Report, color: bool, out: &mut Page<'_>) -> io::Result<()> {
     writeln!(out, "\nCauses")?;
     for cause in Cause::ALL {
         let name = format!("{:<16}", cause.name());
-        writeln!(
-            out,
-            "  {}{:>5}   {}",
-            paint(cause, &name, color),
-            r.summary.by_cause.get(cause),
-            meaning(cause)
-        )?;
+        let count = r.summary.by_cause.get(cause);
+        let first = format!("  {}{count:>5}   ", paint(cause, &name, color));
+        write_wrapped(meaning(cause), &first, &" ".repeat(26), out)?;
     }
     Ok(())
 }
@@ -123,12 +119,13 @@ fn orphans(r: &Report, out: &mut Page<'_>) -> io::Result<()> {
     if r.orphans.is_empty() {
         return Ok(());
     }
-    writeln!(
-        out,
-        "\nIncomplete uploads ({} parts, {} in all: billed until completed, aborted or removed by a lifecycle rule)",
-        thousands(r.summary.orphan_parts),
+    let heading = format!(
+        "Incomplete uploads ({}, {} in all, billed until completed or aborted)",
+        words::count(r.summary.orphan_parts, "part", "parts"),
         bytes(r.summary.orphan_bytes)
-    )?;
+    );
+    writeln!(out)?;
+    write_wrapped(&heading, "", "  ", out)?;
     writeln!(
         out,
         "  {:<21}{:<32}{:<22}{:>6}{:>11}  {:<10}LIFECYCLE",
