@@ -373,16 +373,7 @@ impl Told<'_> {
 /// The name a person uses for an identity: the role of a session (with the session when
 /// `session` is set, to tell two sessions of one role apart), the user, else the whole name.
 pub fn short_name(actor: &Actor, session: bool) -> String {
-    let name = actor.display_name();
-    let resource = name.splitn(6, ':').nth(5).unwrap_or_default();
-    let mut parts = resource.splitn(3, '/');
-    match (parts.next(), parts.next(), parts.next()) {
-        (Some("assumed-role"), Some(role), Some(id)) if session => format!("{role}/{id}"),
-        (Some("assumed-role" | "role" | "user"), Some(name), _) if !name.is_empty() => {
-            name.to_owned()
-        }
-        _ => name,
-    }
+    crate::model::short_display(&actor.display_name(), session)
 }
 
 /// `23:50–23:58 UTC on 2026-11-03` (with seconds within one minute), or two full times when the

@@ -98,6 +98,21 @@ pub struct Actor {
 /// The account ID CloudTrail writes for unauthenticated S3 requests.
 pub const ANONYMOUS_PRINCIPAL: &str = "ANONYMOUS_PRINCIPAL";
 
+/// The short form of a display name ([`Actor::display_name`]) that a person uses: the role of an
+/// assumed-role session (with the session when `session` is set, to tell two sessions of one role
+/// apart), the role or user of an IAM ARN, else the whole name.
+pub fn short_display(name: &str, session: bool) -> String {
+    let resource = name.splitn(6, ':').nth(5).unwrap_or_default();
+    let mut parts = resource.splitn(3, '/');
+    match (parts.next(), parts.next(), parts.next()) {
+        (Some("assumed-role"), Some(role), Some(id)) if session => format!("{role}/{id}"),
+        (Some("assumed-role" | "role" | "user"), Some(name), _) if !name.is_empty() => {
+            name.to_owned()
+        }
+        _ => name.to_owned(),
+    }
+}
+
 impl Actor {
     /// An actor the log says nothing about.
     pub const EMPTY: Actor = Actor {
@@ -168,6 +183,27 @@ impl Actor {
         match (&self.arn, &other.arn) {
             (Some(a), Some(b)) => a == b,
             _ => self == other,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::short_display;
+
+    #[test]
+    fn a_short_display_name_keeps_the_role_and_session_or_the_user() {
+        let session = "arn:aws:sts::111122223333:assumed-role/etl-loader/glue-job-run-42";
+        assert_eq!(short_display(session, true), "etl-loader/glue-job-run-42");
+        assert_eq!(short_display(session, false), "etl-loader");
+        let user = "arn:aws:iam::111122223333:user/alice";
+        assert_eq!(short_display(user, true), "alice");
+        for whole in [
+            "backup.amazonaws.com",
+            "anonymous",
+            "arn:aws:iam::111122223333:root",
+        ] {
+            assert_eq!(short_display(whole, true), whole);
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::strings::{ActorId, Id, Renumber, Strings, Sym};
 mod actor;
 mod context;
 
-pub use actor::{ANONYMOUS_PRINCIPAL, Actor, IdentityKind};
+pub use actor::{ANONYMOUS_PRINCIPAL, Actor, IdentityKind, short_display};
 pub use context::{ContextEvent, ContextKind, Service, key_hash};
 
 /// A point in time, UTC. CloudTrail writes whole seconds.

@@ -11,6 +11,8 @@
 5. The fixtures' report fits windows 1280 and 800 pixels wide: no table pushes the page sideways
    (measured on a copy of the page with a script that writes the widths into its title; the
    report itself forbids scripts).
+6. The timeline page of one bucket: a row per request and a verdict per failed request of the
+   JSON timelines, a swimlane per upload, and it fits the same windows.
 """
 
 import json
@@ -240,6 +242,27 @@ def check_screenshot(page):
     print(f"ok: screenshot {shot} ({os.path.getsize(shot):,} bytes)")
 
 
+def check_timeline():
+    focus = [os.path.join(ROOT, "fixtures/trail"), "--bucket", "media-uploads"]
+    answer = json.loads(uploadtrail("timeline", *focus, "--format", "json"))
+    page = os.path.join(WORK, "timeline.html")
+    uploadtrail("timeline", *focus, "--format", "html", "--output", page)
+    dom = Dom(chromium(page, "--dump-dom"))
+    steps = [r for r in dom.rows if r.get("class") == "step"]
+    verdicts = [r for r in dom.rows if r.get("class") == "verdict"]
+    timelines = answer["timelines"]
+    wanted = sum(len(t["events"]) for t in timelines)
+    judged = sum(len(t["verdicts"]) for t in timelines)
+    if (len(steps), len(verdicts)) != (wanted, judged) or not judged:
+        fail(f"timeline page: {len(steps)} requests and {len(verdicts)} verdicts, "
+             f"the answer has {wanted} and {judged}")
+    drawn = [t for t, a in dom.tags if t == "svg"]
+    if len(drawn) != len(timelines):
+        fail(f"timeline page: {len(drawn)} swimlanes for {len(timelines)} uploads")
+    print(f"ok: the timeline page shows {wanted} requests and {judged} verdicts of {len(timelines)} uploads")
+    return page
+
+
 def check_layout(page):
     html = open(page, encoding="utf-8").read()
     start = html.find('<meta http-equiv="Content-Security-Policy"')
@@ -267,6 +290,7 @@ try:
     check_network(page)
     check_screenshot(page)
     check_layout(page)
+    check_layout(check_timeline())
 finally:
     shutil.rmtree(WORK, ignore_errors=True)
 print("browser check passed")

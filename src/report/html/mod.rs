@@ -14,6 +14,7 @@ use super::escape::html as h;
 use super::timeline::{TimelineOut, TimelineReport};
 use super::{FailureOut, Report};
 use crate::attribute::Cause;
+use crate::model::short_display;
 use crate::words;
 
 /// At most this many uploads are drawn; the rest are listed.
@@ -24,7 +25,7 @@ body{font:14px/1.45 system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;margin:
 h1{font-size:1.6em;margin:.2em 0}h2{font-size:1.25em;margin:1.6em 0 .5em;border-bottom:1px solid #d8dce2;padding-bottom:.2em}
 h3{font-size:1.02em;margin:1.2em 0 .2em;word-break:break-all}
 table{border-collapse:collapse;width:100%;margin:.4em 0}th,td{text-align:left;vertical-align:top;padding:.25em .5em;border-bottom:1px solid #eceef1}
-th{background:#f5f6f8;font-weight:600}td{overflow-wrap:anywhere}td.w{overflow-wrap:normal}td.n{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f5f6f8;font-weight:600}td{overflow-wrap:anywhere}td.w{overflow-wrap:normal}.n{text-align:right;font-variant-numeric:tabular-nums}
 table.narrow{width:auto;min-width:16em}.t{white-space:nowrap}th.object{width:22%}th.why{width:45%}
 code,.id{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:.92em;word-break:break-all}
 .lead{color:#4a5160}.small{font-size:.9em;color:#4a5160}
@@ -58,9 +59,13 @@ pub fn write(
 pub fn write_timelines(t: &TimelineReport, out: &mut dyn Write) -> io::Result<()> {
     head("uploadtrail timelines", out)?;
     writeln!(out, "<h1>Upload timelines</h1>")?;
-    writeln!(out, "<p class=\"lead\">{} uploads.</p>", t.timelines.len())?;
+    writeln!(
+        out,
+        "<p class=\"lead\">{}.</p>",
+        words::count(t.timelines.len() as u64, "upload", "uploads")
+    )?;
     for (n, tl) in t.timelines.iter().enumerate().take(DRAWN) {
-        upload(n, tl, &[], out)?;
+        upload(n, tl, Under::Steps, out)?;
     }
     not_drawn(&t.timelines, out)?;
     writeln!(out, "</body>\n</html>")
@@ -171,7 +176,7 @@ fn uploads(r: &Report, timelines: &[TimelineOut], out: &mut dyn Write) -> io::Re
                 f.upload_id.as_deref() == Some(tl.upload_id.as_str()) && f.bucket == tl.bucket
             })
             .collect();
-        upload(n, tl, &failures, out)?;
+        upload(n, tl, Under::Failures(&failures), out)?;
     }
     not_drawn(timelines, out)?;
     // Failures whose upload has no timeline (no upload ID): listed, so every failure is shown.
@@ -191,26 +196,85 @@ fn uploads(r: &Report, timelines: &[TimelineOut], out: &mut dyn Write) -> io::Re
     writeln!(out, "</section>")
 }
 
-fn upload(
-    n: usize,
-    tl: &TimelineOut,
-    failures: &[&FailureOut],
-    out: &mut dyn Write,
-) -> io::Result<()> {
+/// What an upload's swimlane has under it: the failures the report explains (`analyze`), or
+/// every request (`timeline`).
+enum Under<'a> {
+    Failures(&'a [&'a FailureOut]),
+    Steps,
+}
+
+fn upload(n: usize, tl: &TimelineOut, under: Under<'_>, out: &mut dyn Write) -> io::Result<()> {
     writeln!(
         out,
-        "<article class=\"upload\" id=\"upload-{n}\"><h3>{}://{}/{}</h3><p class=\"small\">upload <span class=\"id\">{}</span>, {} requests</p>",
+        "<article class=\"upload\" id=\"upload-{n}\"><h3>{}://{}/{}</h3><p class=\"small\">upload <span class=\"id\">{}</span>, {}</p>",
         tl.provider.scheme(),
         h(&tl.bucket),
         h(tl.key.as_deref().unwrap_or("(key unknown)")),
         h(&tl.upload_id),
-        tl.events.len()
+        words::count(tl.events.len() as u64, "request", "requests")
     )?;
-    svg::swimlane(tl, failures, out)?;
-    if !failures.is_empty() {
-        failure_table(failures, out)?;
+    match under {
+        Under::Failures(failures) => {
+            svg::swimlane(tl, failures, out)?;
+            if !failures.is_empty() {
+                failure_table(failures, out)?;
+            }
+        }
+        Under::Steps => {
+            svg::swimlane(tl, &[], out)?;
+            steps(tl, out)?;
+        }
     }
     writeln!(out, "</article>")
+}
+
+/// Every request of one upload in time order, as `timeline` prints it: who sent it, what came
+/// back, which logs showed it, and under a failed request its verdict.
+fn steps(tl: &TimelineOut, out: &mut dyn Write) -> io::Result<()> {
+    writeln!(
+        out,
+        "<table><tr><th>time (UTC)</th><th>request</th><th class=\"n\">bytes</th><th>result</th><th>logs</th><th>who</th></tr>"
+    )?;
+    for e in &tl.events {
+        let part = e.part_number.map(|p| format!(" #{p}")).unwrap_or_default();
+        let bytes = match (e.part_number, e.bytes) {
+            (Some(_), Some(b)) if b > 0 => words::thousands(b),
+            _ => String::new(),
+        };
+        writeln!(
+            out,
+            "<tr class=\"step\" data-event-id=\"{}\"><td class=\"t\">{}</td><td class=\"w\">{}{part}</td><td class=\"n\">{bytes}</td><td class=\"w\">{}</td><td class=\"w\">{}</td><td title=\"{}\">{}</td></tr>",
+            h(e.event_id
+                .as_deref()
+                .or(e.request_id.as_deref())
+                .unwrap_or("")),
+            e.time.format("%Y-%m-%d %H:%M:%S"),
+            e.operation,
+            h(&e.result),
+            e.logs.join(" + "),
+            h(&e.identity),
+            h(&short_display(&e.identity, true)),
+        )?;
+        if let Some(v) = tl
+            .verdicts
+            .iter()
+            .find(|v| e.is(&v.event_id, &v.request_id))
+        {
+            let incident = v
+                .incident
+                .as_deref()
+                .map(|i| format!(", {}", h(i)))
+                .unwrap_or_default();
+            writeln!(
+                out,
+                "<tr class=\"verdict\"><td></td><td colspan=\"5\">⇒ <strong>{}</strong> <span class=\"small\">{}{incident}</span>: {}</td></tr>",
+                h(&v.verdict),
+                h(&v.confidence),
+                h(&v.explanation)
+            )?;
+        }
+    }
+    writeln!(out, "</table>")
 }
 
 fn failure_table(failures: &[&FailureOut], out: &mut dyn Write) -> io::Result<()> {

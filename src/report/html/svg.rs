@@ -7,8 +7,8 @@ use std::io::{self, Write};
 
 use super::h;
 use crate::attribute::Cause;
-use crate::model::Time;
-use crate::report::timeline::{StepOut, TimelineOut};
+use crate::model::{Time, short_display};
+use crate::report::timeline::{StepOut, TimelineOut, VerdictOut};
 use crate::report::{CulpritOut, FailureOut};
 
 const WIDTH: f64 = 1000.0;
@@ -17,7 +17,8 @@ const RIGHT: f64 = 20.0;
 const TOP: f64 = 10.0;
 const LANE: f64 = 26.0;
 const BOTTOM: f64 = 26.0;
-/// Lane labels are cut to this many characters (the whole name is in the tooltip).
+/// Lane labels (the short name of each identity) are cut to this many characters; the whole
+/// name is in the tooltip.
 const LABEL: usize = 34;
 
 /// The colour of a cause, as in the page's badges.
@@ -70,8 +71,9 @@ pub(super) fn swimlane(
         h(&tl.upload_id)
     )?;
     for (n, name) in lanes.iter().enumerate() {
-        let short: String = if name.chars().count() > LABEL {
-            let tail: String = name
+        let label = short_display(name, true);
+        let short: String = if label.chars().count() > LABEL {
+            let tail: String = label
                 .chars()
                 .rev()
                 .take(LABEL - 1)
@@ -81,7 +83,7 @@ pub(super) fn swimlane(
                 .collect();
             format!("…{tail}")
         } else {
-            (*name).to_owned()
+            label
         };
         writeln!(
             out,
@@ -105,7 +107,7 @@ pub(super) fn swimlane(
     }
     for e in &tl.events {
         let lane = lanes.iter().position(|l| *l == e.identity).unwrap_or(0);
-        mark(e, x(e.time), y(lane), failures, out)?;
+        mark(e, x(e.time), y(lane), failures, &tl.verdicts, out)?;
     }
     let axis = height - BOTTOM + 16.0;
     writeln!(
@@ -122,6 +124,7 @@ fn mark(
     x: f64,
     y: f64,
     failures: &[&FailureOut],
+    verdicts: &[VerdictOut],
     out: &mut dyn Write,
 ) -> io::Result<()> {
     let part = e
@@ -138,10 +141,15 @@ fn mark(
     );
     let title = format!("<title>{}</title>", h(&title));
     if e.result != "ok" {
+        // The cause from the report's failures, else from the timeline's verdicts.
         let cause = failures
             .iter()
             .find(|f| e.is(&f.event_id, &f.request_id))
-            .map(|f| f.cause);
+            .map(|f| f.cause)
+            .or_else(|| {
+                let v = verdicts.iter().find(|v| e.is(&v.event_id, &v.request_id))?;
+                Cause::ALL.into_iter().find(|c| c.name() == v.verdict)
+            });
         let fill = cause.map_or("#263238", colour);
         return writeln!(
             out,
