@@ -228,6 +228,21 @@ fn actiontrail_gives_the_answers_cloudtrail_gives() {
         }
         false
     });
+    // Incidents name a RAM session as an IAM session is named: by its role and session.
+    let summaries = |r: &Value| -> Vec<String> {
+        let incidents = r["incidents"].as_array().expect("incidents");
+        incidents
+            .iter()
+            .map(|i| i["summary"].as_str().unwrap_or_default().to_owned())
+            .collect()
+    };
+    let (a, o) = (summaries(&aws), summaries(&ours));
+    assert_eq!(a.len(), o.len());
+    let sweep = "emr-jobs aborted 5 uploads in one sweep";
+    assert!(a.iter().any(|s| s.starts_with(sweep)) && o.iter().any(|s| s.starts_with(sweep)));
+    for (a, o) in a.iter().zip(&o) {
+        assert_eq!(a.contains("arn:aws:"), o.contains("acs:ram:"), "{a}\n{o}");
+    }
     // The evidence is named in ActionTrail's words, and the table names objects oss://.
     let f = &ours["failures"][0];
     assert_eq!(f["evidence"], json!(["actiontrail"]));

@@ -102,7 +102,12 @@ pub const ANONYMOUS_PRINCIPAL: &str = "ANONYMOUS_PRINCIPAL";
 /// assumed-role session (with the session when `session` is set, to tell two sessions of one role
 /// apart), the role or user of an IAM ARN, else the whole name.
 pub fn short_display(name: &str, session: bool) -> String {
-    let resource = name.splitn(6, ':').nth(5).unwrap_or_default();
+    // `arn:aws:sts::ACCOUNT:RESOURCE`, or OSS's `acs:ram::ACCOUNT:RESOURCE`; role and session
+    // names hold no colon.
+    let resource = match name.split_once(':') {
+        Some(("arn" | "acs", rest)) => rest.rsplit(':').next().unwrap_or_default(),
+        _ => "",
+    };
     let mut parts = resource.splitn(3, '/');
     match (parts.next(), parts.next(), parts.next()) {
         (Some("assumed-role"), Some(role), Some(id)) if session => format!("{role}/{id}"),
@@ -198,6 +203,12 @@ mod tests {
         assert_eq!(short_display(session, false), "etl-loader");
         let user = "arn:aws:iam::111122223333:user/alice";
         assert_eq!(short_display(user, true), "alice");
+        let oss = "acs:ram::3566998837862146:assumed-role/emr-jobs/job-b-attempt-1";
+        assert_eq!(short_display(oss, true), "emr-jobs/job-b-attempt-1");
+        assert_eq!(
+            short_display("acs:ram::3566998837862146:user/bob", false),
+            "bob"
+        );
         for whole in [
             "backup.amazonaws.com",
             "anonymous",
