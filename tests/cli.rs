@@ -79,3 +79,30 @@ fn the_window_limits_the_failures_and_counts_what_it_leaves_out() {
     assert!(report["inputs"]["outside_window"].as_u64().unwrap_or(0) > 0);
     crate::util::assert_reconciled(&report);
 }
+
+#[test]
+fn a_window_past_the_logs_says_so_instead_of_blaming_the_trail() {
+    let mut args = trail_args();
+    args.extend(["--since".into(), "2027-01-01".into()]);
+    let report = analyze_json(&args);
+    let notes = report["notes"].as_array().expect("notes");
+    let kinds: Vec<&str> = notes.iter().filter_map(|n| n["kind"].as_str()).collect();
+    assert!(kinds.contains(&"window_excludes_all"), "{kinds:?}");
+    assert!(!kinds.contains(&"no_data_events_at_all"), "{kinds:?}");
+    let outside = report["inputs"]["outside_window"].as_u64().unwrap_or(0);
+    let said = notes[0]["message"].as_str().unwrap_or_default();
+    assert!(
+        said.contains(&format!(
+            "the {outside} multipart records read are outside it"
+        )) && said.contains("The logs run from 2026-11-01 00:10:00 to 2026-11-12 19:28:00 UTC."),
+        "{said}"
+    );
+    // A bucket named only outside the window is not blamed on the trail alone.
+    assert!(notes.iter().any(|n| {
+        n["kind"] == "no_data_events"
+            && n["message"]
+                .as_str()
+                .unwrap_or_default()
+                .contains("or they fall outside the window")
+    }));
+}

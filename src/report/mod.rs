@@ -286,8 +286,8 @@ pub struct OrphanOut {
 /// A fact about the evidence.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Note {
-    /// `no_data_events`, `no_data_events_at_all`, `lifecycle_fetched`, `unpaired_creations` or
-    /// `new_only`.
+    /// `no_data_events`, `no_data_events_at_all`, `window_excludes_all`, `lifecycle_fetched`,
+    /// `unpaired_creations` or `new_only`.
     pub kind: &'static str,
     /// The bucket it is about, if any.
     pub bucket: Option<String>,
@@ -411,24 +411,55 @@ impl Report {
         quiet.sort();
         quiet.dedup();
         let mut notes = Vec::new();
-        if !ingested.buckets.iter().any(|(_, s)| s.has_data()) && ingested.inputs.records > 0 {
-            notes.push(Note {
-                kind: "no_data_events_at_all",
-                bucket: None,
-                message: "The logs hold no data events at all, so no multipart upload can be followed. Enable S3 data events on the CloudTrail trail or read S3 server access logs; for OSS, enable OSS data events on an ActionTrail trail delivered to Log Service, or read the bucket's access logs (bucket logging).".to_owned(),
+        let inputs = &ingested.inputs;
+        // Multipart records left out by --since/--until: the logs do hold data events.
+        let windowed = inputs.outside_window > 0;
+        if !ingested.buckets.iter().any(|(_, s)| s.has_data()) && inputs.records > 0 {
+            notes.push(match windowed {
+                true => Note {
+                    kind: "window_excludes_all",
+                    bucket: None,
+                    message: format!(
+                        "No data event falls in the window (--since, --until): the {} read are outside it.{}",
+                        words::count(inputs.outside_window, "multipart record", "multipart records"),
+                        match (inputs.first_event, inputs.last_event) {
+                            (Some(a), Some(b)) => format!(
+                                " The logs run from {} to {} UTC.",
+                                a.format("%Y-%m-%d %H:%M:%S"),
+                                b.format("%Y-%m-%d %H:%M:%S")
+                            ),
+                            _ => String::new(),
+                        }
+                    ),
+                },
+                false => Note {
+                    kind: "no_data_events_at_all",
+                    bucket: None,
+                    message: "The logs hold no data events at all, so no multipart upload can be followed. Enable S3 data events on the CloudTrail trail or read S3 server access logs; for OSS, enable OSS data events on an ActionTrail trail delivered to Log Service, or read the bucket's access logs (bucket logging).".to_owned(),
+                },
             });
         }
         for bucket in &quiet {
-            let message = match bucket.provider {
-                Provider::Aws => format!(
-                    "No S3 data events for bucket {:?} in the window: its multipart uploads cannot be followed (the trail does not log its data events).",
-                    bucket.name
-                ),
-                Provider::Alibaba => format!(
-                    "No OSS data events for bucket {:?} in the window: its multipart uploads cannot be followed (enable bucket logging, or OSS data events on an ActionTrail trail delivered to Log Service).",
-                    bucket.name
-                ),
+            let why = match (bucket.provider, windowed) {
+                (Provider::Aws, false) => "the trail does not log its data events",
+                (Provider::Aws, true) => {
+                    "the trail does not log its data events, or they fall outside the window"
+                }
+                (Provider::Alibaba, false) => {
+                    "enable bucket logging, or OSS data events on an ActionTrail trail delivered to Log Service"
+                }
+                (Provider::Alibaba, true) => {
+                    "they fall outside the window, or are not logged: enable bucket logging, or OSS data events on an ActionTrail trail delivered to Log Service"
+                }
             };
+            let data = match bucket.provider {
+                Provider::Aws => "S3",
+                Provider::Alibaba => "OSS",
+            };
+            let message = format!(
+                "No {data} data events for bucket {:?} in the window: its multipart uploads cannot be followed ({why}).",
+                bucket.name
+            );
             notes.push(Note {
                 kind: "no_data_events",
                 bucket: Some(bucket.to_string()),
