@@ -290,7 +290,10 @@ fn analysis(
         });
     }
     if summary.files == 0 {
-        return Err(Error::Usage("the sources hold no files to read".to_owned()));
+        let named: Vec<String> = config.sources.iter().map(ToString::to_string).collect();
+        return Err(Error::NoFiles(
+            escape::terminal(&named.join(", ")).into_owned(),
+        ));
     }
     if summary.files_failed == summary.files && summary.records == 0 {
         let first = summary

@@ -29,6 +29,9 @@ pub enum Error {
         /// How many problems there were.
         count: usize,
     },
+    /// The sources (named) hold no file or object at all.
+    #[error("no files to read in {0}")]
+    NoFiles(String),
     /// Nothing could be read at all.
     #[error("no input could be read ({0} problem(s); the first: {1})")]
     NothingRead(usize, String),

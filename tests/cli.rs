@@ -44,6 +44,20 @@ fn nothing_readable_is_an_error_that_names_the_file() {
 }
 
 #[test]
+fn sources_without_files_are_an_error_that_names_them() {
+    let env = crate::util::TestEnv::new();
+    std::fs::create_dir(env.path().join("empty")).expect("a folder");
+    let empty = env.path().join("empty").display().to_string();
+    let run = run(&["analyze", &empty]);
+    assert_eq!(run.status, Some(1), "{}", run.stderr);
+    assert!(
+        run.stderr.contains(&format!("no files to read in {empty}")),
+        "{}",
+        run.stderr
+    );
+}
+
+#[test]
 fn a_bad_lifecycle_file_is_an_error() {
     let mut args = vec!["analyze".to_owned()];
     args.extend(trail_args());

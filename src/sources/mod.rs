@@ -31,6 +31,16 @@ pub enum Source {
     Bucket(s3::Location),
 }
 
+impl fmt::Display for Source {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Source::Local(path) => write!(f, "{}", path.display()),
+            Source::Stdin => f.write_str("standard input"),
+            Source::Bucket(location) => f.write_str(&location.name(&location.prefix)),
+        }
+    }
+}
+
 impl Source {
     /// Reads a SOURCE argument.
     pub fn parse(arg: &str) -> Result<Source, String> {

@@ -97,7 +97,7 @@ impl Location {
     }
 
     /// `s3://bucket/key`, `oss://bucket/key`.
-    fn name(&self, key: &str) -> String {
+    pub fn name(&self, key: &str) -> String {
         format!("{}://{}/{key}", self.provider.scheme(), self.bucket)
     }
 }
