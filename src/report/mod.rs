@@ -295,6 +295,65 @@ pub struct Note {
     pub message: String,
 }
 
+/// What the evidence lacks: no data events at all, or none in the window, and the buckets without
+/// data events (`quiet`).
+fn evidence_notes(ingested: &Ingested, quiet: &[BucketName]) -> Vec<Note> {
+    let mut notes = Vec::new();
+    let inputs = &ingested.inputs;
+    // Multipart records left out by --since/--until: the logs do hold data events.
+    let windowed = inputs.outside_window > 0;
+    if !ingested.buckets.iter().any(|(_, s)| s.has_data()) && inputs.records > 0 {
+        notes.push(match windowed {
+            true => Note {
+                kind: "window_excludes_all",
+                bucket: None,
+                message: format!(
+                    "No data event falls in the window (--since, --until): the {} read are outside it.{}",
+                    words::count(inputs.outside_window, "multipart record", "multipart records"),
+                    match (inputs.first_event, inputs.last_event) {
+                        (Some(a), Some(b)) => format!(
+                            " The logs run from {} to {} UTC.",
+                            a.format("%Y-%m-%d %H:%M:%S"),
+                            b.format("%Y-%m-%d %H:%M:%S")
+                        ),
+                        _ => String::new(),
+                    }
+                ),
+            },
+            false => Note {
+                kind: "no_data_events_at_all",
+                bucket: None,
+                message: "The logs hold no data events at all, so no multipart upload can be followed. Enable S3 data events on the CloudTrail trail or read S3 server access logs; for OSS, enable OSS data events on an ActionTrail trail delivered to Log Service, or read the bucket's access logs (bucket logging).".to_owned(),
+            },
+        });
+    }
+    for bucket in quiet {
+        let why = match (bucket.provider, windowed) {
+            (Provider::Aws, false) => "the trail does not log its data events",
+            (Provider::Aws, true) => {
+                "the trail does not log its data events, or they fall outside the window"
+            }
+            (Provider::Alibaba, false) => {
+                "enable bucket logging, or OSS data events on an ActionTrail trail delivered to Log Service"
+            }
+            (Provider::Alibaba, true) => {
+                "they fall outside the window, or are not logged: enable bucket logging, or OSS data events on an ActionTrail trail delivered to Log Service"
+            }
+        };
+        let message = format!(
+            "No {} data events for bucket {:?} in the window: its multipart uploads cannot be followed ({why}).",
+            bucket.provider.words().store,
+            bucket.name
+        );
+        notes.push(Note {
+            kind: "no_data_events",
+            bucket: Some(bucket.to_string()),
+            message,
+        });
+    }
+    notes
+}
+
 /// What `--fetch-lifecycle` found for a bucket, as a note: the configuration, its absence, or why
 /// it could not be read.
 pub fn fetched_lifecycle_note(bucket: &str, fetched: &s3::Configuration) -> Note {
@@ -410,62 +469,7 @@ impl Report {
             .collect();
         quiet.sort();
         quiet.dedup();
-        let mut notes = Vec::new();
-        let inputs = &ingested.inputs;
-        // Multipart records left out by --since/--until: the logs do hold data events.
-        let windowed = inputs.outside_window > 0;
-        if !ingested.buckets.iter().any(|(_, s)| s.has_data()) && inputs.records > 0 {
-            notes.push(match windowed {
-                true => Note {
-                    kind: "window_excludes_all",
-                    bucket: None,
-                    message: format!(
-                        "No data event falls in the window (--since, --until): the {} read are outside it.{}",
-                        words::count(inputs.outside_window, "multipart record", "multipart records"),
-                        match (inputs.first_event, inputs.last_event) {
-                            (Some(a), Some(b)) => format!(
-                                " The logs run from {} to {} UTC.",
-                                a.format("%Y-%m-%d %H:%M:%S"),
-                                b.format("%Y-%m-%d %H:%M:%S")
-                            ),
-                            _ => String::new(),
-                        }
-                    ),
-                },
-                false => Note {
-                    kind: "no_data_events_at_all",
-                    bucket: None,
-                    message: "The logs hold no data events at all, so no multipart upload can be followed. Enable S3 data events on the CloudTrail trail or read S3 server access logs; for OSS, enable OSS data events on an ActionTrail trail delivered to Log Service, or read the bucket's access logs (bucket logging).".to_owned(),
-                },
-            });
-        }
-        for bucket in &quiet {
-            let why = match (bucket.provider, windowed) {
-                (Provider::Aws, false) => "the trail does not log its data events",
-                (Provider::Aws, true) => {
-                    "the trail does not log its data events, or they fall outside the window"
-                }
-                (Provider::Alibaba, false) => {
-                    "enable bucket logging, or OSS data events on an ActionTrail trail delivered to Log Service"
-                }
-                (Provider::Alibaba, true) => {
-                    "they fall outside the window, or are not logged: enable bucket logging, or OSS data events on an ActionTrail trail delivered to Log Service"
-                }
-            };
-            let data = match bucket.provider {
-                Provider::Aws => "S3",
-                Provider::Alibaba => "OSS",
-            };
-            let message = format!(
-                "No {data} data events for bucket {:?} in the window: its multipart uploads cannot be followed ({why}).",
-                bucket.name
-            );
-            notes.push(Note {
-                kind: "no_data_events",
-                bucket: Some(bucket.to_string()),
-                message,
-            });
-        }
+        let mut notes = evidence_notes(ingested, &quiet);
         notes.extend(extra_notes);
         if !timelines.unpaired_creations.is_empty() {
             let n = timelines.unpaired_creations.len();
