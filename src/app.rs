@@ -19,10 +19,10 @@ use crate::incidents::{self, Incidents};
 use crate::ingest::state::{Pending, Session};
 use crate::ingest::{self, Ingested, Meter};
 use crate::lifecycle::{Lifecycle, RuleSource};
-use crate::model::{BucketName, Provider, Rule};
+use crate::model::{BucketName, Provider, Rule, Time};
 use crate::report::timeline::{self, TimelineReport, TooMany, UNFOCUSED_LIMIT};
 use crate::report::{self, Report, escape};
-use crate::sources::{self, s3};
+use crate::sources::{self, Source, s3};
 
 /// Runs the command line.
 pub fn run(args: Args) -> Result<()> {
@@ -291,9 +291,8 @@ fn analysis(
     }
     if summary.files == 0 {
         let named: Vec<String> = config.sources.iter().map(ToString::to_string).collect();
-        return Err(Error::NoFiles(
-            escape::terminal(&named.join(", ")).into_owned(),
-        ));
+        let named = format!("{}{}", named.join(", "), listed_with(config));
+        return Err(Error::NoFiles(escape::terminal(&named).into_owned()));
     }
     if summary.files_failed == summary.files && summary.records == 0 {
         let first = summary
@@ -389,6 +388,33 @@ fn analysis(
         notes,
         pending,
     })
+}
+
+/// The options that narrowed what the buckets listed (` (listed with --account 1, from …)`), for
+/// a run that found nothing to read; empty without a bucket among the sources.
+fn listed_with(config: &Config) -> String {
+    if !config
+        .sources
+        .iter()
+        .any(|s| matches!(s, Source::Bucket(_)))
+    {
+        return String::new();
+    }
+    let s3 = &config.s3;
+    let time = |t: Time| t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
+    let said: Vec<String> = [
+        (!s3.accounts.is_empty()).then(|| format!("--account {}", s3.accounts.join(","))),
+        (!s3.log_regions.is_empty()).then(|| format!("--log-region {}", s3.log_regions.join(","))),
+        s3.since.map(|t| format!("from {}", time(t))),
+        s3.until.map(|t| format!("before {}", time(t))),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    match said.is_empty() {
+        true => String::new(),
+        false => format!(" (listed with {})", said.join(", ")),
+    }
 }
 
 /// Reads every `--lifecycle` file. The file's content says which cloud's configuration it is

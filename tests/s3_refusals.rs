@@ -1,10 +1,31 @@
 //! What a user of `s3://` is told when the store or the credentials refuse: the location and the
 //! reason in one line (a missing bucket, the permission a denial needs, a wrong secret that is never
-//! printed, no credentials at all), and a `--profile` the AWS config files do not define.
+//! printed, no credentials at all), a `--profile` the AWS config files do not define, and a
+//! listing that `--account` and the window narrowed to nothing.
 
 use crate::s3::{World, json};
 use crate::s3_server::Fault;
 use crate::util::run_env;
+
+#[test]
+fn a_listing_narrowed_to_nothing_names_what_narrowed_it() {
+    let w = World::new();
+    let run = w.analyze(&[
+        "s3://trail-logs",
+        "--account",
+        "999988887777",
+        "--since",
+        "2027-01-01",
+    ]);
+    assert_eq!(run.status, Some(1), "{}", run.stdout);
+    assert!(
+        run.stderr.contains(
+            "no files to read in s3://trail-logs/ (listed with --account 999988887777, from 2027-01-01 00:00:00 UTC)"
+        ),
+        "{}",
+        run.stderr
+    );
+}
 
 #[test]
 fn listing_errors_name_the_location_and_the_reason() {
