@@ -23,6 +23,17 @@ use flate2::bufread::MultiGzDecoder;
 use rayon::prelude::*;
 use uploadtrail::decode::skim;
 
+/// What each file goes through.
+#[derive(Clone, Copy, PartialEq)]
+enum Floor {
+    /// flate2 with zlib-rs, as a stream.
+    Flate2,
+    /// libdeflate, into one buffer.
+    Libdeflate,
+    /// libdeflate, then the JSON's end found by its brackets and strings.
+    Brackets,
+}
+
 fn files(dir: &Path, out: &mut Vec<PathBuf>) -> std::io::Result<()> {
     for entry in std::fs::read_dir(dir)? {
         let path = entry?.path();
@@ -42,10 +53,10 @@ fn main() -> ExitCode {
         eprintln!("usage: floor DIR THREADS [flate2|libdeflate|brackets]");
         return ExitCode::from(2);
     };
-    let (libdeflate, brackets) = match args.get(2).map(String::as_str) {
-        None | Some("flate2") => (false, false),
-        Some("libdeflate") => (true, false),
-        Some("brackets") => (true, true),
+    let floor = match args.get(2).map(String::as_str) {
+        None | Some("flate2") => Floor::Flate2,
+        Some("libdeflate") => Floor::Libdeflate,
+        Some("brackets") => Floor::Brackets,
         Some(other) => {
             eprintln!("floor: {other:?}: write flate2, libdeflate or brackets");
             return ExitCode::from(2);
@@ -72,14 +83,15 @@ fn main() -> ExitCode {
                 return;
             };
             let mut out = Vec::with_capacity(u32::from_le_bytes(*trailer) as usize + 1);
-            let ok = if libdeflate {
-                uploadtrail::decode::gzip::gunzip(&bytes, u64::MAX, &mut out).is_none()
-            } else {
-                MultiGzDecoder::new(&bytes[..])
+            let ok = match floor {
+                Floor::Flate2 => MultiGzDecoder::new(&bytes[..])
                     .read_to_end(&mut out)
-                    .is_ok()
+                    .is_ok(),
+                Floor::Libdeflate | Floor::Brackets => {
+                    uploadtrail::decode::gzip::gunzip(&bytes, u64::MAX, &mut out).is_none()
+                }
             };
-            if ok && brackets {
+            if ok && floor == Floor::Brackets {
                 let start = skim::skip_ws(&out, 0);
                 if skim::skip_nested(&out, start, 0).is_err() {
                     eprintln!("floor: {}: the JSON breaks off", path.display());

@@ -19,7 +19,7 @@ use crate::incidents::{self, Incidents};
 use crate::ingest::state::{Pending, Session};
 use crate::ingest::{self, Ingested, Meter};
 use crate::lifecycle::{Lifecycle, RuleSource};
-use crate::model::{BucketName, Provider, Rule, Time};
+use crate::model::{BucketName, Provider, Rule};
 use crate::report::timeline::{self, TimelineReport, TooMany, UNFOCUSED_LIMIT};
 use crate::report::{self, Report, escape};
 use crate::sources::{self, Source, s3};
@@ -292,7 +292,7 @@ fn analysis(
     if summary.files == 0 {
         let named: Vec<String> = config.sources.iter().map(ToString::to_string).collect();
         let named = format!("{}{}", named.join(", "), listed_with(config));
-        return Err(Error::NoFiles(escape::terminal(&named).into_owned()));
+        return Err(Error::NoFiles(named));
     }
     if summary.files_failed == summary.files && summary.records == 0 {
         let first = summary
@@ -401,12 +401,13 @@ fn listed_with(config: &Config) -> String {
         return String::new();
     }
     let s3 = &config.s3;
-    let time = |t: Time| t.format("%Y-%m-%d %H:%M:%S UTC").to_string();
     let said: Vec<String> = [
         (!s3.accounts.is_empty()).then(|| format!("--account {}", s3.accounts.join(","))),
         (!s3.log_regions.is_empty()).then(|| format!("--log-region {}", s3.log_regions.join(","))),
-        s3.since.map(|t| format!("from {}", time(t))),
-        s3.until.map(|t| format!("before {}", time(t))),
+        s3.since
+            .map(|t| format!("from {}", attribute::text::when(t))),
+        s3.until
+            .map(|t| format!("before {}", attribute::text::when(t))),
     ]
     .into_iter()
     .flatten()

@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::attribute::text::{request, span};
 use crate::attribute::{Abort, AbortKind, Cause, Culprit, Episodes, Finding};
-use crate::model::{Actor, Event, Provider, Time};
+use crate::model::{Event, Provider, Time};
 use crate::strings::{Identity, Strings, Sym};
 use crate::words::plural;
 
@@ -211,10 +211,10 @@ fn incident(
         None => {
             let who = match &first.culprit {
                 Culprit::Request { event, .. } | Culprit::Winner { event, .. } => {
-                    Some(short_name(strings.actor(events[*event].actor), true))
+                    Some(strings.actor(events[*event].actor).short_name(true))
                 }
                 _ if cause == Cause::WrongKey => {
-                    Some(short_name(strings.actor(failures[0].actor), true))
+                    Some(strings.actor(failures[0].actor).short_name(true))
                 }
                 _ => culprit.clone(),
             };
@@ -268,7 +268,7 @@ impl Told<'_> {
             return self.count();
         };
         let aborter = &self.events[*event];
-        let name = short_name(self.strings.actor(aborter.actor), false);
+        let name = self.strings.actor(aborter.actor).short_name(false);
         match abort {
             Abort::Own { trigger } => {
                 let after = trigger
@@ -368,12 +368,6 @@ impl Told<'_> {
             Cause::Aborted => self.count(),
         }
     }
-}
-
-/// The name a person uses for an identity: the role of a session (with the session when
-/// `session` is set, to tell two sessions of one role apart), the user, else the whole name.
-pub fn short_name(actor: &Actor, session: bool) -> String {
-    crate::model::short_display(&actor.display_name(), session)
 }
 
 /// `23:50–23:58 UTC on 2026-11-03` (with seconds within one minute), or two full times when the

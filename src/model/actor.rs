@@ -172,6 +172,11 @@ impl Actor {
         }
     }
 
+    /// The name a person uses for this identity ([`short_display`] of its display name).
+    pub fn short_name(&self, session: bool) -> String {
+        short_display(&self.display_name(), session)
+    }
+
     /// Whether two actors are the same acting identity. For an assumed role this compares the
     /// session ARN: two sessions of one role are different actors. On OSS the name is compared,
     /// and the access key ID where both carry one (two STS sessions of one role are two actors).

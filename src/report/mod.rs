@@ -295,6 +295,16 @@ pub struct Note {
     pub message: String,
 }
 
+/// When the records read run: `from 2026-11-01 00:10:00 to 2026-11-12 19:28:00 UTC`.
+fn logs_span(inputs: &InputSummary) -> Option<String> {
+    let (first, last) = (inputs.first_event?, inputs.last_event?);
+    Some(format!(
+        "from {} to {}",
+        first.format("%Y-%m-%d %H:%M:%S"),
+        crate::attribute::text::when(last)
+    ))
+}
+
 /// What the evidence lacks: no data events at all, or none in the window, and the buckets without
 /// data events (`quiet`).
 fn evidence_notes(ingested: &Ingested, quiet: &[BucketName]) -> Vec<Note> {
@@ -310,14 +320,9 @@ fn evidence_notes(ingested: &Ingested, quiet: &[BucketName]) -> Vec<Note> {
                 message: format!(
                     "No data event falls in the window (--since, --until): the {} read are outside it.{}",
                     words::count(inputs.outside_window, "multipart record", "multipart records"),
-                    match (inputs.first_event, inputs.last_event) {
-                        (Some(a), Some(b)) => format!(
-                            " The logs run from {} to {} UTC.",
-                            a.format("%Y-%m-%d %H:%M:%S"),
-                            b.format("%Y-%m-%d %H:%M:%S")
-                        ),
-                        _ => String::new(),
-                    }
+                    logs_span(inputs)
+                        .map(|span| format!(" The logs run {span}."))
+                        .unwrap_or_default()
                 ),
             },
             false => Note {
@@ -517,14 +522,7 @@ impl Report {
             0 => String::new(),
             n => format!(" ({} with problems)", words::thousands(n)),
         };
-        let span = match (i.first_event, i.last_event) {
-            (Some(a), Some(b)) => format!(
-                " from {} to {} UTC",
-                a.format("%Y-%m-%d %H:%M:%S"),
-                b.format("%Y-%m-%d %H:%M:%S")
-            ),
-            _ => String::new(),
-        };
+        let span = logs_span(i).map(|s| format!(" {s}")).unwrap_or_default();
         format!(
             "Read {}{failed}: {}{span}, {}, {} removed.",
             words::count(i.files, "file", "files"),

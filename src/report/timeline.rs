@@ -246,7 +246,29 @@ fn step(ingested: &Ingested, e: &Event) -> StepOut {
     }
 }
 
+impl TimelineOut {
+    /// The verdict on `step`, when it failed.
+    pub fn verdict_of(&self, step: &StepOut) -> Option<&VerdictOut> {
+        self.verdicts
+            .iter()
+            .find(|v| step.is(&v.event_id, &v.request_id))
+    }
+}
+
 impl StepOut {
+    /// The request as a person names it: `UploadPart #4`.
+    pub fn request(&self) -> String {
+        match self.part_number {
+            Some(n) => format!("{} #{n}", self.operation),
+            None => self.operation.to_owned(),
+        }
+    }
+
+    /// The bytes a part sent, when the logs say.
+    pub fn part_bytes(&self) -> Option<u64> {
+        self.part_number.and(self.bytes).filter(|b| *b > 0)
+    }
+
     /// Whether this is the request of these IDs (its event ID, else its request ID).
     pub fn is(&self, event_id: &Option<String>, request_id: &Option<String>) -> bool {
         match (&self.event_id, event_id) {

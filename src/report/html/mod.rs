@@ -236,30 +236,22 @@ fn steps(tl: &TimelineOut, out: &mut dyn Write) -> io::Result<()> {
         "<table><tr><th>time (UTC)</th><th>request</th><th class=\"n\">bytes</th><th>result</th><th>logs</th><th>who</th></tr>"
     )?;
     for e in &tl.events {
-        let part = e.part_number.map(|p| format!(" #{p}")).unwrap_or_default();
-        let bytes = match (e.part_number, e.bytes) {
-            (Some(_), Some(b)) if b > 0 => words::thousands(b),
-            _ => String::new(),
-        };
+        let bytes = e.part_bytes().map_or_else(String::new, words::thousands);
         writeln!(
             out,
-            "<tr class=\"step\" data-event-id=\"{}\"><td class=\"t\">{}</td><td class=\"w\">{}{part}</td><td class=\"n\">{bytes}</td><td class=\"w\">{}</td><td class=\"w\">{}</td><td title=\"{}\">{}</td></tr>",
+            "<tr class=\"step\" data-event-id=\"{}\"><td class=\"t\">{}</td><td class=\"w\">{}</td><td class=\"n\">{bytes}</td><td class=\"w\">{}</td><td class=\"w\">{}</td><td title=\"{}\">{}</td></tr>",
             h(e.event_id
                 .as_deref()
                 .or(e.request_id.as_deref())
                 .unwrap_or("")),
             e.time.format("%Y-%m-%d %H:%M:%S"),
-            e.operation,
+            e.request(),
             h(&e.result),
             e.logs.join(" + "),
             h(&e.identity),
             h(&short_display(&e.identity, true)),
         )?;
-        if let Some(v) = tl
-            .verdicts
-            .iter()
-            .find(|v| e.is(&v.event_id, &v.request_id))
-        {
+        if let Some(v) = tl.verdict_of(e) {
             let incident = v
                 .incident
                 .as_deref()

@@ -8,7 +8,7 @@ use std::io::{self, Write};
 use super::h;
 use crate::attribute::Cause;
 use crate::model::{Time, short_display};
-use crate::report::timeline::{StepOut, TimelineOut, VerdictOut};
+use crate::report::timeline::{StepOut, TimelineOut};
 use crate::report::{CulpritOut, FailureOut};
 
 const WIDTH: f64 = 1000.0;
@@ -107,7 +107,7 @@ pub(super) fn swimlane(
     }
     for e in &tl.events {
         let lane = lanes.iter().position(|l| *l == e.identity).unwrap_or(0);
-        mark(e, x(e.time), y(lane), failures, &tl.verdicts, out)?;
+        mark(e, x(e.time), y(lane), tl, out)?;
     }
     let axis = height - BOTTOM + 16.0;
     writeln!(
@@ -119,14 +119,7 @@ pub(super) fn swimlane(
     )
 }
 
-fn mark(
-    e: &StepOut,
-    x: f64,
-    y: f64,
-    failures: &[&FailureOut],
-    verdicts: &[VerdictOut],
-    out: &mut dyn Write,
-) -> io::Result<()> {
+fn mark(e: &StepOut, x: f64, y: f64, tl: &TimelineOut, out: &mut dyn Write) -> io::Result<()> {
     let part = e
         .part_number
         .map(|p| format!(" part {p}"))
@@ -141,15 +134,10 @@ fn mark(
     );
     let title = format!("<title>{}</title>", h(&title));
     if e.result != "ok" {
-        // The cause from the report's failures, else from the timeline's verdicts.
-        let cause = failures
-            .iter()
-            .find(|f| e.is(&f.event_id, &f.request_id))
-            .map(|f| f.cause)
-            .or_else(|| {
-                let v = verdicts.iter().find(|v| e.is(&v.event_id, &v.request_id))?;
-                Cause::ALL.into_iter().find(|c| c.name() == v.verdict)
-            });
+        // A NoSuchUpload verdict names its cause; another failure's, its diagnosis.
+        let cause = tl
+            .verdict_of(e)
+            .and_then(|v| Cause::ALL.into_iter().find(|c| c.name() == v.verdict));
         let fill = cause.map_or("#263238", colour);
         return writeln!(
             out,

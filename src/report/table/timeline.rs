@@ -56,11 +56,7 @@ fn upload(tl: &TimelineOut, out: &mut Page<'_>) -> io::Result<()> {
             sender = Some(&step.identity);
         }
         request(step, cells, &columns, out)?;
-        let verdict = tl
-            .verdicts
-            .iter()
-            .find(|v| step.is(&v.event_id, &v.request_id));
-        if let Some(v) = verdict {
+        if let Some(v) = tl.verdict_of(step) {
             let incident = v
                 .incident
                 .as_deref()
@@ -78,15 +74,10 @@ fn upload(tl: &TimelineOut, out: &mut Page<'_>) -> io::Result<()> {
 
 /// The request (with its part), the bytes of a part, and what came back, escaped.
 fn cells(step: &StepOut) -> [String; 3] {
-    let request = match step.part_number {
-        Some(n) => format!("{} #{n}", step.operation),
-        None => step.operation.to_owned(),
-    };
-    let bytes = match (step.part_number, step.bytes) {
-        (Some(_), Some(b)) if b > 0 => format!("{} B", thousands(b)),
-        _ => String::new(),
-    };
-    [request, bytes, terminal(&step.result).into_owned()]
+    let bytes = step
+        .part_bytes()
+        .map_or_else(String::new, |b| format!("{} B", thousands(b)));
+    [step.request(), bytes, terminal(&step.result).into_owned()]
 }
 
 fn request(
